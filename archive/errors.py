@@ -1,0 +1,54 @@
+"""The one exception tree. The core raises these; the CLI turns them into `Error: ...`."""
+
+from __future__ import annotations
+
+
+class ArchiveError(Exception):
+    """Base of every error the archive reports to a user."""
+
+
+class InvalidEvent(ArchiveError):
+    """An event (or its input) breaks the schema: names the field and the value."""
+
+    def __init__(self, message: str, *, line: int | None = None, path: str | None = None):
+        self.line = line
+        self.path = path
+        where = ""
+        if path is not None and line is not None:
+            where = f"{path} line {line}: "
+        elif line is not None:
+            where = f"line {line}: "
+        super().__init__(where + message)
+
+
+class LogCorrupt(ArchiveError):
+    """The log on disk fails a check: bad line, broken chain, wrong sequence."""
+
+    def __init__(self, message: str, *, path: str, line: int):
+        self.path = path
+        self.line = line
+        super().__init__(f"{path} line {line}: {message}")
+
+
+class TornTail(LogCorrupt):
+    """The last line of the log is incomplete: a write that was interrupted and never acknowledged."""
+
+
+class Conflict(ArchiveError):
+    """An append lost a race (`--expect-seq`) or reuses an id with different content."""
+
+
+class NotFound(ArchiveError):
+    """A referenced event, conference, session or entity does not exist."""
+
+
+class Ambiguous(ArchiveError):
+    """A default (such as the conference) could not be chosen; the user must say which."""
+
+
+class NotAnArchive(ArchiveError):
+    """The folder holds no archive (no events/ folder)."""
+
+
+class RenderError(ArchiveError):
+    """The briefing could not be rendered."""

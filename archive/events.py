@@ -1,0 +1,561 @@
+"""Event definitions: the envelope, one frozen payload type per event, the registry, upcasters.
+
+Pure: no clock, no randomness, no I/O. Each payload class's docstring says what the event
+means; the README's event reference is generated from them.
+
+A log line is one JSON object (UTF-8, compact, fields in the order below) ending with
+its own hash:
+
+    {"id":..,"seq":..,"type":..,"v":..,"at":..,"recorded_at":..,"recorded_by":..,
+     "source":{"url":..,"locator":..},"data":{..payload..},"prev":..,"hash":..}
+
+`hash` is the SHA-256 (hex) of the line's bytes as they would be without the final
+`,"hash":"..."` member; `prev` is the hash of the line before (64 zeros for the first).
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import math
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, ClassVar, Literal
+
+import msgspec
+from msgspec import Meta
+
+from .errors import InvalidEvent
+
+# ---------------------------------------------------------------- field types
+
+_NO_CONTROL = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"  # tab and newline allowed
+_NO_CONTROL_ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+#: One line of text: a name, a title, a role.
+Name = Annotated[str, Meta(min_length=1, max_length=1000, pattern=_NO_CONTROL_ONE_LINE)]
+#: Free text: summaries, quotes, proposals; may hold newlines and tabs.
+Text = Annotated[str, Meta(min_length=1, max_length=200_000, pattern=_NO_CONTROL)]
+#: An event or entity id: generated ULIDs, or any id a user gives with --id.
+Id = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
+Hash = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$")]
+_DATE_RE = re.compile(
+    r"^(\d{4})(?:-(\d{2})(?:-(\d{2})"
+    r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$"
+)
+#: A date, a partial date (`2015`, `2015-09`) or a date-time (`2015-06-29T10:00Z`).
+PartialDate = Annotated[str, Meta(pattern=_DATE_RE.pattern)]
+
+ZERO_HASH = "0" * 64
+
+
+def check_date(field: str, value: str | None) -> None:
+    """Reject dates that match the pattern but do not exist (2015-02-30, month 13)."""
+    if value is None:
+        return
+    m = _DATE_RE.match(value)
+    if m is None:
+        raise ValueError(f"`{field}` is not a date: {value!r}")
+    _, month, day, hour, minute, second, _tz = m.groups()
+    year = int(m.group(1))
+    if month is not None and not 1 <= int(month) <= 12:
+        raise ValueError(f"`{field}` has no month {month}: {value!r}")
+    if day is not None and not 1 <= int(day) <= calendar.monthrange(year, int(month))[1]:
+        raise ValueError(f"`{field}` has no day {day} in {year}-{month}: {value!r}")
+    if hour is not None and (int(hour) > 23 or int(minute) > 59 or int(second or 0) > 59):
+        raise ValueError(f"`{field}` has no time {hour}:{minute}: {value!r}")
+
+
+# ---------------------------------------------------------------- payloads
+
+
+class Payload(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Base of every payload. `TYPE` is the stable type string, `VERSION` its schema version."""
+
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int] = 1
+    DATES: ClassVar[tuple[str, ...]] = ()
+    #: Fields that hold ids of other events or entities, and what they must point at.
+    REFS: ClassVar[dict[str, str]] = {}
+
+    def __post_init__(self) -> None:
+        for name in self.DATES:
+            check_date(name, getattr(self, name))
+
+
+EntityKind = Literal["country", "organisation", "person"]
+
+
+class ConferenceHeld(Payload, frozen=True):
+    """A conference: its name, where and when it was held, who organised and who supported it.
+
+    Every other fact belongs to a conference; its id is this event's id."""
+
+    TYPE = "conference.held"
+    DATES = ("start", "end")
+    name: Name
+    place: Name | None = None
+    start: PartialDate | None = None
+    end: PartialDate | None = None
+    organisers: list[Name] = []
+    supporters: list[Name] = []
+    description: Text | None = None
+
+
+class SessionHeld(Payload, frozen=True):
+    """A session, panel or other part of the programme, on a day, with its chair and the
+    session it belongs to. Its id is this event's id."""
+
+    TYPE = "session.held"
+    DATES = ("day",)
+    REFS = {"conference": "conference", "chair": "entity", "parent": "session"}
+    conference: Id
+    title: Name
+    kind: Literal["plenary", "panel", "workshop", "theme", "other"] = "panel"
+    day: PartialDate | None = None
+    chair: Id | None = None
+    parent: Id | None = None
+    description: Text | None = None
+
+
+class ParticipantAttended(Payload, frozen=True):
+    """A country, organisation or person taking part in a conference, with the role,
+    affiliation and country they had at that time. `entity` is the stable id of the country,
+    organisation or person; the first mention creates it."""
+
+    TYPE = "participant.attended"
+    REFS = {"conference": "conference", "affiliation": "entity", "country": "entity"}
+    conference: Id
+    entity: Id
+    kind: EntityKind
+    name: Name
+    role: Name | None = None
+    affiliation: Id | None = None
+    country: Id | None = None
+    category: Name | None = None
+    description: Text | None = None
+
+
+class SpeechDelivered(Payload, frozen=True):
+    """A speech or remark: who gave it, in what role and for whom, in which session, what
+    kind (opening, keynote, panel, closing, interview...), a summary and verbatim quotes.
+
+    Version 2 turned the single `quote` of version 1 into the list `quotes`."""
+
+    TYPE = "speech.delivered"
+    VERSION = 2
+    REFS = {"conference": "conference", "speaker": "entity", "affiliation": "entity",
+            "session": "session"}
+    conference: Id
+    speaker: Id
+    kind: Literal["opening", "keynote", "panel", "closing", "interview", "remark",
+                  "statement"] = "remark"
+    role: Name | None = None
+    affiliation: Id | None = None
+    session: Id | None = None
+    summary: Text | None = None
+    quotes: list[Text] = []
+
+
+class ProposalMade(Payload, frozen=True):
+    """A proposal put forward: its text, its topic, and who proposed it where known."""
+
+    TYPE = "proposal.made"
+    REFS = {"conference": "conference", "proposer": "entity", "session": "session"}
+    conference: Id
+    text: Text
+    topic: Name | None = None
+    proposer: Id | None = None
+    session: Id | None = None
+
+
+class AgreementReached(Payload, frozen=True):
+    """An agreement: its title, the parties to it and the numbered items agreed (in order)."""
+
+    TYPE = "agreement.reached"
+    REFS = {"conference": "conference", "session": "session"}
+    conference: Id
+    title: Name
+    items: Annotated[list[Text], Meta(min_length=1)]
+    parties: list[Name] = []
+    session: Id | None = None
+
+
+class FigureCited(Payload, frozen=True):
+    """A number someone cited: its value, unit, what it counts, a qualifier such as
+    "more than", and who cited it (none when the source itself states it)."""
+
+    TYPE = "figure.cited"
+    REFS = {"conference": "conference", "cited_by": "entity", "session": "session"}
+    conference: Id
+    value: float
+    counts: Name
+    unit: Name | None = None
+    qualifier: Literal["exactly", "about", "more than", "at least", "fewer than",
+                       "up to"] | None = None
+    cited_by: Id | None = None
+    session: Id | None = None
+
+    def __post_init__(self) -> None:
+        if not math.isfinite(self.value):
+            raise ValueError(f"`value` must be a finite number, not {self.value!r}")
+
+
+class FollowupScheduled(Payload, frozen=True):
+    """A meeting that follows from the conference: its name, when and where."""
+
+    TYPE = "followup.scheduled"
+    DATES = ("when",)
+    REFS = {"conference": "conference"}
+    conference: Id
+    name: Name
+    when: PartialDate | None = None
+    where: Name | None = None
+    description: Text | None = None
+
+
+class AttachmentAdded(Payload, frozen=True):
+    """A photo or document, stored content-addressed beside the log as
+    `events/attachments/<sha256>`, with caption and credit. `sha256` is absent when only
+    the caption is known (the file itself was not available)."""
+
+    TYPE = "attachment.added"
+    REFS = {"conference": "conference", "session": "session"}
+    conference: Id
+    kind: Literal["photo", "document", "other"] = "photo"
+    sha256: Hash | None = None
+    filename: Name | None = None
+    media_type: Name | None = None
+    caption: Text | None = None
+    credit: Name | None = None
+    session: Id | None = None
+
+
+class NoteRecorded(Payload, frozen=True):
+    """Any other happening, theme or context that fits no other type."""
+
+    TYPE = "note.recorded"
+    REFS = {"conference": "conference", "session": "session"}
+    conference: Id
+    text: Text
+    topic: Name | None = None
+    session: Id | None = None
+
+
+class EventCorrected(Payload, frozen=True):
+    """A correction of an earlier event: the fields that change and their new values.
+    The earlier line stays in the log; projections apply the new values."""
+
+    TYPE = "event.corrected"
+    REFS = {"target": "event"}
+    target: Id
+    changes: dict[str, Any]
+    reason: Text | None = None
+
+    def __post_init__(self) -> None:
+        if not self.changes:
+            raise ValueError("`changes` must name at least one field")
+
+
+class EventRetracted(Payload, frozen=True):
+    """A retraction of an earlier event that should not have been recorded, and why."""
+
+    TYPE = "event.retracted"
+    REFS = {"target": "event"}
+    target: Id
+    reason: Text
+
+
+class EntitiesMerged(Payload, frozen=True):
+    """Two records of one person, organisation or country are the same: `merged` becomes
+    an alias of `kept`."""
+
+    TYPE = "entities.merged"
+    REFS = {"kept": "entity", "merged": "entity"}
+    kept: Id
+    merged: Id
+    reason: Text | None = None
+
+    def __post_init__(self) -> None:
+        if self.kept == self.merged:
+            raise ValueError("`kept` and `merged` are the same entity")
+
+
+PAYLOADS: tuple[type[Payload], ...] = (
+    ConferenceHeld, SessionHeld, ParticipantAttended, SpeechDelivered, ProposalMade,
+    AgreementReached, FigureCited, FollowupScheduled, AttachmentAdded, NoteRecorded,
+    EventCorrected, EventRetracted, EntitiesMerged,
+)
+REGISTRY: dict[str, type[Payload]] = {cls.TYPE: cls for cls in PAYLOADS}
+
+# ---------------------------------------------------------------- upcasters
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _speech_v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    data = dict(data)
+    quote = data.pop("quote", None)
+    data["quotes"] = [quote] if quote else []
+    return data
+
+
+#: (type, version) -> function taking that version's payload to the next version's.
+UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    ("speech.delivered", 1): _speech_v1_to_v2,
+}
+
+# ---------------------------------------------------------------- envelope
+
+
+class Source(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where a fact comes from: a URL (or other stable identifier) and a place in it."""
+
+    url: Name
+    locator: Name | None = None
+
+
+class Event(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One line of the log: the envelope and its typed payload."""
+
+    id: Id
+    seq: Annotated[int, Meta(ge=1)]
+    type: str
+    v: Annotated[int, Meta(ge=1)]
+    at: PartialDate | None
+    recorded_at: PartialDate
+    recorded_by: Name
+    source: Source | None
+    data: Payload
+    prev: Hash
+    hash: Hash
+
+
+class _RawEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    id: Id
+    seq: Annotated[int, Meta(ge=1)]
+    type: str
+    v: Annotated[int, Meta(ge=1)]
+    at: PartialDate | None
+    recorded_at: PartialDate
+    recorded_by: Name
+    source: Source | None
+    data: msgspec.Raw
+    prev: Hash
+    hash: Hash
+
+
+class _Unhashed(msgspec.Struct, frozen=True):
+    id: str
+    seq: int
+    type: str
+    v: int
+    at: str | None
+    recorded_at: str
+    recorded_by: str
+    source: Source | None
+    data: Payload
+    prev: str
+
+
+class Draft(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """An event before the log places it: what a user or an import supplies.
+
+    The log assigns `seq`, `prev`, `hash`, `recorded_at` and `recorded_by`; `id` is
+    generated when absent."""
+
+    type: str
+    data: dict[str, Any]
+    id: Id | None = None
+    v: int | None = None
+    at: PartialDate | None = None
+    source: Source | None = None
+
+
+# ---------------------------------------------------------------- codec
+
+_decode_raw = msgspec.json.Decoder(_RawEvent).decode
+_decode_draft = msgspec.json.Decoder(Draft).decode
+_encoder = msgspec.json.Encoder()
+_HASH_SUFFIX_LEN = len(b',"hash":"') + 64 + len(b'"}')
+
+
+def _field_error(exc: msgspec.ValidationError, data: Any, prefix: str = "") -> str:
+    """Turn msgspec's message into one naming the field and the offending value."""
+    message = str(exc)
+    m = re.search(r" - at `\$((?:\.[A-Za-z_0-9]+|\[\d+\])*)`$", message)
+    missing = re.match(r"Object missing required field `(\w+)`", message)
+    if missing:
+        where = m.group(1).lstrip(".") + "." if m else ""
+        return f"field `{prefix}{where}{missing.group(1)}` is required but missing"
+    unknown = re.match(r"Object contains unknown field `(\w+)`", message)
+    if unknown:
+        where = m.group(1).lstrip(".") + "." if m else ""
+        return f"field `{prefix}{where}{unknown.group(1)}` is not a field of this event"
+    if not m:
+        bare = re.match(r"`(\w+)`(.*)", message)
+        if bare:
+            return f"field `{prefix}{bare.group(1)}`{bare.group(2)}"
+        return prefix.rstrip(".") + ": " + message if prefix else message
+    path = m.group(1)
+    value: Any = data
+    for part in re.findall(r"\.([A-Za-z_0-9]+)|\[(\d+)\]", path):
+        try:
+            value = value[part[0]] if part[0] else value[int(part[1])]
+        except (KeyError, IndexError, TypeError):
+            value = None
+            break
+    field = (prefix + path.lstrip(".")) or "event"
+    text = message[: m.start()]
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return f"field `{field}`: {text} (got {shown})"
+
+
+def payload_class(type_: str) -> type[Payload]:
+    try:
+        return REGISTRY[type_]
+    except KeyError:
+        known = ", ".join(sorted(REGISTRY))
+        raise InvalidEvent(f"unknown event type {type_!r} (known types: {known})") from None
+
+
+def upcast(type_: str, version: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Bring a payload of an old schema version up to the current one."""
+    cls = payload_class(type_)
+    if version > cls.VERSION:
+        raise InvalidEvent(
+            f"event type {type_!r} version {version} is newer than this archive knows "
+            f"({cls.VERSION}); upgrade the archive package"
+        )
+    while version < cls.VERSION:
+        step = UPCASTERS.get((type_, version))
+        if step is None:
+            raise InvalidEvent(f"no upcaster for {type_!r} version {version}")
+        data = step(data)
+        version += 1
+    return data
+
+
+def make_payload(type_: str, data: dict[str, Any], version: int | None = None) -> Payload:
+    """Validate a payload given as a dict (from the CLI, an import or a correction)."""
+    cls = payload_class(type_)
+    if version is not None and version != cls.VERSION:
+        data = upcast(type_, version, data)
+    try:
+        return msgspec.convert(data, cls)
+    except msgspec.ValidationError as exc:
+        raise InvalidEvent(_field_error(exc, data, "data.")) from None
+
+
+def _decode_payload(type_: str, version: int, raw: bytes) -> Payload:
+    cls = payload_class(type_)
+    if version == cls.VERSION:
+        try:
+            return msgspec.json.decode(raw, type=cls)
+        except msgspec.ValidationError:
+            pass  # fall through to the slower path for a message naming the value
+    data = msgspec.json.decode(raw)
+    if not isinstance(data, dict):
+        raise InvalidEvent("field `data`: expected an object")
+    return make_payload(type_, data, version)
+
+
+def parse_line(line: bytes) -> Event:
+    """Parse and validate one log line (without its newline). Checks its own hash."""
+    try:
+        raw = _decode_raw(line)
+    except msgspec.ValidationError as exc:
+        try:
+            obj = msgspec.json.decode(line)
+        except msgspec.DecodeError:
+            obj = None
+        raise InvalidEvent(_field_error(exc, obj)) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidEvent(f"not valid JSON: {exc}") from None
+    check_date("at", raw.at)
+    data = _decode_payload(raw.type, raw.v, bytes(raw.data))
+    if line_hash(line) != raw.hash:
+        raise InvalidEvent(f"hash mismatch: the line was changed after it was written (id {raw.id})")
+    return Event(
+        id=raw.id, seq=raw.seq, type=raw.type, v=payload_class(raw.type).VERSION, at=raw.at,
+        recorded_at=raw.recorded_at, recorded_by=raw.recorded_by, source=raw.source,
+        data=data, prev=raw.prev, hash=raw.hash,
+    )
+
+
+def line_hash(line: bytes) -> str:
+    """The hash a line claims to have: SHA-256 of the line without its `hash` member."""
+    return hashlib.sha256(line[:-_HASH_SUFFIX_LEN] + b"}").hexdigest()
+
+
+def claimed_hash(line: bytes) -> str:
+    """The hash written at the end of a line, without parsing it."""
+    return line[-66:-2].decode("ascii", "replace")
+
+
+def encode_event(
+    *, id: str, seq: int, type: str, at: str | None, recorded_at: str, recorded_by: str,
+    source: Source | None, data: Payload, prev: str,
+) -> tuple[bytes, str]:
+    """Encode an event as its canonical line (no newline) and return it with its hash."""
+    body = _encoder.encode(_Unhashed(
+        id=id, seq=seq, type=type, v=data.VERSION, at=at, recorded_at=recorded_at,
+        recorded_by=recorded_by, source=source, data=data, prev=prev,
+    ))
+    digest = hashlib.sha256(body).hexdigest()
+    return body[:-1] + b',"hash":"' + digest.encode() + b'"}', digest
+
+
+def parse_draft(line: bytes) -> Draft:
+    """Parse one line of an import file."""
+    try:
+        return _decode_draft(line)
+    except msgspec.ValidationError as exc:
+        try:
+            obj = msgspec.json.decode(line)
+        except msgspec.DecodeError:
+            obj = None
+        message = _field_error(exc, obj)
+        if "unknown field" in message:
+            message += " (an import line has type, data and optionally id, v, at, source; " \
+                       "the archive assigns seq, prev, hash, recorded_at and recorded_by)"
+        raise InvalidEvent(message) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidEvent(f"not valid JSON: {exc}") from None
+
+
+def content_digest(type_: str, data: Payload, at: str | None, source: Source | None) -> str:
+    """What makes two appends of one id "the same content" (for idempotent retries)."""
+    return hashlib.sha256(_encoder.encode([type_, data, at, source])).hexdigest()
+
+
+def to_builtins(obj: Any) -> Any:
+    return msgspec.to_builtins(obj)
+
+
+def event_dict(event: Event) -> dict[str, Any]:
+    """The event as plain JSON-ready data (as in the log)."""
+    out: dict[str, Any] = msgspec.to_builtins(event)
+    return out
+
+
+def apply_changes(type_: str, data: Payload, changes: dict[str, Any]) -> Payload:
+    """The payload a correction produces: validated like a new event. Pure."""
+    cls = payload_class(type_)
+    unknown = sorted(set(changes) - set(cls.__struct_fields__))
+    if unknown:
+        raise InvalidEvent(
+            f"field `changes.{unknown[0]}`: {type_} has no field {unknown[0]!r} "
+            f"(fields: {', '.join(cls.__struct_fields__)})"
+        )
+    merged = {**msgspec.to_builtins(data), **changes}
+    merged = {k: v for k, v in merged.items() if v is not None}
+    return make_payload(type_, merged)
+
+
+__all__ = [
+    "PAYLOADS", "REGISTRY", "UPCASTERS", "ZERO_HASH", "Draft", "Event", "Payload",
+    "Source", "apply_changes", "check_date", "content_digest", "encode_event",
+    "line_hash", "make_payload", "parse_draft", "parse_line", "payload_class", "upcast",
+] + [cls.__name__ for cls in PAYLOADS]
