@@ -1,0 +1,1 @@
+"""Commands that read the log: log, show, verify, repair."""

@@ -1,0 +1,1 @@
+"""Commands that append: add, import, correct, retract, merge, init."""
