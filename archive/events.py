@@ -364,9 +364,9 @@ class Draft(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     generated when absent."""
 
     type: str
-    data: dict[str, Any]
+    data: msgspec.Raw
     id: Id | None = None
-    v: int | None = None
+    v: Annotated[int, Meta(ge=1)] | None = None
     at: PartialDate | None = None
     source: Source | None = None
 
@@ -376,6 +376,7 @@ class Draft(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 _decode_raw = msgspec.json.Decoder(_RawEvent).decode
 _decode_draft = msgspec.json.Decoder(Draft).decode
 _encoder = msgspec.json.Encoder()
+_PAYLOAD_DECODERS = {t: msgspec.json.Decoder(cls).decode for t, cls in REGISTRY.items()}
 _HASH_SUFFIX_LEN = len(b',"hash":"') + 64 + len(b'"}')
 
 
@@ -452,7 +453,7 @@ def _decode_payload(type_: str, version: int, raw: bytes) -> Payload:
     cls = payload_class(type_)
     if version == cls.VERSION:
         try:
-            return msgspec.json.decode(raw, type=cls)
+            return _PAYLOAD_DECODERS[type_](raw)
         except msgspec.ValidationError:
             pass  # fall through to the slower path for a message naming the value
     data = msgspec.json.decode(raw)
@@ -507,10 +508,13 @@ def encode_event(
     return body[:-1] + b',"hash":"' + digest.encode() + b'"}', digest
 
 
-def parse_draft(line: bytes) -> Draft:
-    """Parse one line of an import file."""
+def parse_draft(line: bytes) -> tuple[Draft, Payload]:
+    """Parse and validate one line of an import file: the draft and its typed payload."""
     try:
-        return _decode_draft(line)
+        draft = _decode_draft(line)
+        check_date("at", draft.at)
+        cls = payload_class(draft.type)
+        return draft, _decode_payload(draft.type, draft.v or cls.VERSION, bytes(draft.data))
     except msgspec.ValidationError as exc:
         try:
             obj = msgspec.json.decode(line)
@@ -523,6 +527,8 @@ def parse_draft(line: bytes) -> Draft:
         raise InvalidEvent(message) from None
     except msgspec.DecodeError as exc:
         raise InvalidEvent(f"not valid JSON: {exc}") from None
+    except ValueError as exc:
+        raise InvalidEvent(str(exc)) from None
 
 
 def content_digest(type_: str, data: Payload, at: str | None, source: Source | None) -> str:
@@ -557,5 +563,16 @@ def apply_changes(type_: str, data: Payload, changes: dict[str, Any]) -> Payload
 __all__ = [
     "PAYLOADS", "REGISTRY", "UPCASTERS", "ZERO_HASH", "Draft", "Event", "Payload",
     "Source", "apply_changes", "check_date", "content_digest", "encode_event",
-    "line_hash", "make_payload", "parse_draft", "parse_line", "payload_class", "upcast",
+    "line_hash", "make_payload", "parse_draft", "parse_line", "payload_class", "references",
+    "upcast",
 ] + [cls.__name__ for cls in PAYLOADS]
+
+
+def references(data: Payload) -> list[tuple[str, str, str]]:
+    """(field, what it must point at, id) for every id this payload refers to. Pure."""
+    out = []
+    for field, kind in data.REFS.items():
+        value = getattr(data, field)
+        if value is not None:
+            out.append((field, kind, value))
+    return out

@@ -18,8 +18,9 @@ from ..errors import ArchiveError
 class Context:
     """What every command shares: the archive folder."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, recorder: str):
         self.root = root
+        self.recorder = recorder
 
     def log(self):  # -> archive.log.Log (imported lazily)
         from ..log import Log
@@ -49,8 +50,13 @@ class ArchiveGroup(click.Group):
     envvar="ARCHIVE_DIR", default=".", show_default="current folder",
     help="The archive folder (holding events/ and exports/). Env: ARCHIVE_DIR.",
 )
+@click.option(
+    "--recorder", envvar="ARCHIVE_RECORDER", default=lambda: _user(),
+    show_default="your user name",
+    help="Who is recording (stored in each event). Env: ARCHIVE_RECORDER.",
+)
 @click.pass_context
-def cli(ctx: click.Context, root: Path) -> None:
+def cli(ctx: click.Context, root: Path, recorder: str) -> None:
     """Record what happened at a conference in an append-only, hash-chained event log;
     build a SQLite database from it, explore it in Datasette and render a PDF briefing.
 
@@ -60,7 +66,16 @@ def cli(ctx: click.Context, root: Path) -> None:
         archive add conference --name "Regional Conference" --place Astana \\
             --start 2015-06-29 --end 2015-06-30 --source urn:report:1 --locator p1
     """
-    ctx.obj = Context(root)
+    ctx.obj = Context(root, recorder)
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def main() -> None:

@@ -1,1 +1,91 @@
 """Commands that read the log: log, show, verify, repair."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..events import REGISTRY, event_dict
+from ..listing import Filters, find, select
+from ..verify import verify as verify_log
+from . import Context, cli, pass_context
+
+
+@cli.command(name="log")
+@click.option("--type", "types", multiple=True, type=click.Choice(sorted(REGISTRY)),
+              help="Only events of this type (repeat for several).")
+@click.option("--conference", help="Only this conference (name or id).")
+@click.option("--person", help="Only events naming this person, organisation or country.")
+@click.option("--from", "first", type=int, help="From this sequence number.")
+@click.option("--to", "last", type=int, help="Up to this sequence number.")
+@click.option("--json", "as_json", is_flag=True, help="One event per line, as in the log.")
+@pass_context
+def log_(ctx: Context, types: tuple[str, ...], conference: str | None, person: str | None,
+         first: int | None, last: int | None, as_json: bool) -> None:
+    """List events: sequence, id, type, when, and what each records.
+
+    \b
+    Example:
+        archive log --type speech.delivered --person "Karim Massimov"
+    """
+    log = ctx.log()
+    rows = select(log, Filters(types, conference, person, first, last))
+    for event, label in rows:
+        if as_json:
+            click.echo(json.dumps(event_dict(event), ensure_ascii=False))
+        else:
+            click.echo(f"{event.seq:>5}  {event.id:<26}  {event.type:<20}  {event.at or '-':<10}"
+                       f"  {label}")
+    if not as_json:
+        head = log.head()
+        click.echo(f"head: seq {head.seq}, hash {head.hash}", err=not sys.stdout.isatty())
+
+
+@cli.command()
+@click.argument("event_id")
+@pass_context
+def show(ctx: Context, event_id: str) -> None:
+    """Show one event in full, and any corrections or retractions of it.
+
+    \b
+    Example:
+        archive show 01M8NBP0YYQASVDGMH2X078BGV
+    """
+    event, fixes = find(ctx.log(), event_id)
+    click.echo(json.dumps(event_dict(event), ensure_ascii=False, indent=2))
+    for fix in fixes:
+        click.echo(f"{fix.type} at seq {fix.seq} ({fix.id}): "
+                   f"{json.dumps(event_dict(fix)['data'], ensure_ascii=False)}")
+
+
+@cli.command()
+@pass_context
+def verify(ctx: Context) -> None:
+    """Check every line's schema and hash, the sequence, the hash chain and references.
+
+    Exit code 1 and the file and line of the first problem if anything is wrong.
+
+    \b
+    Example:
+        archive verify
+    """
+    report = verify_log(ctx.log())
+    click.echo(f"ok: {report.events} events, head seq {report.seq}, hash {report.hash}")
+
+
+@cli.command()
+@pass_context
+def repair(ctx: Context) -> None:
+    """Truncate a torn last line (an interrupted write that was never acknowledged).
+
+    Only that tail is removed; any other damage is reported, never repaired.
+
+    \b
+    Example:
+        archive repair
+    """
+    removed = ctx.log().repair()
+    click.echo(f"removed a torn last line ({removed} bytes)" if removed
+               else "nothing to repair: the log ends with a complete line")

@@ -1,1 +1,298 @@
-"""Commands that append: add, import, correct, retract, merge, init."""
+"""Commands that append: init, add KIND, import, correct, retract, merge.
+
+`add` has one subcommand per event type, generated from the payload definitions so the
+options can never drift from the schema: each field is an option, list fields are
+repeatable, reference fields take a name (or id) that the archive resolves.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import msgspec
+
+from ..events import PAYLOADS, Payload, Source
+from ..record import Recorder, Result, open_input
+from . import Context, cli, pass_context
+
+#: Subcommand name for each event type.
+KIND_OF = {
+    "conference.held": "conference", "session.held": "session",
+    "participant.attended": "participant", "speech.delivered": "speech",
+    "proposal.made": "proposal", "agreement.reached": "agreement",
+    "figure.cited": "figure", "followup.scheduled": "followup",
+    "attachment.added": "attachment", "note.recorded": "note",
+}
+#: Repeatable options for list fields, named in the singular.
+SINGULAR = {"quotes": "quote", "organisers": "organiser", "supporters": "supporter",
+            "items": "item", "parties": "party"}
+HIDDEN = {"entity", "sha256", "filename", "media_type"}
+HELP = {
+    "name": "The name, verbatim in any script.", "place": "City or venue.",
+    "start": "First day (YYYY-MM-DD, or partial: YYYY-MM).", "end": "Last day.",
+    "title": "Title of the session or agreement.", "day": "The day it was held.",
+    "chair": "Who chaired it (name or id).", "parent": "The session it is part of (title or id).",
+    "role": "Role at that time, e.g. 'Prime Minister'.",
+    "affiliation": "Organisation (name or id); created on first mention.",
+    "country": "Country (name or id); created on first mention.",
+    "category": "A grouping, e.g. 'international body'.",
+    "speaker": "Who spoke (name or id); a new name creates a person.",
+    "session": "The session (title or id).", "summary": "What was said, in brief.",
+    "quote": "A verbatim quote (repeat for several).", "text": "The text, verbatim.",
+    "topic": "What it is about.", "proposer": "Who proposed it (name or id).",
+    "item": "One agreed item (repeat, in order).", "party": "A party to it (repeat).",
+    "value": "The number.", "counts": "What the number counts.", "unit": "Unit, if any.",
+    "cited_by": "Who cited it (name or id).", "when": "When (date or partial date).",
+    "where": "Where.", "caption": "Caption.", "credit": "Credit or author.",
+    "organiser": "An organiser (repeat).", "supporter": "A supporter (repeat).",
+    "description": "A longer description.", "kind": "What kind.",
+}
+
+
+def _emit(ctx: Context, result: Result, as_json: bool) -> None:
+    for message in result.messages:
+        click.echo(message, err=True)
+    if as_json:
+        click.echo(json.dumps([{"id": e.id, "seq": e.seq, "type": e.type, "hash": e.hash}
+                               for e in result.events], ensure_ascii=False))
+        return
+    for event in result.events:
+        click.echo(f"{event.seq}\t{event.id}\t{event.type}")
+
+
+def _source(source: str | None, locator: str | None) -> Source | None:
+    if source is None:
+        if locator is not None:
+            raise click.UsageError("--locator needs --source")
+        return None
+    return Source(url=source, locator=locator)
+
+
+def recorder(ctx: Context) -> Recorder:
+    return Recorder(ctx.log(), recorded_by=ctx.recorder)
+
+
+# ---------------------------------------------------------------- init
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@pass_context
+def init(ctx: Context, directory: Path | None) -> None:
+    """Create an empty archive (events/ and exports/) in DIRECTORY or --archive.
+
+    \b
+    Example:
+        archive init astana-2015
+    """
+    from ..log import Log
+
+    root = directory or ctx.root
+    created = Log(root).init()
+    click.echo(f"{'created' if created else 'already an archive:'} {root}")
+
+
+# ---------------------------------------------------------------- add
+
+
+@cli.group()
+def add() -> None:
+    """Record one fact: a conference, session, participant, speech, proposal, agreement,
+    figure, follow-up, attachment or note.
+
+    Names (speaker, affiliation, country...) resolve to existing ids by a normalised key
+    (NFKC + casefold) or create the person, organisation or country on first mention.
+
+    \b
+    Example:
+        archive add speech --speaker "Karim Massimov" --role "Prime Minister" \\
+            --kind opening --summary "Called for cooperation." \\
+            --quote "We have to join our forces..." --source urn:report --locator p3
+    """
+
+
+def _option_for(name: str, info: Any) -> click.Option | None:
+    """A click option for one payload field, from msgspec's type information."""
+    if name in HIDDEN or name in ("conference", "changes"):
+        return None
+    typ = info.type
+    if isinstance(typ, msgspec.inspect.UnionType):
+        typ = next(t for t in typ.types if not isinstance(t, msgspec.inspect.NoneType))
+    flag = "--" + SINGULAR.get(name, name).replace("_", "-")
+    help_ = HELP.get(SINGULAR.get(name, name), "")
+    if isinstance(typ, msgspec.inspect.ListType):
+        return click.Option([flag, name], multiple=True, help=help_)
+    if isinstance(typ, msgspec.inspect.LiteralType):
+        choice = click.Choice([str(v) for v in typ.values])
+        return click.Option([flag, name], type=choice, help=help_,
+                            show_default=info.required is False and info.default is not None,
+                            default=None)
+    if isinstance(typ, msgspec.inspect.FloatType):
+        return click.Option([flag, name], type=float, help=help_)
+    return click.Option([flag, name], help=help_ + (" [required]" if info.required else ""))
+
+
+def _make_add_command(cls: type[Payload]) -> click.Command:
+    fields = msgspec.inspect.type_info(cls).fields  # type: ignore[attr-defined]
+    refs = set(cls.REFS) - {"conference"}
+    required = [f.name for f in fields if f.required and f.name not in HIDDEN | {"conference"}]
+
+    @pass_context
+    def command(ctx: Context, **opts: Any) -> None:
+        common = {k: opts.pop(k, None) for k in ("at", "source", "locator", "event_id", "expect_seq",
+                                           "as_json", "conference", "file")}
+        values = {k: (list(v) if isinstance(v, tuple) else v) for k, v in opts.items()}
+        values = {k: v for k, v in values.items() if v is not None and v != []}
+        for name in required:
+            if name not in values:
+                if not sys.stdin.isatty():
+                    raise click.UsageError(f"Missing option '--{name.replace('_', '-')}'.")
+                values[name] = click.prompt(name.replace("_", " ").capitalize())
+        rec = recorder(ctx)
+        if common["file"] is not None:
+            values.update(rec.store_file(common["file"]))
+        names = {k: values.pop(k) for k in list(values) if k in refs}
+        result = rec.add(cls.TYPE, values, names, conference=common["conference"],
+                         at=common["at"], source=_source(common["source"], common["locator"]),
+                         event_id=common["event_id"], expect_seq=common["expect_seq"])
+        _emit(ctx, result, common["as_json"])
+
+    params: list[click.Parameter] = [p for f in fields if (p := _option_for(f.name, f))]
+    if any(f.name == "conference" for f in fields):
+        params.append(click.Option(["--conference"], help="Conference name or id "
+                                   "[default: the only or latest one]"))
+    if cls.TYPE == "attachment.added":
+        params.append(click.Option(["--file"], type=click.Path(exists=True, dir_okay=False,
+                                   path_type=Path), help="The photo or document to store."))
+    else:
+        params.append(click.Option(["--file"], hidden=True, default=None))
+    params += [
+        click.Option(["--at"], help="When it happened (YYYY, YYYY-MM, YYYY-MM-DD or date-time)."),
+        click.Option(["--source"], help="Source URL or stable identifier."),
+        click.Option(["--locator"], help="Where in the source, e.g. 'p4'."),
+        click.Option(["--id", "event_id"], help="Event id (for safe retries)."),
+        click.Option(["--expect-seq"], type=int, help="Fail unless the log ends at this seq."),
+        click.Option(["--json", "as_json"], is_flag=True, help="Print the result as JSON."),
+    ]
+    doc = (cls.__doc__ or "").strip()
+    return click.Command(KIND_OF[cls.TYPE], callback=command, params=params,
+                         help=f"{doc}\n\nEvent type: {cls.TYPE}.",
+                         short_help=doc.split(".")[0] + ".")
+
+
+for _cls in PAYLOADS:
+    if _cls.TYPE in KIND_OF:
+        add.add_command(_make_add_command(_cls))
+
+
+# ---------------------------------------------------------------- import
+
+
+@cli.command(name="import")
+@click.argument("file", default="-")
+@click.option("--expect-seq", type=int, help="Fail unless the log ends at this seq.")
+@pass_context
+def import_(ctx: Context, file: str, expect_seq: int | None) -> None:
+    """Append events from a JSON Lines FILE (or - for standard input).
+
+    Each line: {"type": ..., "data": {...}} with optional "id", "v", "at", "source".
+    The whole file is validated before anything is written: all or nothing.
+
+    \b
+    Example:
+        archive import events-from-notes.jsonl
+    """
+    stream = open_input(file)
+    with stream:
+        if sys.stderr.isatty():
+            with click.progressbar(length=0, label="importing", file=sys.stderr) as bar:
+                result = recorder(ctx).import_lines(stream, expect_seq=expect_seq,
+                                                    progress=bar.update)
+        else:
+            result = recorder(ctx).import_lines(stream, expect_seq=expect_seq)
+    for message in result.messages:
+        click.echo(message)
+
+
+# ---------------------------------------------------------------- fixes
+
+
+def _parse_set(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        field, sep, value = pair.partition("=")
+        if not sep or not field:
+            raise click.UsageError(f"--set takes FIELD=VALUE, not {pair!r}")
+        out[field.strip()] = value
+    return out
+
+
+@cli.command()
+@click.argument("event_id")
+@click.option("--set", "pairs", multiple=True, required=True, metavar="FIELD=VALUE",
+              help="New value for a field (repeat). Text fields take the text verbatim; "
+                   "others take JSON (numbers, lists).")
+@click.option("--reason", help="Why it is corrected.")
+@click.option("--source", help="Source of the correction.")
+@click.option("--locator", help="Where in the source.")
+@click.option("--expect-seq", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def correct(ctx: Context, event_id: str, pairs: tuple[str, ...], reason: str | None,
+            source: str | None, locator: str | None, expect_seq: int | None,
+            as_json: bool) -> None:
+    """Correct fields of an earlier event. The old line stays; the fix is a new event.
+
+    \b
+    Example:
+        archive correct 01JZ3Q... --set role="Prime Minister" --reason "title misread"
+    """
+    result = recorder(ctx).correct_text(event_id, _parse_set(pairs), reason=reason,
+                                        source=_source(source, locator),
+                                        expect_seq=expect_seq)
+    _emit(ctx, result, as_json)
+
+
+@cli.command()
+@click.argument("event_id")
+@click.option("--reason", required=True, help="Why it should not have been recorded.")
+@click.option("--source", help="Source of the retraction.")
+@click.option("--locator", help="Where in the source.")
+@click.option("--expect-seq", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def retract(ctx: Context, event_id: str, reason: str, source: str | None,
+            locator: str | None, expect_seq: int | None, as_json: bool) -> None:
+    """Retract an earlier event. The old line stays; projections drop the fact.
+
+    \b
+    Example:
+        archive retract 01JZ3Q... --reason "recorded twice"
+    """
+    result = recorder(ctx).retract(event_id, reason, source=_source(source, locator),
+                                   expect_seq=expect_seq)
+    _emit(ctx, result, as_json)
+
+
+@cli.command()
+@click.argument("kept")
+@click.argument("merged")
+@click.option("--reason", help="Why they are the same.")
+@click.option("--expect-seq", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def merge(ctx: Context, kept: str, merged: str, reason: str | None,
+          expect_seq: int | None, as_json: bool) -> None:
+    """Record that MERGED (name or id) is the same person, organisation or country as
+    KEPT; MERGED's spelling becomes an alias.
+
+    \b
+    Example:
+        archive merge "Karim Massimov" "Karim Masimov" --reason "one person"
+    """
+    result = recorder(ctx).merge(kept, merged, reason=reason, expect_seq=expect_seq)
+    _emit(ctx, result, as_json)

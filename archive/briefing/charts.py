@@ -1,0 +1,110 @@
+"""Charts drawn as SVG text (inline in the briefing's HTML): horizontal bar charts.
+
+Pure functions from numbers and labels to markup. Every label is escaped: labels come
+from event text, which is untrusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from .model import Briefing
+
+FONT = "DejaVu Sans, sans-serif"
+PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7f6000")
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: tuple[int, ...]
+    colour: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart ready for the template: its title, an SVG string and a text alternative."""
+
+    id: str
+    title: str
+    svg: str
+    alt: str
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def bar_chart(labels: list[str], series: list[Series], *, label_chars: int = 44,
+              width: int = 640) -> str:
+    """Grouped horizontal bars, one group per label, with values written at bar ends."""
+    bar_h, gap, top = 11, 9, 26
+    label_w = min(300, 6 * label_chars)
+    plot_w = width - label_w - 40
+    peak = max([v for s in series for v in s.values] + [1])
+    group_h = bar_h * len(series) + gap
+    height = top + group_h * len(labels) + 6
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+           f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="9">']
+    x = label_w
+    for i, s in enumerate(series):  # legend
+        lx = x + i * 140
+        out.append(f'<rect x="{lx}" y="4" width="10" height="10" fill="{s.colour}"/>'
+                   f'<text x="{lx + 14}" y="13" fill="#333">{escape(s.name)}</text>')
+    out.append(f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{height - 4}" '
+               f'stroke="#999" stroke-width="0.6"/>')
+    for row, label in enumerate(labels):
+        y = top + row * group_h
+        mid = y + bar_h * len(series) / 2 + 3
+        out.append(f'<text x="{label_w - 6}" y="{mid:.1f}" text-anchor="end" fill="#222">'
+                   f'{escape(_clip(label, label_chars))}</text>')
+        for i, s in enumerate(series):
+            value = s.values[row]
+            w = plot_w * value / peak
+            by = y + i * bar_h
+            out.append(f'<rect x="{label_w}" y="{by}" width="{w:.1f}" height="{bar_h - 2}" '
+                       f'fill="{s.colour}"/>'
+                       f'<text x="{label_w + w + 4:.1f}" y="{by + bar_h - 3}" fill="#333">'
+                       f'{value}</text>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def session_chart(briefing: Briefing, limit: int = 14) -> Chart | None:
+    """Speeches and proposals per session (the busiest `limit` sessions)."""
+    sessions = [s for d in briefing.days for s in d.sessions]
+    if not sessions:
+        return None
+    busiest = sorted(sessions, key=lambda s: -(len(s.speeches) + s.proposal_count))[:limit]
+    shown = [s for s in sessions if s in busiest]
+    labels = [f"{s.day[5:] + ' · ' if s.day else ''}{s.title}" for s in shown]
+    speeches = tuple(len(s.speeches) for s in shown)
+    proposals = tuple(s.proposal_count for s in shown)
+    svg = bar_chart(labels, [Series("Speeches", speeches, PALETTE[0]),
+                             Series("Proposals", proposals, PALETTE[1])])
+    more = len(sessions) - len(shown)
+    title = "Speeches and proposals per session" + (
+        f" (the {len(shown)} busiest of {len(sessions)})" if more else "")
+    alt = "; ".join(f"{label}: {a} speeches, {b} proposals"
+                    for label, a, b in zip(labels, speeches, proposals, strict=True))
+    return Chart("chart-sessions", title, svg, alt)
+
+
+def participant_chart(briefing: Briefing) -> Chart | None:
+    """Participants by kind."""
+    c = briefing.counts
+    rows = [("Countries", c["countries"]), ("International bodies", c["international"]),
+            ("Other organisations", c["organisations"]), ("People", c["people"])]
+    rows = [(label, n) for label, n in rows if n]
+    if not rows:
+        return None
+    svg = bar_chart([r[0] for r in rows],
+                    [Series("Participants", tuple(r[1] for r in rows), PALETTE[2])],
+                    label_chars=24, width=520)
+    alt = "; ".join(f"{label}: {n}" for label, n in rows)
+    return Chart("chart-participants", "Participants by kind", svg, alt)
+
+
+def charts(briefing: Briefing) -> list[Chart]:
+    return [c for c in (session_chart(briefing), participant_chart(briefing)) if c]

@@ -1,0 +1,364 @@
+"""Read the built SQLite database (read-only) into the briefing's dataclasses.
+
+Only the standard library's sqlite3, on a `?mode=ro` URI: the briefing never writes to the
+database. The tables and columns are those of the shared contract (`.notes/contract.md`).
+Filtering for an update briefing (`since`) and a one-day briefing (`day`) happens here, so
+the template only lays out what it is given.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from ..errors import Ambiguous, NotFound, RenderError
+from .model import (
+    Agreement, AgreementItem, Attachment, Briefing, Conference, Day, Figure, Followup, Note,
+    Participant, Proposal, Quote, Ref, Retraction, Revision, Session, Speech, Stamp,
+)
+
+#: Raster formats WeasyPrint draws without fetching anything else (SVG could reference files).
+IMAGE_TYPES = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif",
+               "image/webp": ".webp"}
+_EXT_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+              ".gif": "image/gif", ".webp": "image/webp"}
+
+
+def connect(db_path: Path) -> sqlite3.Connection:
+    """Open the database read-only (a missing file is an error, never created)."""
+    path = Path(db_path).resolve()
+    if not path.is_file():
+        raise NotFound(f"no database at {path}; run `archive build`")
+    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def build_stamp(db: sqlite3.Connection) -> Stamp:
+    """The log state the database was built from (`_archive_build`, checked in `events`)."""
+    meta = {row[0]: row[1] for row in db.execute("select key, value from _archive_build")}
+    seq_value = next((meta[k] for k in ("seq", "log_seq", "head_seq") if k in meta), None)
+    if seq_value is None:
+        seq_value = db.execute("select max(seq) from events").fetchone()[0] or 0
+    seq = int(seq_value)
+    return event_stamp(db, seq, claimed=next(
+        (meta[k] for k in ("hash", "head_hash", "log_hash") if k in meta), None))
+
+
+def event_stamp(db: sqlite3.Connection, seq: int, claimed: str | None = None) -> Stamp:
+    if seq == 0:
+        return Stamp(0, "0" * 64, None)
+    row = db.execute("select hash, recorded_at from events where seq = ?", (seq,)).fetchone()
+    if row is None:
+        raise RenderError(f"the database has no event with sequence number {seq}")
+    if claimed and claimed != row["hash"]:
+        raise RenderError(f"the database is inconsistent: _archive_build says hash "
+                          f"{claimed[:12]}... but event {seq} has {row['hash'][:12]}...")
+    return Stamp(seq, row["hash"], (row["recorded_at"] or "")[:10] or None)
+
+
+def _rows(db: sqlite3.Connection, sql: str, *args: Any) -> Iterator[sqlite3.Row]:
+    yield from db.execute(sql, args)
+
+
+def _json_list(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return (value,)
+    return tuple(str(v) for v in data) if isinstance(data, list) else (str(data),)
+
+
+def _shown(value: str | None) -> str:
+    """A revision's old or new value as a reader should see it."""
+    if value is None:
+        return "(none)"
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return value
+    if isinstance(data, str):
+        return data
+    if isinstance(data, list):
+        return "; ".join(str(v) for v in data)
+    return "(none)" if data is None else str(data)
+
+
+def format_number(value: float | int | str | None) -> str:
+    if value is None:
+        return ""
+    number = float(value)
+    if number.is_integer():
+        return f"{int(number):,}"
+    return f"{number:,.2f}".rstrip("0").rstrip(".")
+
+
+def _choose_conference(db: sqlite3.Connection, wanted: str | None) -> sqlite3.Row:
+    rows = list(_rows(db, "select * from conferences order by event_seq"))
+    if wanted is not None:
+        for row in rows:
+            if wanted in (row["id"],) or wanted.casefold() == (row["name"] or "").casefold():
+                return row
+        known = ", ".join(f"{r['id']} ({r['name']})" for r in rows) or "none"
+        raise NotFound(f"no conference {wanted!r} in the archive (conferences: {known})")
+    if not rows:
+        raise NotFound("the archive records no conference yet; nothing to brief")
+    if len(rows) > 1:
+        known = ", ".join(f"{r['id']} ({r['name']})" for r in rows)
+        raise Ambiguous(f"the archive holds {len(rows)} conferences; choose one with "
+                        f"--conference ID (conferences: {known})")
+    return rows[0]
+
+
+class _Loader:
+    """One pass over the database for one conference."""
+
+    def __init__(self, db: sqlite3.Connection, root: Path, conference_id: str,
+                 since: int | None, day: str | None):
+        self.db, self.root, self.cid, self.since, self.day = db, root, conference_id, since, day
+        self.names = {r["id"]: r["name"] for r in _rows(db, "select id, name from entities")}
+        self.revisions = self._revisions()
+        by_target: dict[str, list[Revision]] = defaultdict(list)
+        for rev in self.revisions:
+            by_target[rev.target_event_id].append(rev)
+        self.by_target = {k: tuple(v) for k, v in by_target.items()}
+        self.sessions = {r["id"]: r for r in _rows(
+            db, "select * from sessions where conference_id = ? order by day, event_seq", self.cid)}
+
+    # ---------------------------------------------------------- helpers
+
+    def name(self, entity_id: str | None) -> str | None:
+        if entity_id is None:
+            return None
+        return self.names.get(entity_id, entity_id)
+
+    def ref(self, row: sqlite3.Row) -> Ref:
+        return Ref(row["event_id"], int(row["event_seq"]), row["source_url"],
+                   row["source_locator"], self.by_target.get(row["event_id"], ()))
+
+    def is_new(self, ref: Ref) -> bool:
+        return self.since is None or ref.seq > self.since or any(
+            r.seq > self.since for r in ref.revisions)
+
+    def day_of(self, row: sqlite3.Row) -> str | None:
+        session = self.sessions.get(row["session_id"]) if "session_id" in row.keys() else None
+        if session is not None and session["day"]:
+            return str(session["day"])[:10]
+        at = row["at"] if "at" in row.keys() else None
+        return str(at)[:10] if at else None
+
+    def keep(self, row: sqlite3.Row, ref: Ref) -> bool:
+        if not self.is_new(ref):
+            return False
+        return self.day is None or self.day_of(row) == self.day
+
+    def conference_of(self, target_id: str) -> str | None:
+        row = self.db.execute("select type, data from events where id = ?",
+                              (target_id,)).fetchone()
+        if row is None:
+            return None
+        if row["type"] == "conference.held":
+            return target_id
+        try:
+            data = json.loads(row["data"])
+        except (TypeError, ValueError):
+            return None
+        return data.get("conference") if isinstance(data, dict) else None
+
+    def fact_rows(self, table: str, order: str = "event_seq") -> list[sqlite3.Row]:
+        return list(_rows(self.db, f"select * from {table} where conference_id = ? "
+                                   f"order by {order}", self.cid))
+
+    # ---------------------------------------------------------- corrections
+
+    def _revisions(self) -> tuple[Revision, ...]:
+        out = []
+        for r in _rows(self.db, "select * from revisions order by event_seq, id"):
+            if self.conference_of(r["target_event_id"]) != self.cid:
+                continue
+            if self.since is not None and r["event_seq"] <= self.since:
+                continue
+            out.append(Revision(r["id"], r["target_event_id"], r["table_name"], r["field"],
+                                _shown(r["old_value"]), _shown(r["new_value"]), r["reason"],
+                                int(r["event_seq"]), r["recorded_at"]))
+        return tuple(out)
+
+    def retractions(self) -> tuple[Retraction, ...]:
+        out = []
+        for r in _rows(self.db, "select * from retractions order by event_seq, id"):
+            if self.since is not None and r["event_seq"] <= self.since:
+                continue
+            if self.conference_of(r["target_event_id"]) != self.cid:
+                continue
+            out.append(Retraction(r["id"], r["target_event_id"], r["target_type"], r["label"],
+                                  r["reason"], int(r["event_seq"]), r["recorded_at"]))
+        return tuple(out)
+
+    # ---------------------------------------------------------- facts
+
+    def days(self) -> tuple[Day, ...]:
+        quotes: dict[str, list[Quote]] = defaultdict(list)
+        for q in _rows(self.db, "select * from quotes where conference_id = ? "
+                                "order by speech_id, n", self.cid):
+            quotes[q["speech_id"]].append(Quote(int(q["n"]), q["text"], self.ref(q)))
+        grouped: dict[tuple[str | None, str | None], list[Speech]] = defaultdict(list)
+        for row in self.fact_rows("speeches"):
+            ref = self.ref(row)
+            if not self.keep(row, ref):
+                continue
+            speech = Speech(
+                row["id"], row["speaker_name"] or self.name(row["speaker_id"]) or "Unknown",
+                row["role"], self.name(row["affiliation_id"]), row["kind"], row["summary"],
+                tuple(quotes.get(row["id"], ())), self.day_of(row), ref)
+            grouped[(speech.day, row["session_id"])].append(speech)
+        proposals_per_session: dict[str | None, int] = defaultdict(int)
+        for row in self.fact_rows("proposals"):
+            if self.keep(row, self.ref(row)):
+                proposals_per_session[row["session_id"]] += 1
+        session_order = {sid: i for i, sid in enumerate(self.sessions)}
+
+        def order(key: tuple[str | None, str | None]) -> tuple[str, int]:
+            day, sid = key
+            return (day or "9999", session_order.get(sid, len(session_order)) if sid else -1)
+
+        days: dict[str | None, list[Session]] = {}
+        for key in sorted(grouped, key=order):
+            day, sid = key
+            s = self.sessions.get(sid) if sid else None
+            session = Session(
+                sid, s["title"] if s else "Other remarks", s["kind"] if s else None, day,
+                self.name(s["chair_id"]) if s else None, tuple(grouped[key]),
+                proposals_per_session.get(sid, 0))
+            days.setdefault(day, []).append(session)
+        return tuple(Day(d, tuple(ss)) for d, ss in days.items())
+
+    def session_title(self, session_id: str | None) -> str | None:
+        s = self.sessions.get(session_id) if session_id else None
+        return s["title"] if s else None
+
+    def proposals(self) -> tuple[Proposal, ...]:
+        roles = {r["entity_id"]: r["role"] for r in self.fact_rows("participations")}
+        return tuple(
+            Proposal(r["id"], r["text"], r["topic"], self.name(r["proposer_id"]),
+                     roles.get(r["proposer_id"]), self.session_title(r["session_id"]), ref)
+            for r in self.fact_rows("proposals") if self.keep(r, ref := self.ref(r)))
+
+    def agreements(self) -> tuple[Agreement, ...]:
+        items: dict[str, list[AgreementItem]] = defaultdict(list)
+        for r in _rows(self.db, "select * from agreement_items where conference_id = ? "
+                                "order by agreement_id, n", self.cid):
+            items[r["agreement_id"]].append(AgreementItem(int(r["n"]), r["text"], self.ref(r)))
+        return tuple(
+            Agreement(r["id"], r["title"], _json_list(r["parties"]), tuple(items[r["id"]]),
+                      self.session_title(r["session_id"]), ref)
+            for r in self.fact_rows("agreements") if self.keep(r, ref := self.ref(r)))
+
+    def figures(self) -> tuple[Figure, ...]:
+        return tuple(
+            Figure(r["id"], format_number(r["value"]), r["unit"], r["counts"], r["qualifier"],
+                   self.name(r["cited_by_id"]), ref)
+            for r in self.fact_rows("figures") if self.keep(r, ref := self.ref(r)))
+
+    def followups(self) -> tuple[Followup, ...]:
+        return tuple(
+            Followup(r["id"], r["name"], r["date"], r["place"], r["description"], ref)
+            for r in self.fact_rows("followups", "date is null, date, event_seq")
+            if self.is_new(ref := self.ref(r)))
+
+    def notes(self) -> tuple[Note, ...]:
+        return tuple(Note(r["id"], r["text"], r["topic"], ref)
+                     for r in self.fact_rows("notes") if self.keep(r, ref := self.ref(r)))
+
+    def participants(self) -> tuple[Participant, ...]:
+        kinds = {"country": 0, "organisation": 1, "person": 2}
+        rows = [r for r in self.fact_rows("participations") if self.is_new(self.ref(r))]
+        rows.sort(key=lambda r: (kinds.get(r["kind"], 3),
+                                 (self.name(r["entity_id"]) or r["name_given"] or "").casefold()))
+        return tuple(
+            Participant(r["id"], r["kind"], self.name(r["entity_id"]) or r["name_given"],
+                        r["role"], self.name(r["affiliation_id"]), self.name(r["country_id"]),
+                        r["category"], self.ref(r))
+            for r in rows)
+
+    def attachments(self) -> tuple[Attachment, ...]:
+        out = []
+        for r in self.fact_rows("attachments"):
+            ref = self.ref(r)
+            if self.keep(r, ref):
+                out.append(Attachment(r["id"], r["kind"] or "photo", r["caption"], r["credit"],
+                                      r["filename"], self.image_url(r), ref))
+        return tuple(out)
+
+    def image_url(self, row: sqlite3.Row) -> str | None:
+        """The attachment file's URL when it exists and is a raster image we can draw."""
+        sha = row["sha256"]
+        if not sha or not row["file_present"]:
+            return None
+        media_type = (row["media_type"] or "").lower()
+        if media_type not in IMAGE_TYPES:
+            media_type = _EXT_TYPES.get(Path(row["filename"] or "").suffix.lower(), "")
+        if media_type not in IMAGE_TYPES:
+            return None
+        path = self.root / "events" / "attachments" / sha
+        return path.resolve().as_uri() if path.is_file() else None
+
+
+def _counts(b: dict[str, Any]) -> dict[str, int]:
+    parts: Iterable[Participant] = b["participants"]
+    unique: dict[str, set[str]] = defaultdict(set)
+    for p in parts:
+        key = "international" if p.international else p.kind
+        unique[key].add(p.name)
+    speeches = [sp for d in b["days"] for s in d.sessions for sp in s.speeches]
+    return {
+        "countries": len(unique["country"]),
+        "international": len(unique["international"]),
+        "organisations": len(unique["organisation"]),
+        "people": len(unique["person"]),
+        "speeches": len(speeches),
+        "quotes": sum(len(sp.quotes) for sp in speeches),
+        "proposals": len(b["proposals"]),
+        "agreements": len(b["agreements"]),
+        "agreement_items": sum(len(a.items) for a in b["agreements"]),
+        "figures": len(b["figures"]),
+        "sessions": sum(len(d.sessions) for d in b["days"]),
+    }
+
+
+def load(db_path: Path, *, root: Path, conference: str | None = None,
+         since: int | None = None, day: str | None = None) -> Briefing:
+    """Read one conference's briefing from the database at `db_path`.
+
+    `root` is the archive folder (for attachment files). `since` keeps only facts recorded
+    or corrected after that sequence number; `day` only those of that day (YYYY-MM-DD)."""
+    with closing(connect(db_path)) as db:
+        try:
+            stamp = build_stamp(db)
+            if since is not None and not 0 <= since <= stamp.seq:
+                raise RenderError(f"--since {since} is outside the log, which ends at "
+                                  f"sequence {stamp.seq}")
+            since_stamp = event_stamp(db, since) if since is not None else None
+            first = db.execute("select min(recorded_at) from events").fetchone()[0]
+            row = _choose_conference(db, conference)
+            loader = _Loader(db, Path(root), row["id"], since, day)
+            conf = Conference(row["id"], row["name"], row["place"], row["start"], row["end"],
+                              _json_list(row["organisers"]), _json_list(row["supporters"]),
+                              row["description"], loader.ref(row))
+            parts: dict[str, Any] = {
+                "days": loader.days(), "agreements": loader.agreements(),
+                "proposals": loader.proposals(), "figures": loader.figures(),
+                "participants": loader.participants(), "followups": loader.followups(),
+                "attachments": loader.attachments(), "notes": loader.notes(),
+                "revisions": loader.revisions, "retractions": loader.retractions(),
+            }
+        except sqlite3.DatabaseError as exc:
+            raise RenderError(f"cannot read the database {db_path}: {exc}") from None
+    return Briefing(conference=conf, stamp=stamp, first_date=(first or "")[:10] or None,
+                    since=since_stamp, day=day, counts=_counts(parts), **parts)

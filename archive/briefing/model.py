@@ -1,0 +1,232 @@
+"""What the briefing shows, as plain frozen dataclasses: the template's whole input.
+
+Built by `briefing.data` from the SQLite database; nothing here touches I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One field of one fact changed by a correction event."""
+
+    id: str
+    target_event_id: str
+    table: str
+    field: str
+    old: str
+    new: str
+    reason: str | None
+    seq: int
+    recorded_at: str | None
+
+
+@dataclass(frozen=True)
+class Retraction:
+    id: str
+    target_event_id: str
+    target_type: str | None
+    label: str | None
+    reason: str | None
+    seq: int
+    recorded_at: str | None
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Where a fact comes from: the event that recorded it, its source, its corrections."""
+
+    event_id: str
+    seq: int
+    source_url: str | None
+    source_locator: str | None
+    revisions: tuple[Revision, ...] = ()
+
+    @property
+    def corrected(self) -> bool:
+        return bool(self.revisions)
+
+
+@dataclass(frozen=True)
+class Quote:
+    n: int
+    text: str
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class Speech:
+    id: str
+    speaker: str
+    role: str | None
+    affiliation: str | None
+    kind: str | None
+    summary: str | None
+    quotes: tuple[Quote, ...]
+    day: str | None
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class Proposal:
+    id: str
+    text: str
+    topic: str | None
+    proposer: str | None
+    proposer_role: str | None
+    session: str | None
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class AgreementItem:
+    n: int
+    text: str
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class Agreement:
+    id: str
+    title: str
+    parties: tuple[str, ...]
+    items: tuple[AgreementItem, ...]
+    session: str | None
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    value: str
+    unit: str | None
+    counts: str
+    qualifier: str | None
+    cited_by: str | None
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class Followup:
+    id: str
+    name: str
+    date: str | None
+    place: str | None
+    description: str | None
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class Attachment:
+    id: str
+    kind: str
+    caption: str | None
+    credit: str | None
+    filename: str | None
+    #: A file:// URL of `events/attachments/<sha256>` when the file exists and is an image.
+    image_url: str | None
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class Note:
+    id: str
+    text: str
+    topic: str | None
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str
+    kind: str
+    name: str
+    role: str | None
+    affiliation: str | None
+    country: str | None
+    category: str | None
+    ref: Ref
+
+    @property
+    def international(self) -> bool:
+        category = (self.category or "").lower()
+        return self.kind == "organisation" and any(
+            word in category for word in ("international", "intergovernmental", "multilateral"))
+
+
+@dataclass(frozen=True)
+class Session:
+    id: str | None
+    title: str
+    kind: str | None
+    day: str | None
+    chair: str | None
+    speeches: tuple[Speech, ...]
+    proposal_count: int = 0
+
+
+@dataclass(frozen=True)
+class Day:
+    day: str | None
+    sessions: tuple[Session, ...]
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A state of the log: the sequence number and hash of its last event, and its date."""
+
+    seq: int
+    hash: str
+    date: str | None
+
+
+@dataclass(frozen=True)
+class Conference:
+    id: str
+    name: str
+    place: str | None
+    start: str | None
+    end: str | None
+    organisers: tuple[str, ...]
+    supporters: tuple[str, ...]
+    description: str | None
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """Everything one briefing shows, already filtered (by --since, --day)."""
+
+    conference: Conference
+    stamp: Stamp
+    first_date: str | None
+    since: Stamp | None
+    day: str | None
+    days: tuple[Day, ...]
+    agreements: tuple[Agreement, ...]
+    proposals: tuple[Proposal, ...]
+    figures: tuple[Figure, ...]
+    participants: tuple[Participant, ...]
+    followups: tuple[Followup, ...]
+    attachments: tuple[Attachment, ...]
+    notes: tuple[Note, ...]
+    revisions: tuple[Revision, ...]
+    retractions: tuple[Retraction, ...]
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def speeches(self) -> tuple[Speech, ...]:
+        return tuple(sp for d in self.days for s in d.sessions for sp in s.speeches)
+
+    @property
+    def quotes(self) -> tuple[Quote, ...]:
+        return tuple(q for sp in self.speeches for q in sp.quotes)
+
+    def fact_count(self) -> int:
+        """How many facts the document will show (the renderer's size bound uses it)."""
+        return (len(self.speeches) + len(self.quotes) + len(self.proposals)
+                + sum(1 + len(a.items) for a in self.agreements) + len(self.figures)
+                + len(self.participants) + len(self.followups) + len(self.attachments)
+                + len(self.notes) + len(self.revisions) + len(self.retractions))

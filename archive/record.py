@@ -1,0 +1,434 @@
+"""Recording: turn what a user says (fields, names) into validated events and append them.
+
+This is the append path behind `archive add`, `import`, `correct`, `retract` and `merge`.
+Under the log's lock it catches the index up, resolves names to ids (creating a person,
+organisation or country on first mention), checks references and idempotent retries,
+then appends every resulting event in one durable write. Clock and id factory are
+injected; nothing here imports Datasette, WeasyPrint or sqlite-utils.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import msgspec
+import msgspec.inspect
+
+from .errors import Ambiguous, Conflict, InvalidEvent, NotFound
+from .events import (
+    EntitiesMerged, Event, EventCorrected, EventRetracted, ParticipantAttended, Payload,
+    Source, apply_changes, content_digest, encode_event, make_payload, parse_draft,
+    payload_class, references,
+)
+from .index import Index
+from .log import Head, Log, Pending, _fsync_dir
+
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+#: Which kind of entity a name given for this field creates when it is new.
+DEFAULT_KIND = {
+    "speaker": "person", "proposer": "person", "cited_by": "person", "chair": "person",
+    "affiliation": "organisation", "country": "country",
+}
+
+
+def new_ulid() -> str:
+    """A time-ordered unique id (ULID: 48-bit milliseconds + 80 random bits)."""
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(secrets.token_bytes(10), "big")
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class Result:
+    """What an append did: the events written (or found already written) and what the
+    archive resolved or created along the way, in words."""
+
+    events: list[Event] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    existing: bool = False
+
+
+@dataclass
+class Recorder:
+    """Appends to one archive. `clock` and `new_id` are injected (tests pass fixed ones)."""
+
+    log: Log
+    recorded_by: str
+    clock: Callable[[], str] = utc_now
+    new_id: Callable[[], str] = new_ulid
+
+    # ------------------------------------------------------------ add
+
+    def add(
+        self, type_: str, fields: dict[str, Any], names: dict[str, str] | None = None, *,
+        conference: str | None = None, at: str | None = None, source: Source | None = None,
+        event_id: str | None = None, expect_seq: int | None = None,
+    ) -> Result:
+        """Record one fact. `names` maps reference fields (speaker, session...) to a name
+        or id; `conference` is a name or id (default: the only or the latest one)."""
+        cls = payload_class(type_)
+        names = dict(names or {})
+        result = Result()
+        with self.log.locked(), Index(self.log) as index:
+            head = self.log.head()
+            _expect(head, expect_seq)
+            index.catch_up()
+            fields = dict(fields)
+            pending: list[Pending] = []
+            if "conference" in cls.__struct_fields__:
+                fields["conference"] = _conference(index, conference)
+            # organisations and countries first: a new speaker may be affiliated to them
+            order = sorted(names, key=lambda f: f not in ("affiliation", "country"))
+            for name_field in order:
+                fields[name_field] = self._resolve(
+                    index, type_, name_field, names[name_field], fields, pending, result,
+                    source, at)
+            if type_ == ParticipantAttended.TYPE and "entity" not in fields:
+                fields["entity"], known = _entity_for(index, fields, self.new_id)
+                result.messages.append(
+                    f"{'known' if known else 'new'} {fields.get('kind')} "
+                    f"{fields.get('name')!r} ({fields['entity']})")
+            data = make_payload(type_, fields)
+            _check(index, data, _local(pending))
+            ident = event_id or self.new_id()
+            if event_id is not None:
+                found = index.digest(event_id)
+                if found is not None:
+                    if found != content_digest(type_, data, at, source):
+                        raise Conflict(f"id {event_id} is already in the log with different "
+                                       "content; use a new id, or `archive correct` it")
+                    result.existing = True
+                    result.events.append(index.log_event_at(event_id))
+                    result.messages.append(f"already recorded: {event_id} (nothing written)")
+                    return result
+            pending.append(Pending(ident, type_, data, at, source))
+            result.events = self._write(index, pending, head)
+        return result
+
+    def _resolve(
+        self, index: Index, type_: str, name_field: str, value: str, fields: dict[str, Any],
+        pending: list[Pending], result: Result, source: Source | None, at: str | None,
+    ) -> str:
+        conference = fields.get("conference")
+        if name_field in ("session", "parent"):
+            if index.type_of(value) == "session.held":
+                return value
+            found = index.find_name([f"session:{conference}"], value)
+            if found is None:
+                raise NotFound(f"no session titled {value!r} in this conference; "
+                               "record it first with `archive add session`")
+            return found
+        if index.entity_kind(value) is not None:
+            return value
+        local = {p.data.entity: p.data for p in pending if isinstance(p.data, ParticipantAttended)}
+        default = DEFAULT_KIND.get(name_field, "person")
+        kinds = [default] + [k for k in ("person", "organisation", "country") if k != default]
+        found = index.find_name(kinds, value)
+        if found is not None:
+            result.messages.append(f"{name_field}: known {index.entity_kind(found)} "
+                                   f"{index.entity_name(found)!r} ({found})")
+            return found
+        for ident, data in local.items():
+            if data.name == value:
+                return ident
+        if conference is None:
+            raise NotFound(f"no {default} named {value!r}")
+        ident = self.new_id()
+        extra: dict[str, Any] = {}
+        if name_field in ("speaker", "proposer", "chair", "cited_by"):
+            # a new person takes the role and affiliation the fact gives them
+            for key in ("role", "affiliation"):
+                if fields.get(key) is not None and key != name_field:
+                    extra[key] = fields[key]
+        data = make_payload(ParticipantAttended.TYPE, {
+            "conference": conference, "entity": ident, "kind": default, "name": value, **extra})
+        pending.append(Pending(self.new_id(), ParticipantAttended.TYPE, data, at, source))
+        result.messages.append(f"{name_field}: new {default} {value!r} ({ident})")
+        return ident
+
+    # ------------------------------------------------------------ fixes
+
+    def correct(self, target: str, changes: dict[str, Any], *, reason: str | None = None,
+                source: Source | None = None, expect_seq: int | None = None) -> Result:
+        """Record new values for fields of an earlier event."""
+        fields: dict[str, Any] = {"target": target, "changes": changes}
+        if reason:
+            fields["reason"] = reason
+        return self.add(EventCorrected.TYPE, fields, source=source, expect_seq=expect_seq)
+
+    def correct_text(self, target: str, changes: dict[str, str], **kwargs: Any) -> Result:
+        """`correct` with values given as text (from a command line): text fields take the
+        text verbatim, other fields take JSON."""
+        with self.log.locked(), Index(self.log) as index:
+            index.catch_up()
+            type_ = index.type_of(target)
+        if type_ is None:
+            raise NotFound(f"no event with id {target!r}")
+        return self.correct(target, coerce_changes(type_, changes), **kwargs)
+
+    def retract(self, target: str, reason: str, *, source: Source | None = None,
+                expect_seq: int | None = None) -> Result:
+        """Record that an earlier event should not have been recorded."""
+        return self.add(EventRetracted.TYPE, {"target": target, "reason": reason},
+                        source=source, expect_seq=expect_seq)
+
+    def merge(self, kept: str, merged: str, *, reason: str | None = None,
+              source: Source | None = None, expect_seq: int | None = None) -> Result:
+        """Record that two entities (by name or id) are one; `merged` becomes an alias."""
+        with self.log.locked(), Index(self.log) as index:
+            index.catch_up()
+            ids = [_entity_ref(index, kept), _entity_ref(index, merged)]
+        fields: dict[str, Any] = {"kept": ids[0], "merged": ids[1]}
+        if reason:
+            fields["reason"] = reason
+        return self.add(EntitiesMerged.TYPE, fields, source=source, expect_seq=expect_seq)
+
+    # ------------------------------------------------------------ import
+
+    def import_lines(self, lines: Iterable[bytes], *, expect_seq: int | None = None,
+                     progress: Callable[[int], None] | None = None) -> Result:
+        """Append events from JSON Lines, all or nothing: every line is validated (schema,
+        references, ids) before any is written. Lines stream through a spool file, so
+        memory stays flat however large the import."""
+        result = Result()
+        with self.log.locked(), Index(self.log) as index:
+            head = self.log.head()
+            _expect(head, expect_seq)
+            index.catch_up()
+            spool_path = self.log.dir / f".import-{os.getpid()}.tmp"
+            recorded_at = self.clock()
+            seq, prev, count, skipped = head.seq, head.hash, 0, 0
+            local: dict[str, str] = {}
+            entities: dict[str, str] = {}
+            digests: dict[str, str] = {}
+            try:
+                with open(spool_path, "wb", buffering=1 << 20) as spool:
+                    for lineno, raw in enumerate(lines, 1):
+                        if not raw.strip():
+                            continue
+                        try:
+                            draft, data = parse_draft(raw.rstrip(b"\r\n"))
+                            _check(index, data, (local, entities))
+                        except InvalidEvent as exc:
+                            raise InvalidEvent(f"{exc}; nothing was imported", line=lineno,
+                                               path="import") from None
+                        except NotFound as exc:
+                            raise NotFound(f"import line {lineno}: {exc}; nothing was imported")
+                        ident = draft.id or self.new_id()
+                        if draft.id is not None:
+                            digest = content_digest(draft.type, data, draft.at, draft.source)
+                            known = digests.get(ident) or index.digest(ident)
+                            if known is not None:
+                                if known != digest:
+                                    raise Conflict(
+                                        f"import line {lineno}: id {ident} is already "
+                                        "recorded with different content; nothing was imported")
+                                skipped += 1
+                                continue
+                            digests[ident] = digest
+                        local[ident] = draft.type
+                        if isinstance(data, ParticipantAttended):
+                            entities.setdefault(data.entity, data.kind)
+                        seq += 1
+                        line, prev = encode_event(
+                            id=ident, seq=seq, type=draft.type, at=draft.at,
+                            recorded_at=recorded_at, recorded_by=self.recorded_by,
+                            source=draft.source, data=data, prev=prev)
+                        spool.write(line + b"\n")
+                        count += 1
+                        if progress is not None and count % 10_000 == 0:
+                            progress(10_000)
+                self._append_spool(spool_path, head)
+            finally:
+                spool_path.unlink(missing_ok=True)
+        result.messages.append(f"imported {count} events (sequence {head.seq + 1}-{seq})"
+                               if count else "imported 0 events")
+        if skipped:
+            result.messages.append(f"{skipped} already recorded (same id and content)")
+        result.existing = count == 0
+        return result
+
+    def _append_spool(self, spool_path: Path, head: Head) -> None:
+        new_file = not self.log.path.exists()
+        fd = os.open(self.log.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            if os.fstat(fd).st_size != head.offset:
+                raise Conflict("the log changed size while locked")
+            try:
+                with open(spool_path, "rb") as spool:
+                    while chunk := spool.read(8 << 20):
+                        view = memoryview(chunk)
+                        while view:
+                            view = view[os.write(fd, view):]
+                os.fsync(fd)
+            except BaseException:
+                os.ftruncate(fd, head.offset)
+                os.fsync(fd)
+                raise
+        finally:
+            os.close(fd)
+        if new_file:
+            _fsync_dir(self.log.dir)
+
+    # ------------------------------------------------------------ attachments
+
+    def store_file(self, path: Path) -> dict[str, str]:
+        """Copy a file content-addressed beside the log; returns the attachment fields."""
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+        sha = digest.hexdigest()
+        target = self.log.attachment_path(sha)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".tmp")
+            shutil.copyfile(path, tmp)
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+            _fsync_dir(target.parent)
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return {"sha256": sha, "filename": path.name, "media_type": media_type}
+
+    # ------------------------------------------------------------ writing
+
+    def _write(self, index: Index, pending: list[Pending], head: Head) -> list[Event]:
+        events = self.log.write_locked(pending, head, recorded_at=self.clock(),
+                                       recorded_by=self.recorded_by)
+        index.catch_up()
+        return events
+
+
+# ---------------------------------------------------------------- checks (no writes)
+
+
+def coerce_changes(type_: str, changes: dict[str, str]) -> dict[str, Any]:
+    """Turn `field=text` pairs into values of the field's type (JSON unless text)."""
+    info = {f.name: f.type for f in msgspec.inspect.type_info(payload_class(type_)).fields}
+    out: dict[str, Any] = {}
+    for name, text in changes.items():
+        typ = info.get(name)
+        if typ is None:
+            raise InvalidEvent(f"field `changes.{name}`: {type_} has no field {name!r} "
+                               f"(fields: {', '.join(info)})")
+        kinds = typ.types if isinstance(typ, msgspec.inspect.UnionType) else (typ,)
+        if any(isinstance(k, (msgspec.inspect.StrType, msgspec.inspect.LiteralType))
+               for k in kinds):
+            out[name] = text
+            continue
+        try:
+            out[name] = msgspec.json.decode(text)
+        except msgspec.DecodeError:
+            raise InvalidEvent(f"field `changes.{name}`: {text!r} is not valid JSON") from None
+    return out
+
+
+def _expect(head: Head, expect_seq: int | None) -> None:
+    if expect_seq is not None and head.seq != expect_seq:
+        raise Conflict(f"expected the log to end at sequence {expect_seq} but it ends at "
+                       f"{head.seq}: someone appended first; nothing was written")
+
+
+def _local(pending: list[Pending]) -> tuple[dict[str, str], dict[str, str]]:
+    ids = {p.id: p.type for p in pending}
+    entities = {p.data.entity: p.data.kind for p in pending
+                if isinstance(p.data, ParticipantAttended)}
+    return ids, entities
+
+
+def _check(index: Index, data: Payload, local: tuple[dict[str, str], dict[str, str]]) -> None:
+    """References must point at what exists (in the log or earlier in this batch)."""
+    ids, entities = local
+    for name, kind, ref in references(data):
+        if kind == "entity":
+            if ref not in entities and index.entity_kind(ref) is None:
+                raise NotFound(f"field `data.{name}`: no person, organisation or country "
+                               f"with id {ref!r}")
+            continue
+        found = ids.get(ref) or index.type_of(ref)
+        want = {"conference": "conference.held", "session": "session.held"}.get(kind)
+        if found is None or (want is not None and found != want):
+            what = {"conference": "conference", "session": "session"}.get(kind, "event")
+            raise NotFound(f"field `data.{name}`: no {what} with id {ref!r}")
+    if isinstance(data, EventCorrected):
+        target_type = ids.get(data.target) or index.type_of(data.target)
+        if target_type in (EventCorrected.TYPE, EventRetracted.TYPE, EntitiesMerged.TYPE):
+            raise InvalidEvent(f"field `data.target`: {data.target} is a {target_type}; "
+                               "correct the original event instead")
+        if data.target in ids:
+            unknown = sorted(set(data.changes) - set(payload_class(ids[data.target])
+                                                     .__struct_fields__))
+            if unknown:
+                raise InvalidEvent(f"field `data.changes.{unknown[0]}`: {ids[data.target]} "
+                                   f"has no field {unknown[0]!r}")
+        elif target_type is not None:
+            target = index.log_event_at(data.target)
+            apply_changes(target.type, target.data, data.changes)
+    if isinstance(data, EntitiesMerged):
+        kinds = [entities.get(x) or index.entity_kind(x) for x in (data.kept, data.merged)]
+        if kinds[0] != kinds[1]:
+            raise InvalidEvent(f"cannot merge a {kinds[1]} into a {kinds[0]}")
+
+
+def _conference(index: Index, value: str | None) -> str:
+    conferences = index.conferences()
+    if value is None:
+        if not conferences:
+            raise NotFound("no conference recorded yet; start with `archive add conference`")
+        return conferences[-1][0]
+    for ident, _name in conferences:
+        if ident == value:
+            return ident
+    found = index.find_name(["conference"], value)
+    if found is None:
+        known = ", ".join(repr(n) for _, n in conferences) or "none"
+        raise NotFound(f"no conference {value!r} (known: {known})")
+    return found
+
+
+def _entity_ref(index: Index, value: str) -> str:
+    if index.entity_kind(value) is not None:
+        return value
+    found = index.find_name(["person", "organisation", "country"], value)
+    if found is None:
+        raise NotFound(f"no person, organisation or country named {value!r}")
+    return found
+
+
+def _entity_for(index: Index, fields: dict[str, Any], new_id: Callable[[], str]
+                ) -> tuple[str, bool]:
+    kind, name = fields.get("kind"), fields.get("name")
+    if not isinstance(kind, str) or not isinstance(name, str):
+        return new_id(), False  # make_payload reports the missing field
+    found = index.find_name([kind], name)
+    return (found, True) if found else (new_id(), False)
+
+
+def open_input(path: str) -> IO[bytes]:
+    """A file, or standard input for `-`."""
+    import sys
+
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise NotFound(f"cannot read {path}: {exc.strerror}") from None
+
+
+__all__ = ["Ambiguous", "Recorder", "Result", "new_ulid", "open_input", "utc_now"]
