@@ -1,0 +1,537 @@
+"""Rows -> SQLite: build `exports/archive.db` from the log, fully or incrementally.
+
+A full build streams the log through the fold into a fresh temporary file (bulk
+`executemany` in one transaction, no journal), then adds indexes, full-text search and
+views, fsyncs and atomically replaces the old database. An incremental build checks that
+the log still holds the line the database was built up to (its hash at the remembered byte
+offset, and the next line's `prev`), copies the database, applies only the new events and
+replaces it; if the log no longer matches, it rebuilds from scratch.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .errors import ArchiveError, LogCorrupt, NotFound
+from .events import ZERO_HASH, check_date
+from .log import Log, Placed
+from .projection import (
+    Delete, Entity, Insert, Op, Stored, Update, project, stored,
+)
+from .schema import (
+    BY_NAME, ENTITY_REFS, FTS_COLUMNS, FTS_TABLE, SCHEMA_VERSION, TABLES, VIEWS, indexes,
+)
+
+DB_NAME = "archive.db"
+_BATCH = 20_000
+_PROGRESS_EVERY = 2_000
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes to do)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did: the file, the log position it reflects, events applied."""
+
+    path: Path
+    seq: int
+    hash: str
+    applied: int
+    full: bool
+
+
+# ---------------------------------------------------------------- schema
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    """Tables with their keys and foreign keys (no secondary indexes yet)."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    types = {"text": str, "integer": int, "real": float}
+    for table in TABLES:
+        db.table(table.name).create(
+            {name: types[kind] for name, kind, _ in table.all_columns},
+            pk=table.pk,
+        )
+    db.add_foreign_keys([(t.name, *fk) for t in TABLES for fk in t.fks])
+
+
+def create_indexes(conn: sqlite3.Connection) -> None:
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    db.table("events").create_index(["id"], unique=True, if_not_exists=True)
+    for table in TABLES:
+        for columns in indexes(table):
+            db.table(table.name).create_index(list(columns), if_not_exists=True)
+
+
+def create_search_and_views(conn: sqlite3.Connection) -> None:
+    import sqlite_utils
+
+    db = sqlite_utils.Database(conn)
+    db.table(FTS_TABLE).enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize="porter")
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, replace=True)
+
+
+# ---------------------------------------------------------------- writing rows
+
+
+class Writer:
+    """Applies row operations: inserts are buffered per table and sent with executemany;
+    a delete or update first sends everything buffered, so order is kept."""
+
+    def __init__(self, conn: sqlite3.Connection, root: Path):
+        self.conn = conn
+        self.root = root
+        self.buffers: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in TABLES}
+        self.insert_sql = {
+            t.name: f"INSERT INTO {_q(t.name)} ({', '.join(map(_q, t.names))}) "
+                    f"VALUES ({', '.join('?' * len(t.names))})"
+            for t in TABLES
+        }
+        self.names = {t.name: t.names for t in TABLES}
+
+    def insert(self, table: str, row: dict[str, Any]) -> None:
+        if table == "attachments" and row.get("sha256"):
+            present = (self.root / "events" / "attachments" / row["sha256"]).is_file()
+            row = {**row, "file_present": int(present)}
+        buffer = self.buffers[table]
+        buffer.append(tuple([row.get(c) for c in self.names[table]]))
+        if len(buffer) >= _BATCH:
+            self._send(table)
+
+    def _send(self, table: str) -> None:
+        buffer = self.buffers[table]
+        if buffer:
+            try:
+                self.conn.executemany(self.insert_sql[table], buffer)
+            except sqlite3.IntegrityError as exc:
+                raise ArchiveError(f"cannot add rows to {table}: {exc} (is an id used "
+                                   "twice in the log? run `archive verify`)") from None
+            buffer.clear()
+
+    def flush(self) -> None:
+        for table in self.buffers:
+            self._send(table)
+
+    def delete(self, op: Delete) -> None:
+        self.flush()
+        pk = _q(BY_NAME[op.table].pk)
+        if op.children:
+            self.conn.execute(
+                f"DELETE FROM {_q(op.table)} WHERE {pk} = ? OR ({pk} > ? AND {pk} < ?)",
+                (op.id, op.id + "/", op.id + "0"))
+        else:
+            self.conn.execute(f"DELETE FROM {_q(op.table)} WHERE {pk} = ?", (op.id,))
+
+    def update(self, op: Update) -> None:
+        self.flush()
+        sets = ", ".join(f"{_q(c)} = ?" for c in op.values)
+        self.conn.execute(f"UPDATE {_q(op.table)} SET {sets} WHERE {_q(op.column)} = ?",
+                          (*op.values.values(), op.value))
+
+
+class SqliteState:
+    """The fold's view of the database being built (`projection.State`).
+
+    Entities and aliases are cached; in a full build the cache knows every entity, so the
+    fold never waits on SQLite for them. Other questions (an earlier event, references)
+    flush pending rows and ask SQLite, creating the indexes first if a full build has not
+    yet."""
+
+    def __init__(self, conn: sqlite3.Connection, root: Path, *, complete: bool,
+                 indexed: bool):
+        self.conn = conn
+        self.writer = Writer(conn, root)
+        self.complete = complete
+        self.indexed = indexed
+        self.entities: dict[str, Entity | None] = {}
+        self.aliases: dict[str, str | None] = {}
+
+    # -- writing
+    def apply(self, ops: list[Op]) -> None:
+        for op in ops:
+            if isinstance(op, Insert):
+                self.writer.insert(op.table, op.row)
+                if op.table == "entities":
+                    r = op.row
+                    self.entities[r["id"]] = Entity(r["id"], r["kind"], r["name"], (),
+                                                    r["first_event_id"])
+                elif op.table == "entity_aliases":
+                    self.aliases[op.row["id"]] = op.row["entity_id"]
+            elif isinstance(op, Delete):
+                self._ready()
+                self.writer.delete(op)
+                if op.table == "entities":
+                    self.entities[op.id] = None
+            else:
+                self._ready()
+                self.writer.update(op)
+                self._cache_update(op)
+
+    def _cache_update(self, op: Update) -> None:
+        if op.table == "entities" and op.column == "id":
+            old = self.entities.get(op.value)
+            if old is not None:
+                v = op.values
+                aliases = tuple(_loads(v["aliases"])) if "aliases" in v else old.aliases
+                self.entities[op.value] = Entity(old.id, v.get("kind", old.kind),
+                                                 v.get("name", old.name), aliases,
+                                                 old.first_event_id)
+        elif op.table == "entity_aliases" and op.column == "entity_id":
+            for key, kept in self.aliases.items():
+                if kept == op.value:
+                    self.aliases[key] = op.values["entity_id"]
+
+    def _ready(self) -> None:
+        """Before reading or changing rows in place: send buffered rows, have indexes."""
+        self.writer.flush()
+        if not self.indexed:
+            create_indexes(self.conn)
+            self.indexed = True
+
+    def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
+        self._ready()
+        return self.conn.execute(sql, params).fetchone()
+
+    # -- reading (projection.State)
+    def entity(self, id: str) -> Entity | None:
+        if id in self.entities or self.complete:
+            return self.entities.get(id)
+        row = self._one("SELECT id, kind, name, aliases, first_event_id FROM entities "
+                        "WHERE id = ?", (id,))
+        found = Entity(row[0], row[1], row[2], tuple(_loads(row[3])), row[4]) if row else None
+        self.entities[id] = found
+        return found
+
+    def alias(self, id: str) -> str | None:
+        if id in self.aliases or self.complete:
+            return self.aliases.get(id)
+        row = self._one("SELECT entity_id FROM entity_aliases WHERE id = ?", (id,))
+        self.aliases[id] = row[0] if row else None
+        return self.aliases[id]
+
+    def event(self, id: str) -> Stored | None:
+        self._ready()
+        cur = self.conn.execute("SELECT * FROM events WHERE id = ?", (id,))
+        values = cur.fetchone()
+        if values is None:
+            return None
+        row = dict(zip([d[0] for d in cur.description], values, strict=True))
+        current = self.conn.execute("SELECT data FROM _archive_current WHERE event_id = ?",
+                                    (id,)).fetchone()
+        retracted = self.conn.execute("SELECT 1 FROM retractions WHERE target_event_id = ?",
+                                      (id,)).fetchone() is not None
+        return stored(row, current[0] if current else None, retracted)
+
+    def referenced(self, entity_id: str, except_row: str) -> bool:
+        self._ready()
+        for table, column in ENTITY_REFS:
+            if self.conn.execute(
+                f"SELECT 1 FROM {_q(table)} WHERE {_q(column)} = ? AND "
+                f"{_q(BY_NAME[table].pk)} != ? LIMIT 1", (entity_id, except_row),
+            ).fetchone():
+                return True
+        return False
+
+
+def _loads(text: str | None) -> list[Any]:
+    import msgspec
+
+    return msgspec.json.decode(text) if text else []
+
+
+# ---------------------------------------------------------------- as-of
+
+
+_DIGITS = re.compile(r"^\d+$")
+_DATEISH = re.compile(r"^\d{4}(-\d{2}(-\d{2}(T.*)?)?)?$")
+
+
+def as_of_stop(as_of: str) -> tuple[Callable[[Placed], bool], Callable[[Placed], bool]]:
+    """(stop before this event, stop after this event) for `--as-of SEQ|EVENT_ID|DATETIME`.
+
+    A number is a sequence number; a date or date-time (with a `-`) compares with
+    `recorded_at` (a date alone means the end of that day, month or year); anything else
+    is an event id."""
+    never: Callable[[Placed], bool] = lambda p: False  # noqa: E731
+    if _DIGITS.match(as_of):
+        n = int(as_of)
+        return (lambda p: p.event.seq > n), never
+    if _DATEISH.match(as_of) and "-" in as_of:
+        try:
+            check_date("as_of", as_of)
+        except ValueError as exc:
+            raise ArchiveError(f"--as-of: {exc}") from None
+        limit = _instant(as_of, end=True)
+        return (lambda p: _instant(p.event.recorded_at) > limit), never
+    return never, (lambda p: p.event.id == as_of)
+
+
+def _instant(text: str, end: bool = False) -> datetime:
+    """A (partial) ISO date-time as an aware UTC instant; `end` = end of a partial period."""
+    if "T" in text:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parts = [int(x) for x in text.split("-")]
+    if len(parts) == 3:
+        start = datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+        return start + timedelta(days=1) - timedelta(microseconds=1) if end else start
+    if len(parts) == 2:
+        y, m = parts
+        nxt = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=UTC)
+        return nxt - timedelta(microseconds=1) if end else datetime(y, m, 1, tzinfo=UTC)
+    return (datetime(parts[0] + 1, 1, 1, tzinfo=UTC) - timedelta(microseconds=1)
+            if end else datetime(parts[0], 1, 1, tzinfo=UTC))
+
+
+# ---------------------------------------------------------------- build
+
+
+def read_info(path: Path) -> dict[str, str] | None:
+    """What `_archive_build` says about a database, or None if it has none."""
+    if not path.is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            return dict(conn.execute("SELECT key, value FROM _archive_build").fetchall())
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
+def _log_matches(log: Log, info: dict[str, str]) -> bool:
+    """Does the log still end its remembered line with the remembered hash?"""
+    offset, seq, hash_ = int(info["offset"]), int(info["seq"]), info["hash"]
+    if offset == 0:
+        return seq == 0 and hash_ == ZERO_HASH
+    if log.size() < offset:
+        return False
+    with open(log.path, "rb") as f:
+        f.seek(offset - 67)
+        tail = f.read(67)
+    return tail[-3:] == b'"}\n' and tail[:64].decode("ascii", "replace") == hash_
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY",
+                   "cache_size=-200000", "locking_mode=EXCLUSIVE"):
+        conn.execute(f"PRAGMA {pragma}")
+    return conn
+
+
+def _stream(log: Log, state: SqliteState, start: int, seq: int, prev: str,
+            stop_before: Callable[[Placed], bool], stop_after: Callable[[Placed], bool],
+            progress: Progress | None) -> tuple[int, str, int, int]:
+    """Fold events from byte `start` into the database. Returns (seq, hash, offset, n)."""
+    total = max(log.size() - start, 0)
+    offset, n, done = start, 0, 0
+    for placed in log.read(start, prev=prev, seq=seq):
+        if stop_before(placed):
+            break
+        state.apply(project(placed.event, state))
+        seq, prev, offset, n = placed.event.seq, placed.event.hash, placed.end, n + 1
+        if progress is not None and n % _PROGRESS_EVERY == 0:
+            progress(offset - start - done, total)
+            done = offset - start
+        if stop_after(placed):
+            break
+    state.writer.flush()
+    if progress is not None:
+        progress(offset - start - done, total)
+    return seq, prev, offset, n
+
+
+def _write_info(conn: sqlite3.Connection, seq: int, hash_: str, offset: int,
+                as_of: str | None) -> None:
+    conferences = conn.execute("SELECT count(*) FROM conferences").fetchone()[0]
+    info = {"seq": seq, "hash": hash_, "offset": offset, "as_of": as_of or "",
+            "conferences": conferences, "schema_version": SCHEMA_VERSION}
+    conn.execute("DELETE FROM _archive_build")
+    conn.executemany("INSERT INTO _archive_build (key, value) VALUES (?, ?)",
+                     [(k, str(v)) for k, v in info.items()])
+
+
+def _finish(conn: sqlite3.Connection, tmp: Path, out: Path) -> None:
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, out)
+    dir_fd = os.open(out.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+@dataclass
+class _Temp:
+    """A temporary file beside the target, removed unless it was moved into place."""
+
+    path: Path
+
+    def __enter__(self) -> Path:
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def _temp_beside(out: Path) -> _Temp:
+    return _Temp(out.with_name(f".{out.name}.{os.getpid()}.tmp"))
+
+
+def _full(log: Log, out: Path, as_of: str | None, progress: Progress | None,
+          name_by_seq: bool) -> BuildResult:
+    stop_before, stop_after = as_of_stop(as_of) if as_of else ((lambda p: False),) * 2
+    with _temp_beside(out) as tmp:
+        tmp.unlink(missing_ok=True)
+        conn = _connect(tmp)
+        try:
+            create_schema(conn)
+            state = SqliteState(conn, log.root, complete=True, indexed=False)
+            conn.execute("BEGIN")
+            seq, hash_, offset, n = _stream(log, state, 0, 0, ZERO_HASH, stop_before,
+                                            stop_after, progress)
+            if as_of and not _DIGITS.match(as_of) and not _DATEISH.match(as_of) \
+                    and not any(True for _ in conn.execute(
+                        "SELECT 1 FROM events WHERE id = ?", (as_of,))):
+                raise NotFound(f"--as-of {as_of}: no event has that id in the log")
+            if as_of and _DIGITS.match(as_of) and int(as_of) > seq:
+                raise NotFound(f"--as-of {as_of}: the log ends at sequence {seq}")
+            conn.execute("COMMIT")
+            if not state.indexed:
+                create_indexes(conn)
+            create_search_and_views(conn)
+            _write_info(conn, seq, hash_, offset, as_of)
+        except BaseException:
+            conn.close()
+            raise
+        if name_by_seq:
+            out = out.with_name(f"archive-as-of-{seq}.db")
+        _finish(conn, tmp, out)
+    return BuildResult(out, seq, hash_, n, True)
+
+
+def _incremental(log: Log, out: Path, info: dict[str, str],
+                 progress: Progress | None) -> BuildResult:
+    seq, hash_, offset = int(info["seq"]), info["hash"], int(info["offset"])
+    with _temp_beside(out) as tmp:
+        shutil.copyfile(out, tmp)
+        conn = _connect(tmp)
+        try:
+            state = SqliteState(conn, log.root, complete=False, indexed=True)
+            conn.execute("BEGIN")
+            never: Callable[[Placed], bool] = lambda p: False  # noqa: E731
+            seq, hash_, offset, n = _stream(log, state, offset, seq, hash_, never, never,
+                                            progress)
+            _write_info(conn, seq, hash_, offset, None)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.close()
+            raise
+        _finish(conn, tmp, out)
+    return BuildResult(out, seq, hash_, n, False)
+
+
+def build(root: str | os.PathLike[str], db_path: str | os.PathLike[str] | None = None, *,
+          as_of: str | None = None, full: bool = False,
+          progress: bool | Progress = False) -> BuildResult:
+    """Build (or bring up to date) the SQLite database of the archive at `root`.
+
+    `as_of` (a sequence number, event id or date-time) builds the archive as it stood then,
+    into `exports/archive-as-of-<seq>.db` unless `db_path` is given. `full` ignores what an
+    existing database remembers. `progress` is a callable `(bytes done, bytes to do)`, or
+    True for a simple percentage on stderr when it is a terminal."""
+    log = Log(root)
+    log.require()
+    report = _progress(progress)
+    exports = log.root / "exports"
+    if as_of is not None:
+        out = Path(db_path) if db_path is not None else exports / "archive-as-of.db"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        return _full(log, out, as_of, report, name_by_seq=db_path is None)
+    out = Path(db_path) if db_path is not None else exports / DB_NAME
+    out.parent.mkdir(parents=True, exist_ok=True)
+    info = None if full else read_info(out)
+    if (info is not None and info.get("schema_version") == SCHEMA_VERSION
+            and not info.get("as_of") and _log_matches(log, info)):
+        head = log.head()
+        if head.seq == int(info["seq"]) and head.hash == info["hash"]:
+            return BuildResult(out, head.seq, head.hash, 0, False)
+        try:
+            return _incremental(log, out, info, report)
+        except LogCorrupt as exc:
+            if exc.line != int(info["seq"]) + 1:
+                raise
+            # The line after the remembered one does not follow from it: start again.
+    return _full(log, out, None, report, name_by_seq=False)
+
+
+def is_stale(root: str | os.PathLike[str], db_path: str | os.PathLike[str] | None = None) -> bool:
+    """Does the database lag behind the log (or not exist)?"""
+    log = Log(root)
+    out = Path(db_path) if db_path is not None else log.root / "exports" / DB_NAME
+    info = read_info(out)
+    if info is None or info.get("schema_version") != SCHEMA_VERSION or info.get("as_of"):
+        return True
+    head = log.head()
+    return not (head.seq == int(info["seq"]) and head.hash == info["hash"])
+
+
+def _progress(progress: bool | Progress) -> Progress | None:
+    if callable(progress):
+        return progress
+    if not progress:
+        return None
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+    seen = [0]
+
+    def report(step: int, total: int) -> None:
+        seen[0] += step
+        pct = 100 * seen[0] // total if total else 100
+        sys.stderr.write(f"\rBuilding {pct:3d}%")
+        if seen[0] >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return report
+
+
+def rows(path: str | os.PathLike[str]) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+    """Every table's rows ordered by primary key (to compare two databases)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        for table in TABLES:
+            yield table.name, conn.execute(
+                f"SELECT * FROM {_q(table.name)} ORDER BY {_q(table.pk)}").fetchall()
+    finally:
+        conn.close()
+
+
+__all__ = ["BuildResult", "build", "is_stale", "read_info", "rows"]

@@ -1,0 +1,518 @@
+"""The fold: events -> row operations. Pure: no I/O, no clock, no random ids.
+
+`project(event, state)` returns the operations (`Insert`, `Delete`, `Update`) that bring the
+tables from the state before `event` to the state after it. `state` is a read-only view of
+the tables so far (`State`); the database answers it from SQLite, `MemoryState` from dicts
+(the reference implementation the tests use). One handler per event type:
+
+- facts (conference, session, participant, speech, ...) insert rows whose `id` is the event
+  id (child rows `f"{id}/{n}"`), with provenance columns, and their texts into `texts`;
+- `event.corrected` deletes the target's rows and projects its corrected payload again in
+  their place, and records one `revisions` row per changed field;
+- `event.retracted` deletes the target's rows and records a `retractions` row;
+- `entities.merged` folds one entity into another: references are rewritten to the kept id,
+  the merged name becomes an alias.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import singledispatch
+from typing import Any, Protocol
+
+import msgspec
+
+from .errors import InvalidEvent
+from .events import (
+    AgreementReached, AttachmentAdded, ConferenceHeld, EntitiesMerged, Event, EventCorrected,
+    EventRetracted, FigureCited, FollowupScheduled, NoteRecorded, ParticipantAttended, Payload,
+    ProposalMade, SessionHeld, SpeechDelivered, apply_changes, payload_class,
+)
+from .schema import BY_NAME, ENTITY_REFS
+
+Row = dict[str, Any]
+
+# ---------------------------------------------------------------- operations
+
+
+@dataclass(frozen=True)
+class Insert:
+    table: str
+    row: Row
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Delete the row `id` and, with `children`, the rows `id/1`, `id/2`, ..."""
+
+    table: str
+    id: str
+    children: bool = False
+
+
+@dataclass(frozen=True)
+class Update:
+    """`UPDATE table SET values WHERE column = value`."""
+
+    table: str
+    column: str
+    value: Any
+    values: Row
+
+
+Op = Insert | Delete | Update
+
+# ---------------------------------------------------------------- what the fold reads
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What a fact row needs from its event's envelope."""
+
+    id: str
+    seq: int
+    type: str
+    at: str | None
+    source_url: str | None
+    source_locator: str | None
+    recorded_at: str
+    recorded_by: str
+
+    @classmethod
+    def of(cls, event: Event) -> Envelope:
+        src = event.source
+        return cls(event.id, event.seq, event.type, event.at, src.url if src else None,
+                   src.locator if src else None, event.recorded_at, event.recorded_by)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An earlier event as the tables know it: envelope, payload after corrections."""
+
+    env: Envelope
+    data: Payload
+    retracted: bool
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    kind: str
+    name: str
+    aliases: tuple[str, ...]
+    first_event_id: str | None
+
+
+class State(Protocol):
+    """Read-only questions the fold asks about the tables built so far."""
+
+    def entity(self, id: str) -> Entity | None: ...
+
+    def alias(self, id: str) -> str | None:
+        """The entity a merged id now points to, or None."""
+
+    def event(self, id: str) -> Stored | None: ...
+
+    def referenced(self, entity_id: str, except_row: str) -> bool:
+        """Does any row other than `except_row` point at the entity?"""
+
+
+# ---------------------------------------------------------------- helpers
+
+_json = msgspec.json.Encoder()
+
+#: Tables a fact event writes rows to (the first is its main table), besides `texts`.
+TABLES_OF: dict[str, tuple[str, ...]] = {
+    "conference.held": ("conferences",),
+    "session.held": ("sessions",),
+    "participant.attended": ("participations",),
+    "speech.delivered": ("speeches", "quotes"),
+    "proposal.made": ("proposals",),
+    "agreement.reached": ("agreements", "agreement_items"),
+    "figure.cited": ("figures",),
+    "followup.scheduled": ("followups",),
+    "attachment.added": ("attachments",),
+    "note.recorded": ("notes",),
+}
+_NOT_FACTS = ("event.corrected", "event.retracted", "entities.merged")
+
+
+def to_json(value: Any) -> str:
+    return _json.encode(value).decode()
+
+
+def _plain(value: Any) -> Any:
+    """A payload value as a cell in `revisions`: text as is, anything else as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return to_json(value)
+
+
+def _prov(env: Envelope) -> Row:
+    return {"event_id": env.id, "event_seq": env.seq, "source_url": env.source_url,
+            "source_locator": env.source_locator, "at": env.at}
+
+
+def _text(kind: str, text: str | None, row_id: str, table: str, env: Envelope,
+          conference: str | None, speaker: str | None = None,
+          speech: str | None = None) -> list[Op]:
+    if not text:
+        return []
+    return [Insert("texts", {
+        "id": row_id, "kind": kind, "text": text, "conference_id": conference,
+        "speaker_id": speaker, "speech_id": speech, "table_name": table, "row_id": row_id,
+        "event_seq": env.seq,
+    })]
+
+
+def resolve(state: State, id: str | None) -> str | None:
+    """The id an entity reference means now (merged ids point at the kept entity)."""
+    if id is None:
+        return None
+    kept = state.alias(id)
+    return kept if kept is not None else id
+
+
+def _label(data: Payload) -> str:
+    for name in ("name", "title", "summary", "text", "counts", "caption", "filename"):
+        value = getattr(data, name, None)
+        if value:
+            text = str(value)
+            return text if len(text) <= 200 else text[:199] + "…"
+    return data.TYPE
+
+
+def _refuse(env: Envelope, message: str) -> InvalidEvent:
+    return InvalidEvent(f"event {env.id} (seq {env.seq}, {env.type}): {message}")
+
+
+# ---------------------------------------------------------------- fact handlers
+
+
+@singledispatch
+def facts(data: Payload, env: Envelope, state: State) -> list[Op]:
+    """The rows a fact event makes (its payload as corrected so far)."""
+    raise _refuse(env, f"no projection for event type {data.TYPE!r}")
+
+
+@facts.register
+def _(data: ConferenceHeld, env: Envelope, state: State) -> list[Op]:
+    return [Insert("conferences", {
+        "id": env.id, "name": data.name, "place": data.place, "start": data.start,
+        "end": data.end, "organisers": to_json(data.organisers),
+        "supporters": to_json(data.supporters), "description": data.description,
+        **_prov(env)}),
+        *_text("description", data.description, env.id, "conferences", env, env.id)]
+
+
+@facts.register
+def _(data: SessionHeld, env: Envelope, state: State) -> list[Op]:
+    return [Insert("sessions", {
+        "id": env.id, "conference_id": data.conference, "title": data.title,
+        "kind": data.kind, "day": data.day, "chair_id": resolve(state, data.chair),
+        "parent_id": data.parent, "description": data.description, **_prov(env)}),
+        *_text("description", data.description, env.id, "sessions", env, data.conference)]
+
+
+@facts.register
+def _(data: ParticipantAttended, env: Envelope, state: State) -> list[Op]:
+    entity_id = resolve(state, data.entity)
+    assert entity_id is not None
+    country = resolve(state, data.country)
+    known = state.entity(entity_id)
+    ops: list[Op] = []
+    facts_of_entity = {"kind": data.kind, "name": data.name, "category": data.category,
+                       "country_id": country}
+    if known is None:
+        ops.append(Insert("entities", {"id": entity_id, **facts_of_entity, "aliases": "[]",
+                                       "first_event_id": env.id}))
+    elif known.first_event_id == env.id:  # the first mention, corrected: the entity follows
+        ops.append(Update("entities", "id", entity_id, facts_of_entity))
+        if known.name != data.name:
+            ops.append(Update("speeches", "speaker_id", entity_id, {"speaker_name": data.name}))
+    ops.append(Insert("participations", {
+        "id": env.id, "conference_id": data.conference, "entity_id": entity_id,
+        "kind": data.kind, "name_given": data.name, "role": data.role,
+        "affiliation_id": resolve(state, data.affiliation), "country_id": country,
+        "category": data.category, "description": data.description, **_prov(env)}))
+    return ops
+
+
+@facts.register
+def _(data: SpeechDelivered, env: Envelope, state: State) -> list[Op]:
+    speaker = resolve(state, data.speaker)
+    assert speaker is not None
+    known = state.entity(speaker)
+    ops: list[Op] = [Insert("speeches", {
+        "id": env.id, "conference_id": data.conference, "session_id": data.session,
+        "speaker_id": speaker, "speaker_name": known.name if known else None,
+        "role": data.role, "affiliation_id": resolve(state, data.affiliation),
+        "kind": data.kind, "summary": data.summary, "quote_count": len(data.quotes),
+        **_prov(env)})]
+    ops += _text("summary", data.summary, env.id, "speeches", env, data.conference, speaker,
+                 env.id)
+    for n, quote in enumerate(data.quotes, 1):
+        qid = f"{env.id}/{n}"
+        ops.append(Insert("quotes", {
+            "id": qid, "speech_id": env.id, "n": n, "speaker_id": speaker,
+            "conference_id": data.conference, "text": quote, **_prov(env)}))
+        ops += _text("quote", quote, qid, "quotes", env, data.conference, speaker, env.id)
+    return ops
+
+
+@facts.register
+def _(data: ProposalMade, env: Envelope, state: State) -> list[Op]:
+    proposer = resolve(state, data.proposer)
+    return [Insert("proposals", {
+        "id": env.id, "conference_id": data.conference, "session_id": data.session,
+        "proposer_id": proposer, "text": data.text, "topic": data.topic, **_prov(env)}),
+        *_text("proposal", data.text, env.id, "proposals", env, data.conference, proposer)]
+
+
+@facts.register
+def _(data: AgreementReached, env: Envelope, state: State) -> list[Op]:
+    ops: list[Op] = [Insert("agreements", {
+        "id": env.id, "conference_id": data.conference, "session_id": data.session,
+        "title": data.title, "parties": to_json(data.parties), "item_count": len(data.items),
+        **_prov(env)})]
+    ops += _text("agreement", data.title, env.id, "agreements", env, data.conference)
+    for n, item in enumerate(data.items, 1):
+        iid = f"{env.id}/{n}"
+        ops.append(Insert("agreement_items", {
+            "id": iid, "agreement_id": env.id, "n": n, "text": item,
+            "conference_id": data.conference, **_prov(env)}))
+        ops += _text("agreement_item", item, iid, "agreement_items", env, data.conference)
+    return ops
+
+
+@facts.register
+def _(data: FigureCited, env: Envelope, state: State) -> list[Op]:
+    return [Insert("figures", {
+        "id": env.id, "conference_id": data.conference, "session_id": data.session,
+        "value": data.value, "unit": data.unit, "counts": data.counts,
+        "qualifier": data.qualifier, "cited_by_id": resolve(state, data.cited_by),
+        **_prov(env)})]
+
+
+@facts.register
+def _(data: FollowupScheduled, env: Envelope, state: State) -> list[Op]:
+    return [Insert("followups", {
+        "id": env.id, "conference_id": data.conference, "name": data.name,
+        "date": data.when, "place": data.where, "description": data.description,
+        **_prov(env)}),
+        *_text("description", data.description, env.id, "followups", env, data.conference)]
+
+
+@facts.register
+def _(data: AttachmentAdded, env: Envelope, state: State) -> list[Op]:
+    # Whether the file is present is a fact about the folder, not the log: the database
+    # writer fills `file_present` in (the fold stays pure).
+    return [Insert("attachments", {
+        "id": env.id, "conference_id": data.conference, "session_id": data.session,
+        "kind": data.kind, "sha256": data.sha256, "filename": data.filename,
+        "media_type": data.media_type, "caption": data.caption, "credit": data.credit,
+        "file_present": 0, **_prov(env)}),
+        *_text("caption", data.caption, env.id, "attachments", env, data.conference)]
+
+
+@facts.register
+def _(data: NoteRecorded, env: Envelope, state: State) -> list[Op]:
+    return [Insert("notes", {
+        "id": env.id, "conference_id": data.conference, "session_id": data.session,
+        "text": data.text, "topic": data.topic, **_prov(env)}),
+        *_text("note", data.text, env.id, "notes", env, data.conference)]
+
+
+# ---------------------------------------------------------------- corrections and the rest
+
+
+def _remove(target: Stored) -> list[Op]:
+    tables = TABLES_OF[target.env.type] + ("texts",)
+    return [Delete(t, target.env.id, children=True) for t in tables]
+
+
+def _target(state: State, env: Envelope, target_id: str, verb: str) -> Stored:
+    target = state.event(target_id)
+    if target is None:
+        raise _refuse(env, f"cannot {verb} {target_id}: no earlier event has that id")
+    if target.env.type in _NOT_FACTS:
+        raise _refuse(env, f"cannot {verb} {target_id}: it is an {target.env.type} event "
+                           "(record a new correction, retraction or merge instead)")
+    if target.retracted:
+        raise _refuse(env, f"cannot {verb} {target_id}: it was retracted")
+    return target
+
+
+def correct(data: EventCorrected, env: Envelope, state: State) -> list[Op]:
+    target = _target(state, env, data.target, "correct")
+    new = apply_changes(target.env.type, target.data, data.changes)
+    table = TABLES_OF[target.env.type][0]
+    ops: list[Op] = _remove(target)
+    ops += facts(new, target.env, state)
+    ops += [Delete("_archive_current", target.env.id),
+            Insert("_archive_current", {"event_id": target.env.id, "data": to_json(new)})]
+    for name in data.changes:
+        ops.append(Insert("revisions", {
+            "id": f"{env.id}/{name}", "correction_event_id": env.id,
+            "target_event_id": target.env.id, "table_name": table, "row_id": target.env.id,
+            "field": name, "old_value": _plain(to_builtins(getattr(target.data, name))),
+            "new_value": _plain(to_builtins(getattr(new, name))), "reason": data.reason,
+            "recorded_at": env.recorded_at, "recorded_by": env.recorded_by,
+            "event_seq": env.seq}))
+    return ops
+
+
+def retract(data: EventRetracted, env: Envelope, state: State) -> list[Op]:
+    target = _target(state, env, data.target, "retract")
+    ops = _remove(target)
+    payload = target.data
+    if isinstance(payload, ParticipantAttended):
+        entity_id = resolve(state, payload.entity)
+        assert entity_id is not None
+        known = state.entity(entity_id)
+        if (known is not None and known.first_event_id == target.env.id
+                and not state.referenced(entity_id, target.env.id)):
+            ops.append(Delete("entities", entity_id))
+    ops.append(Insert("retractions", {
+        "id": env.id, "target_event_id": target.env.id, "target_type": target.env.type,
+        "table_name": TABLES_OF[target.env.type][0], "label": _label(payload),
+        "reason": data.reason, "recorded_at": env.recorded_at,
+        "recorded_by": env.recorded_by, "event_seq": env.seq}))
+    return ops
+
+
+def merge(data: EntitiesMerged, env: Envelope, state: State) -> list[Op]:
+    kept_id, merged_id = resolve(state, data.kept), resolve(state, data.merged)
+    assert kept_id is not None and merged_id is not None
+    if kept_id == merged_id:
+        return []  # already one entity
+    kept, merged = state.entity(kept_id), state.entity(merged_id)
+    for id, found in ((kept_id, kept), (merged_id, merged)):
+        if found is None:
+            raise _refuse(env, f"cannot merge: no entity {id}")
+    assert kept is not None and merged is not None
+    aliases = list(kept.aliases)
+    for name in (merged.name, *merged.aliases):
+        if name != kept.name and name not in aliases:
+            aliases.append(name)
+    ops: list[Op] = [
+        Update("entities", "id", kept_id, {"aliases": to_json(aliases)}),
+        Delete("entities", merged_id),
+        Insert("entity_aliases", {"id": merged_id, "entity_id": kept_id, "name": merged.name,
+                                  "merge_event_id": env.id, "reason": data.reason,
+                                  "event_seq": env.seq}),
+    ]
+    for table, column in ENTITY_REFS:
+        values: Row = {column: kept_id}
+        if (table, column) == ("speeches", "speaker_id"):
+            values["speaker_name"] = kept.name
+        ops.append(Update(table, column, merged_id, values))
+    return ops
+
+
+def to_builtins(value: Any) -> Any:
+    return msgspec.to_builtins(value)
+
+
+def event_row(event: Event) -> Row:
+    src = event.source
+    return {"seq": event.seq, "id": event.id, "type": event.type, "v": event.v,
+            "at": event.at, "recorded_at": event.recorded_at,
+            "recorded_by": event.recorded_by, "source_url": src.url if src else None,
+            "source_locator": src.locator if src else None, "data": to_json(event.data),
+            "prev": event.prev, "hash": event.hash}
+
+
+def project(event: Event, state: State) -> list[Op]:
+    """The row operations one event makes, given the tables before it."""
+    env = Envelope.of(event)
+    ops: list[Op] = [Insert("events", event_row(event))]
+    data = event.data
+    if isinstance(data, EventCorrected):
+        return ops + correct(data, env, state)
+    if isinstance(data, EventRetracted):
+        return ops + retract(data, env, state)
+    if isinstance(data, EntitiesMerged):
+        return ops + merge(data, env, state)
+    return ops + facts(data, env, state)
+
+
+# ---------------------------------------------------------------- in-memory tables
+
+
+@dataclass
+class MemoryState:
+    """Tables as dicts ({table: {primary key: row}}): the fold without a database."""
+
+    tables: dict[str, dict[Any, Row]] = field(default_factory=dict)
+
+    def rows(self, table: str) -> dict[Any, Row]:
+        return self.tables.setdefault(table, {})
+
+    def apply(self, ops: Iterable[Op]) -> None:
+        for op in ops:
+            rows = self.rows(op.table)
+            if isinstance(op, Insert):
+                full = {c: op.row.get(c) for c in BY_NAME[op.table].names}
+                key = full[BY_NAME[op.table].pk]
+                if key in rows:
+                    raise InvalidEvent(f"{op.table} already has a row {key!r}")
+                rows[key] = full
+            elif isinstance(op, Delete):
+                prefix = f"{op.id}/"
+                for key in [k for k in rows
+                            if k == op.id or (op.children and str(k).startswith(prefix))]:
+                    del rows[key]
+            else:
+                for row in rows.values():
+                    if row.get(op.column) == op.value:
+                        row.update(op.values)
+
+    def entity(self, id: str) -> Entity | None:
+        row = self.rows("entities").get(id)
+        if row is None:
+            return None
+        return Entity(row["id"], row["kind"], row["name"],
+                      tuple(msgspec.json.decode(row["aliases"])), row["first_event_id"])
+
+    def alias(self, id: str) -> str | None:
+        row = self.rows("entity_aliases").get(id)
+        return row["entity_id"] if row else None
+
+    def event(self, id: str) -> Stored | None:
+        row = next((r for r in self.rows("events").values() if r["id"] == id), None)
+        if row is None:
+            return None
+        current = self.rows("_archive_current").get(id)
+        retracted = any(r["target_event_id"] == id for r in self.rows("retractions").values())
+        return stored(row, current["data"] if current else None, retracted)
+
+    def referenced(self, entity_id: str, except_row: str) -> bool:
+        return any(row.get(column) == entity_id and row.get("id") != except_row
+                   for table, column in ENTITY_REFS for row in self.rows(table).values())
+
+
+def stored(row: Row, current: str | None, retracted: bool) -> Stored:
+    """An `events` row (and its corrected payload, if any) as the fold sees it."""
+    env = Envelope(row["id"], row["seq"], row["type"], row["at"], row["source_url"],
+                   row["source_locator"], row["recorded_at"], row["recorded_by"])
+    data = msgspec.json.decode(current or row["data"], type=payload_class(row["type"]))
+    return Stored(env, data, retracted)
+
+
+def fold(events: Iterable[Event], state: MemoryState | None = None) -> MemoryState:
+    """Fold events into in-memory tables (continuing from `state` when given)."""
+    state = state if state is not None else MemoryState()
+    for event in events:
+        state.apply(project(event, state))
+    return state
+
+
+def operations(events: Iterable[Event], state: State) -> Iterator[list[Op]]:
+    for event in events:
+        yield project(event, state)
+
+
+__all__ = ["Delete", "Entity", "Envelope", "Insert", "MemoryState", "Op", "State", "Stored",
+           "Update", "fold", "project", "resolve", "stored"]
