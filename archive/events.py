@@ -474,7 +474,10 @@ def parse_line(line: bytes) -> Event:
         raise InvalidEvent(_field_error(exc, obj)) from None
     except msgspec.DecodeError as exc:
         raise InvalidEvent(f"not valid JSON: {exc}") from None
-    check_date("at", raw.at)
+    try:
+        check_date("at", raw.at)
+    except ValueError as exc:
+        raise InvalidEvent(str(exc)) from None
     data = _decode_payload(raw.type, raw.v, bytes(raw.data))
     if line_hash(line) != raw.hash:
         raise InvalidEvent(f"hash mismatch: the line was changed after it was written (id {raw.id})")
@@ -531,6 +534,25 @@ def parse_draft(line: bytes) -> tuple[Draft, Payload]:
         raise InvalidEvent(str(exc)) from None
 
 
+class _Envelope(msgspec.Struct, frozen=True):
+    id: Id | None = None
+    at: PartialDate | None = None
+    source: Source | None = None
+
+
+def check_envelope(*, id: str | None, at: str | None, source: Source | None) -> None:
+    """Validate the envelope fields a caller supplies (id, at, source) before an append,
+    as a reader will: a Struct built in code is not validated by msgspec."""
+    obj = {"id": id, "at": at, "source": msgspec.to_builtins(source)}
+    try:
+        msgspec.convert(obj, _Envelope)
+        check_date("at", at)
+    except msgspec.ValidationError as exc:
+        raise InvalidEvent(_field_error(exc, obj)) from None
+    except ValueError as exc:
+        raise InvalidEvent(f"field {exc}") from None
+
+
 def content_digest(type_: str, data: Payload, at: str | None, source: Source | None) -> str:
     """What makes two appends of one id "the same content" (for idempotent retries)."""
     return hashlib.sha256(_encoder.encode([type_, data, at, source])).hexdigest()
@@ -562,7 +584,7 @@ def apply_changes(type_: str, data: Payload, changes: dict[str, Any]) -> Payload
 
 __all__ = [
     "PAYLOADS", "REGISTRY", "UPCASTERS", "ZERO_HASH", "Draft", "Event", "Payload",
-    "Source", "apply_changes", "check_date", "content_digest", "encode_event",
+    "Source", "apply_changes", "check_date", "check_envelope", "content_digest", "encode_event",
     "line_hash", "make_payload", "parse_draft", "parse_line", "payload_class", "references",
     "upcast",
 ] + [cls.__name__ for cls in PAYLOADS]

@@ -176,7 +176,7 @@ class Log:
             event = parse_line(last)
         except InvalidEvent as exc:
             raise LogCorrupt(f"the last line is not a valid event: {exc}",
-                             path=str(self.path), line=0) from None
+                             path=str(self.path), line=_count_newlines(self.path)) from None
         return Head(event.seq, event.hash, size)
 
     # ------------------------------------------------------------ writing

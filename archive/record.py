@@ -27,8 +27,8 @@ import msgspec.inspect
 from .errors import Ambiguous, Conflict, InvalidEvent, NotFound
 from .events import (
     EntitiesMerged, Event, EventCorrected, EventRetracted, ParticipantAttended, Payload,
-    Source, apply_changes, content_digest, encode_event, make_payload, parse_draft,
-    payload_class, references,
+    Source, apply_changes, check_envelope, content_digest, encode_event, make_payload,
+    parse_draft, parse_line, payload_class, references,
 )
 from .index import Index
 from .log import Head, Log, Pending, _fsync_dir
@@ -81,6 +81,7 @@ class Recorder:
         """Record one fact. `names` maps reference fields (speaker, session...) to a name
         or id; `conference` is a name or id (default: the only or the latest one)."""
         cls = payload_class(type_)
+        check_envelope(id=event_id, at=at, source=source)
         names = dict(names or {})
         result = Result()
         with self.log.locked(), Index(self.log) as index:
@@ -213,6 +214,7 @@ class Recorder:
             recorded_at = self.clock()
             seq, prev, count, skipped = head.seq, head.hash, 0, 0
             local: dict[str, str] = {}
+            spooled: dict[str, int] = {}  # id -> offset in the spool, to check corrections
             entities: dict[str, str] = {}
             digests: dict[str, str] = {}
             try:
@@ -223,6 +225,9 @@ class Recorder:
                         try:
                             draft, data = parse_draft(raw.rstrip(b"\r\n"))
                             _check(index, data, (local, entities))
+                            if isinstance(data, EventCorrected) and data.target in spooled:
+                                target = _spooled_event(spool, spooled[data.target])
+                                apply_changes(target.type, target.data, data.changes)
                         except InvalidEvent as exc:
                             raise InvalidEvent(f"{exc}; nothing was imported", line=lineno,
                                                path="import") from None
@@ -244,6 +249,7 @@ class Recorder:
                         if isinstance(data, ParticipantAttended):
                             entities.setdefault(data.entity, data.kind)
                         seq += 1
+                        spooled[ident] = spool.tell()
                         line, prev = encode_event(
                             id=ident, seq=seq, type=draft.type, at=draft.at,
                             recorded_at=recorded_at, recorded_by=self.recorded_by,
@@ -336,6 +342,14 @@ def coerce_changes(type_: str, changes: dict[str, str]) -> dict[str, Any]:
         except msgspec.DecodeError:
             raise InvalidEvent(f"field `changes.{name}`: {text!r} is not valid JSON") from None
     return out
+
+
+def _spooled_event(spool: IO[bytes], offset: int) -> Event:
+    """An event written earlier in this import, read back from the spool."""
+    spool.flush()
+    with open(spool.name, "rb") as f:
+        f.seek(offset)
+        return parse_line(f.readline().rstrip(b"\n"))
 
 
 def _expect(head: Head, expect_seq: int | None) -> None:
