@@ -1,0 +1,211 @@
+"""Lay a `Briefing` out as HTML with Jinja2 (autoescape on, StrictUndefined).
+
+Pure apart from reading the package's own template and stylesheet: the same briefing
+always gives the same HTML, so the same log prefix gives the same PDF.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from .charts import Chart, charts
+from .model import Briefing, Participant, Ref
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STYLESHEET = HERE / "style.css"
+SUMMARY_LIMIT = 8
+
+
+# ---------------------------------------------------------------- dates
+
+
+def longdate(value: str | None) -> str:
+    """`2015-06-29` -> `29 June 2015`; `2015-09` -> `September 2015`; others unchanged."""
+    if not value:
+        return ""
+    m = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value)
+    if not m:
+        return value
+    year, month, day = m.groups()
+    if month is None:
+        return year
+    name = calendar.month_name[int(month)]
+    text = f"{int(day)} {name} {year}" if day else f"{name} {year}"
+    rest = value[m.end():]
+    if rest.startswith("T") and len(rest) >= 6:
+        text += f", {rest[1:6]}" + (" UTC" if rest.endswith("Z") else "")
+    return text
+
+
+def daterange(start: str | None, end: str | None) -> str:
+    """`29–30 June 2015` for two days of one month, otherwise the two long dates."""
+    if not start or not end or start == end:
+        return longdate(start or end)
+    a, b = start[:10], end[:10]
+    if len(a) == len(b) == 10 and a[:7] == b[:7]:
+        return f"{int(a[8:])}–{longdate(b)}"
+    if len(a) == len(b) == 10 and a[:4] == b[:4]:
+        return f"{longdate(a)[:-5]} – {longdate(b)}"
+    return f"{longdate(start)} – {longdate(end)}"
+
+
+# ---------------------------------------------------------------- citations
+
+
+@dataclass
+class SourceNote:
+    n: int
+    url: str | None
+    locator: str | None
+    events: list[int] = field(default_factory=list)
+
+    @property
+    def linkable(self) -> bool:
+        return bool(self.url) and re.match(r"^https?://[^\s]+$", self.url or "") is not None
+
+    @property
+    def events_label(self) -> str:
+        seqs = sorted(set(self.events))
+        if len(seqs) > 12:
+            return ", ".join(f"#{s}" for s in seqs[:12]) + f" and {len(seqs) - 12} more"
+        return ", ".join(f"#{s}" for s in seqs)
+
+
+class Citations:
+    """Numbered notes in order of first citation: one per (source URL, locator)."""
+
+    def __init__(self) -> None:
+        self._notes: dict[tuple[str, str], SourceNote] = {}
+
+    def cite(self, ref: Ref) -> int:
+        key = (ref.source_url or "", ref.source_locator or "") if ref.source_url else (
+            "", f"event:{ref.event_id}")
+        note = self._notes.get(key)
+        if note is None:
+            note = SourceNote(len(self._notes) + 1, ref.source_url,
+                              ref.source_locator if ref.source_url else None)
+            self._notes[key] = note
+        note.events.append(ref.seq)
+        return note.n
+
+    def sources(self) -> list[SourceNote]:
+        return list(self._notes.values())
+
+
+# ---------------------------------------------------------------- sections
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str
+    title: str
+    items: tuple[Participant, ...]
+
+
+def participant_groups(b: Briefing) -> list[Group]:
+    parts = b.participants
+    groups = [
+        Group("country", "Countries", tuple(p for p in parts if p.kind == "country")),
+        Group("international", "International bodies",
+              tuple(p for p in parts if p.international)),
+        Group("organisation", "Organisations",
+              tuple(p for p in parts if p.kind == "organisation" and not p.international)),
+        Group("person", "People", tuple(p for p in parts if p.kind == "person")),
+    ]
+    return [g for g in groups if g.items]
+
+
+def sections(b: Briefing) -> list[Section]:
+    """The chapters this briefing has, in order (the contents page lists them)."""
+    out = [Section("summary", "Executive summary")]
+    present = [
+        ("agreements", "Agreements", b.agreements), ("proposals", "Proposals", b.proposals),
+        ("speeches", "Speeches", b.days), ("figures", "Figures cited", b.figures),
+        ("participants", "Participants", b.participants),
+        ("followups", "Follow-ups", b.followups),
+        ("photos", "Photos and documents", b.attachments), ("notes", "Notes", b.notes),
+        ("corrections", "Appendix: corrections and retractions",
+         b.revisions or b.retractions),
+        ("sources", "Sources", True),
+    ]
+    for id_, title, content in present:
+        if content:
+            out.append(Section(id_, title))
+        if id_ == "speeches" and content:
+            out.extend(Section(f"day-{i}", longdate(d.day) if d.day else "Date not recorded", 2)
+                       for i, d in enumerate(b.days, 1))
+    return out
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+        trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True,
+    )
+    env.filters["longdate"] = longdate
+    env.filters["daterange"] = daterange
+    return env
+
+
+def kind_label(b: Briefing) -> str:
+    if b.since is not None:
+        return f"Update briefing · new since log event #{b.since.seq}"
+    if b.day is not None:
+        return "One-day briefing"
+    return "Conference briefing"
+
+
+def metadata(b: Briefing) -> dict[str, Any]:
+    """Title, subject and keywords (they become the PDF's document information)."""
+    c = b.conference
+    title = f"{c.name}: briefing"
+    if b.day:
+        title += f" for {longdate(b.day)}"
+    if b.since:
+        title += f" (update since event #{b.since.seq})"
+    when = daterange(c.start, c.end)
+    subject = ", ".join(x for x in (c.place, when) if x)
+    subject = (f"Briefing on {c.name}" + (f" ({subject})" if subject else "")
+               + f", built from archive log event #{b.stamp.seq} ({b.stamp.hash[:12]})")
+    keywords = ["conference briefing", c.name]
+    keywords += [x for x in (c.place, (c.start or "")[:4]) if x]
+    return {"title": title, "subject": subject, "keywords": keywords}
+
+
+def render_html(b: Briefing, css: str | None = None) -> tuple[str, list[Chart]]:
+    """The briefing as one self-contained HTML document (stylesheet inlined)."""
+    stylesheet = STYLESHEET.read_text("utf-8") if css is None else css
+    if "</" in stylesheet:
+        raise ValueError("the stylesheet may not contain '</'")
+    drawn = charts(b)
+    template = environment().get_template("briefing.html.j2")
+    html = template.render(
+        b=b, css=Markup(stylesheet), charts=[_markup(c) for c in drawn],
+        sections=sections(b), participant_groups=participant_groups(b),
+        citations=Citations(), kind_label=kind_label(b), summary_limit=SUMMARY_LIMIT,
+        **metadata(b),
+    )
+    return html, drawn
+
+
+def _markup(chart: Chart) -> Chart:
+    # The SVG is built by charts.py with every label escaped; mark it safe for Jinja.
+    return Chart(chart.id, chart.title, Markup(chart.svg), chart.alt)

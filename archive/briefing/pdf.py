@@ -1,0 +1,99 @@
+"""HTML -> PDF with WeasyPrint: the safe fetcher, its log captured, size bounds, and
+deterministic output (the PDF identifier comes from the content, dates from the log)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from weasyprint import HTML
+from weasyprint.logger import LOGGER
+
+from ..errors import RenderError
+from .fetcher import ASSETS, SafeFetcher
+
+
+@dataclass(frozen=True)
+class PdfOutput:
+    data: bytes
+    pages: int
+    warnings: tuple[str, ...]
+    refused: tuple[str, ...]
+    fetched: tuple[str, ...]
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def captured_logs() -> Iterator[list[logging.LogRecord]]:
+    """Collect WeasyPrint's warnings and errors instead of letting them reach stderr."""
+    handler = _Collect()
+    propagate = LOGGER.propagate
+    LOGGER.addHandler(handler)
+    LOGGER.propagate = False
+    try:
+        yield handler.records
+    finally:
+        LOGGER.removeHandler(handler)
+        LOGGER.propagate = propagate
+
+
+def html_to_pdf(html: str, *, root: Path, max_pages: int) -> PdfOutput:
+    """Lay out and write the PDF in memory. Raises RenderError for WeasyPrint errors that
+    are not refusals of the fetcher, and for a document longer than `max_pages`."""
+    fetcher = SafeFetcher(root)
+    with captured_logs() as records:
+        document = HTML(string=html, base_url=ASSETS.resolve().as_uri() + "/",
+                        url_fetcher=fetcher).render()
+        pages = len(document.pages)
+        if pages > max_pages:
+            raise RenderError(
+                f"the briefing would have {pages} pages, more than the limit of "
+                f"{max_pages}; brief one day (--day) or an update (--since)")
+        identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
+        data = document.write_pdf(pdf_identifier=identifier)
+    warnings, errors = [], []
+    for record in records:
+        message = record.getMessage()
+        if record.levelno >= logging.ERROR and not any(u in message for u in fetcher.refused):
+            errors.append(message)
+        else:
+            warnings.append(message)
+    if errors:
+        raise RenderError("WeasyPrint could not render the briefing: " + "; ".join(errors))
+    return PdfOutput(data, pages, tuple(warnings), tuple(fetcher.refused),
+                     tuple(fetcher.fetched))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, fsync, then rename over it: readers see
+    the old file or the new one, never a partial file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

@@ -1,0 +1,51 @@
+"""The `briefing` command: render the PDF briefing (WeasyPrint loads only when it runs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from . import Context, cli, pass_context
+
+
+def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return value
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write it (default exports/briefing.pdf, or .html with --html).")
+@click.option("--as-of", metavar="SEQ|EVENT_ID|DATETIME",
+              help="The briefing as the archive stood at that point of the log.")
+@click.option("--since", type=click.IntRange(min=0), metavar="SEQ",
+              help="An update: only what was recorded or corrected after event SEQ.")
+@click.option("--conference", help="Which conference (id or name) if there are several.")
+@click.option("--day", callback=_day, metavar="YYYY-MM-DD", help="A one-day briefing.")
+@click.option("--html", is_flag=True, help="Write the HTML instead of the PDF (a preview).")
+@pass_context
+def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | None,
+             conference: str | None, day: str | None, html: bool) -> None:
+    """Render the briefing: cover with provenance stamp, contents, summary, agreements,
+    proposals, speeches and quotes, participants, figures, follow-ups, sources.
+
+    \b
+    Example:
+        archive briefing
+        archive briefing --since 40 -o update.pdf
+        archive briefing --as-of 2015-06-30 --day 2015-06-29 --html
+    """
+    from ..briefing import render
+
+    result = render(ctx.root, output, as_of=as_of, since=since, conference=conference,
+                    day=day, html=html)
+    for message in result.warnings:
+        click.echo(f"warning: {message}", err=True)
+    pages = f", {result.pages} pages" if result.pages else ""
+    click.echo(f"{result.path} (log #{result.seq}, {result.hash[:12]}{pages})")
