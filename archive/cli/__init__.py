@@ -83,4 +83,4 @@ def main() -> None:
 
 
 # Command modules register themselves on `cli` when imported.
-from . import briefing, record, read  # noqa: E402,F401
+from . import briefing, build, record, read  # noqa: E402,F401

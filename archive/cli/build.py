@@ -1,0 +1,63 @@
+"""Commands that derive and serve the database: build, serve."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import Context, cli, pass_context
+
+
+@cli.command()
+@click.option("--as-of", metavar="SEQ|EVENT_ID|DATETIME",
+              help="Build the archive as it stood then, into exports/archive-as-of-<seq>.db.")
+@click.option("--full", is_flag=True, help="Rebuild from the start of the log.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Database file (default: exports/archive.db).")
+@pass_context
+def build(ctx: Context, as_of: str | None, full: bool, output: Path | None) -> None:
+    """Build the SQLite database from the log (only new events, when it can).
+
+    \b
+    Example:
+        archive build
+        archive build --as-of 2015-06-29T18:00Z
+        archive build --full -o /tmp/archive.db
+    """
+    from ..database import build as build_db
+
+    ctx.log()
+    if not sys.stderr.isatty():
+        result = build_db(ctx.root, output, as_of=as_of, full=full)
+    else:
+        with click.progressbar(length=1, label="Building", file=sys.stderr) as bar:
+            def step(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done)
+            result = build_db(ctx.root, output, as_of=as_of, full=full, progress=step)
+    how = "rebuilt" if result.full else ("updated" if result.applied else "up to date")
+    click.echo(f"{result.path}: {how} to sequence {result.seq} "
+               f"({result.applied} events applied), hash {result.hash}")
+
+
+@cli.command()
+@click.option("-p", "--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
+              help="Port on 127.0.0.1.")
+@click.option("--no-build", is_flag=True, help="Serve the database as it is, even if stale.")
+@pass_context
+def serve(ctx: Context, port: int, no_build: bool) -> None:
+    """Build the database if the log moved on, then explore it in Datasette (read-only).
+
+    \b
+    Example:
+        archive serve --port 8001
+        # then open http://127.0.0.1:8001/
+    """
+    from ..serve import serve as run
+
+    ctx.log()
+    code = run(ctx.root, port=port, echo=click.echo, build_if_stale=not no_build)
+    if code not in (0, -15):
+        raise click.ClickException(f"datasette stopped with exit code {code}")

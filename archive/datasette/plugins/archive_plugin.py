@@ -1,0 +1,104 @@
+"""Datasette plugin for the conference archive (loaded with `--plugins-dir`).
+
+- Row pages of fact tables show where the row came from (its event and source) and every
+  correction of that event (`extra_template_vars` + `templates/row.html`).
+- `/-/briefing.pdf` serves `exports/briefing.pdf` when `archive briefing` has made it; the
+  home page links to it.
+- `archive_fts(q)`: a search string made safe for an FTS5 MATCH (each word quoted).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from datasette import hookimpl
+from datasette.utils import urlsafe_components
+from datasette.utils.asgi import AsgiFileDownload, Response
+
+PLUGIN = "archive"
+
+
+def archive_fts(query: str | None) -> str:
+    words = (query or "").split()
+    if not words:
+        return '""'  # the empty phrase: matches nothing, never a syntax error
+    return " ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+@hookimpl
+def prepare_connection(conn: Any) -> None:
+    conn.create_function("archive_fts", 1, archive_fts, deterministic=True)
+
+
+def _briefing(datasette: Any) -> str | None:
+    path = (datasette.plugin_config(PLUGIN) or {}).get("briefing")
+    return path if path and os.path.isfile(path) else None
+
+
+async def _briefing_view(datasette: Any) -> Any:
+    path = _briefing(datasette)
+    if path is None:
+        return Response.text("No briefing has been rendered yet (run `archive briefing`).",
+                             status=404)
+    return AsgiFileDownload(path, filename="briefing.pdf", content_type="application/pdf")
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    return [(r"^/-/briefing\.pdf$", _briefing_view)]
+
+
+def _safe_url(url: str | None) -> str | None:
+    """Only http(s) sources become links (never javascript: or data: URLs)."""
+    if url and url.lower().startswith(("http://", "https://")):
+        return url
+    return None
+
+
+@hookimpl
+def extra_template_vars(template: str, database: str, table: str, view_name: str,
+                        request: Any, datasette: Any) -> Any:
+    async def inner() -> dict[str, Any]:
+        out: dict[str, Any] = {"archive_briefing": None}
+        if view_name == "index":
+            out["archive_briefing"] = _briefing(datasette) and "/-/briefing.pdf"
+            out["archive_search"] = datasette.urls.table("archive", "texts") \
+                if "archive" in datasette.databases else None
+        if view_name != "row" or request is None or not table:
+            return out
+        db = datasette.get_database(database)
+        columns = await db.table_columns(table)
+        pks = await db.primary_keys(table)
+        if "event_seq" not in columns or len(pks) != 1:
+            return out
+        pk_values = urlsafe_components(request.url_vars["pks"])
+        found = await db.execute(
+            f"select event_seq from [{table}] where [{pks[0]}] = ?", [pk_values[0]])
+        if not found.rows:
+            return out
+        seq = found.rows[0][0]
+        event = await db.execute(
+            "select seq, id, type, recorded_at, recorded_by, source_url, source_locator, hash "
+            "from events where seq = ?", [seq])
+        if not event.rows:
+            return out
+        ev = dict(event.rows[0])
+        target = ev["id"] if table not in ("revisions", "retractions", "entity_aliases") \
+            else None
+        revisions = []
+        if target:
+            result = await db.execute(
+                "select correction_event_id, field, old_value, new_value, reason, recorded_at, "
+                "recorded_by, event_seq from revisions where target_event_id = ? "
+                "order by event_seq, field", [target])
+            revisions = [dict(r) for r in result.rows]
+        out["archive_provenance"] = {
+            "event": ev, "event_url": datasette.urls.table(database, "events") + f"/{seq}",
+            "source_link": _safe_url(ev["source_url"]), "revisions": revisions,
+            "corrections_url": datasette.urls.table(database, "revisions")
+            + f"?target_event_id={ev['id']}" if target else None,
+        }
+        return out
+
+    return inner
