@@ -16,9 +16,11 @@ its own hash:
 from __future__ import annotations
 
 import calendar
+import functools
 import hashlib
 import math
 import re
+import typing
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -29,25 +31,70 @@ from .errors import InvalidEvent
 
 # ---------------------------------------------------------------- field types
 
-_NO_CONTROL = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"  # tab and newline allowed
-_NO_CONTROL_ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
-#: One line of text: a name, a title, a role.
-Name = Annotated[str, Meta(min_length=1, max_length=1000, pattern=_NO_CONTROL_ONE_LINE)]
+# Field types carry only cheap constraints (lengths), so msgspec validates at full speed;
+# the checks that need a regular expression (control characters, id characters, dates)
+# run once per event in `check_text`, `check_id` and `check_date`.
+#: One line of text: a name, a title, a role. No control characters.
+Name = Annotated[str, Meta(min_length=1, max_length=1000)]
 #: Free text: summaries, quotes, proposals; may hold newlines and tabs.
-Text = Annotated[str, Meta(min_length=1, max_length=200_000, pattern=_NO_CONTROL)]
+Text = Annotated[str, Meta(min_length=1, max_length=200_000)]
 #: An event or entity id: generated ULIDs, or any id a user gives with --id.
-Id = Annotated[str, Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
-Hash = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$")]
+Id = Annotated[str, Meta(min_length=1, max_length=128)]
+#: A SHA-256 in hex (checked by recomputing it).
+Hash = Annotated[str, Meta(min_length=64, max_length=64)]
 _DATE_RE = re.compile(
     r"^(\d{4})(?:-(\d{2})(?:-(\d{2})"
     r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$"
 )
 #: A date, a partial date (`2015`, `2015-09`) or a date-time (`2015-06-29T10:00Z`).
-PartialDate = Annotated[str, Meta(pattern=_DATE_RE.pattern)]
+PartialDate = Annotated[str, Meta(min_length=4, max_length=40)]
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_BAD_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
+_BAD_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 ZERO_HASH = "0" * 64
 
 
+def check_id(field: str, value: str) -> None:
+    """Ids are safe in URLs and file names: letters, digits and `._:-`."""
+    if _ID_RE.fullmatch(value) is None:
+        raise ValueError(f"`{field}` is not a valid id (letters, digits and ._:- only, "
+                         f"up to 128): {value!r}")
+
+
+def _bad_char(field: str, value: str, pattern: re.Pattern[str]) -> None:
+    m = pattern.search(value)
+    if m is not None:
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        raise ValueError(f"`{field}` holds the control character U+{ord(m.group()):04X}, "
+                         f"which is not allowed (got {shown!r})")
+
+
+def check_text(obj: msgspec.Struct, prefix: str = "") -> None:
+    """No control characters in names (one line) or texts (tabs and newlines allowed)."""
+    lines, texts = _TEXT_FIELDS[type(obj)]
+    for names, pattern in ((lines, _BAD_IN_LINE), (texts, _BAD_IN_TEXT)):
+        for name in names:
+            value = getattr(obj, name)
+            if isinstance(value, str):
+                _bad_char(prefix + name, value, pattern)
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    _bad_char(f"{prefix}{name}[{i}]", item, pattern)
+
+
+_ESCAPED_CONTROL = re.compile(rb"\\(?:[bfnrt]|u00[01]|u007[fF])|\x7f")
+
+
+def might_hold_controls(raw: bytes) -> bool:
+    """JSON can only carry a control character as an escape (or a raw DEL); most lines
+    hold no backslash at all, so this is usually one memchr."""
+    if b"\\" not in raw:
+        return b"\x7f" in raw
+    return _ESCAPED_CONTROL.search(raw) is not None
+
+
+@functools.lru_cache(maxsize=4096)
 def check_date(field: str, value: str | None) -> None:
     """Reject dates that match the pattern but do not exist (2015-02-30, month 13)."""
     if value is None:
@@ -76,10 +123,14 @@ class Payload(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defa
     DATES: ClassVar[tuple[str, ...]] = ()
     #: Fields that hold ids of other events or entities, and what they must point at.
     REFS: ClassVar[dict[str, str]] = {}
+    #: Fields that create a new id (checked for safe characters).
+    IDS: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self) -> None:
         for name in self.DATES:
             check_date(name, getattr(self, name))
+        for name in self.IDS:
+            check_id(name, getattr(self, name))
 
 
 EntityKind = Literal["country", "organisation", "person"]
@@ -123,6 +174,7 @@ class ParticipantAttended(Payload, frozen=True):
     organisation or person; the first mention creates it."""
 
     TYPE = "participant.attended"
+    IDS = ("entity",)
     REFS = {"conference": "conference", "affiliation": "entity", "country": "entity"}
     conference: Id
     entity: Id
@@ -196,6 +248,7 @@ class FigureCited(Payload, frozen=True):
     session: Id | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not math.isfinite(self.value):
             raise ValueError(f"`value` must be a finite number, not {self.value!r}")
 
@@ -252,6 +305,7 @@ class EventCorrected(Payload, frozen=True):
     reason: Text | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if not self.changes:
             raise ValueError("`changes` must name at least one field")
 
@@ -276,6 +330,7 @@ class EntitiesMerged(Payload, frozen=True):
     reason: Text | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.kept == self.merged:
             raise ValueError("`kept` and `merged` are the same entity")
 
@@ -373,6 +428,21 @@ class Draft(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 # ---------------------------------------------------------------- codec
 
+
+def _text_fields(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Which fields hold a Name (one line) and which a Text, from the annotations."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+
+    def holds(t: Any, wanted: Any) -> bool:
+        return t == wanted or any(holds(a, wanted) for a in typing.get_args(t))
+
+    lines = tuple(f for f in cls.__struct_fields__ if holds(hints[f], Name))
+    texts = tuple(f for f in cls.__struct_fields__ if holds(hints[f], Text))
+    return lines, texts
+
+
+_TEXT_FIELDS = {cls: _text_fields(cls) for cls in (*PAYLOADS, Source)}
+
 _decode_raw = msgspec.json.Decoder(_RawEvent).decode
 _decode_draft = msgspec.json.Decoder(Draft).decode
 _encoder = msgspec.json.Encoder()
@@ -393,7 +463,7 @@ def _field_error(exc: msgspec.ValidationError, data: Any, prefix: str = "") -> s
         where = m.group(1).lstrip(".") + "." if m else ""
         return f"field `{prefix}{where}{unknown.group(1)}` is not a field of this event"
     if not m:
-        bare = re.match(r"`(\w+)`(.*)", message)
+        bare = re.match(r"`([\w.\[\]]+)`(.*)", message)
         if bare:
             return f"field `{prefix}{bare.group(1)}`{bare.group(2)}"
         return prefix.rstrip(".") + ": " + message if prefix else message
@@ -444,18 +514,31 @@ def make_payload(type_: str, data: dict[str, Any], version: int | None = None) -
     if version is not None and version != cls.VERSION:
         data = upcast(type_, version, data)
     try:
-        return msgspec.convert(data, cls)
+        payload = msgspec.convert(data, cls)
+        check_text(payload)
     except msgspec.ValidationError as exc:
         raise InvalidEvent(_field_error(exc, data, "data.")) from None
+    except ValueError as exc:
+        raise InvalidEvent(_field_error(msgspec.ValidationError(str(exc)), data, "data.")) \
+            from None
+    return payload
 
 
 def _decode_payload(type_: str, version: int, raw: bytes) -> Payload:
     cls = payload_class(type_)
     if version == cls.VERSION:
         try:
-            return _PAYLOAD_DECODERS[type_](raw)
+            payload = _PAYLOAD_DECODERS[type_](raw)
         except msgspec.ValidationError:
             pass  # fall through to the slower path for a message naming the value
+        else:
+            if might_hold_controls(raw):
+                try:
+                    check_text(payload)
+                except ValueError as exc:
+                    raise InvalidEvent(_field_error(msgspec.ValidationError(str(exc)), None,
+                                                    "data.")) from None
+            return payload
     data = msgspec.json.decode(raw)
     if not isinstance(data, dict):
         raise InvalidEvent("field `data`: expected an object")
@@ -475,9 +558,15 @@ def parse_line(line: bytes) -> Event:
     except msgspec.DecodeError as exc:
         raise InvalidEvent(f"not valid JSON: {exc}") from None
     try:
+        check_id("id", raw.id)
         check_date("at", raw.at)
+        check_date("recorded_at", raw.recorded_at)
+        if might_hold_controls(line):
+            _bad_char("recorded_by", raw.recorded_by, _BAD_IN_LINE)
+            if raw.source is not None:
+                check_text(raw.source, "source.")
     except ValueError as exc:
-        raise InvalidEvent(str(exc)) from None
+        raise InvalidEvent(_field_error(msgspec.ValidationError(str(exc)), None)) from None
     data = _decode_payload(raw.type, raw.v, bytes(raw.data))
     if line_hash(line) != raw.hash:
         raise InvalidEvent(f"hash mismatch: the line was changed after it was written (id {raw.id})")
@@ -516,6 +605,10 @@ def parse_draft(line: bytes) -> tuple[Draft, Payload]:
     try:
         draft = _decode_draft(line)
         check_date("at", draft.at)
+        if draft.id is not None:
+            check_id("id", draft.id)
+        if draft.source is not None and might_hold_controls(line):
+            check_text(draft.source, "source.")
         cls = payload_class(draft.type)
         return draft, _decode_payload(draft.type, draft.v or cls.VERSION, bytes(draft.data))
     except msgspec.ValidationError as exc:

@@ -1,0 +1,72 @@
+"""Reference sections of the README, generated from the code (run by cog; checked in CI)."""
+
+from __future__ import annotations
+
+import msgspec
+import msgspec.inspect
+
+from .events import PAYLOADS, Payload
+
+
+def _type_name(t: msgspec.inspect.Type) -> str:
+    match t:
+        case msgspec.inspect.UnionType():
+            parts = [_type_name(x) for x in t.types if not isinstance(x, msgspec.inspect.NoneType)]
+            return " | ".join(parts)
+        case msgspec.inspect.ListType():
+            return f"list of {_type_name(t.item_type)}"
+        case msgspec.inspect.LiteralType():
+            return " \\| ".join(f"`{v}`" for v in t.values)
+        case msgspec.inspect.DictType():
+            return "object"
+        case msgspec.inspect.FloatType():
+            return "number"
+        case msgspec.inspect.StrType():
+            if t.pattern and "\\d{4}" in t.pattern:
+                return "date"
+            if t.pattern and "A-Za-z0-9" in t.pattern:
+                return "id"
+            return "text"
+    return type(t).__name__.removesuffix("Type").lower()
+
+
+def _fields(cls: type[Payload]) -> list[str]:
+    info = msgspec.inspect.type_info(cls)
+    rows = []
+    for f in info.fields:  # type: ignore[attr-defined]
+        need = "required" if f.required else "optional"
+        ref = f" → {cls.REFS[f.name]}" if f.name in cls.REFS else ""
+        rows.append(f"| `{f.name}` | {_type_name(f.type)}{ref} | {need} |")
+    return rows
+
+
+def event_reference() -> str:
+    """One section per event type: its meaning (docstring), version and fields."""
+    out = []
+    for cls in PAYLOADS:
+        doc = " ".join((cls.__doc__ or "").split())
+        out += [f"#### `{cls.TYPE}` (version {cls.VERSION})", "", doc, "",
+                "| field | type | |", "|---|---|---|", *_fields(cls), ""]
+    return "\n".join(out)
+
+
+def cli_reference() -> str:
+    """`archive COMMAND --help` for every command, as the terminal shows it."""
+    from click.testing import CliRunner
+
+    from .cli import cli
+
+    runner = CliRunner()
+    out = []
+    paths: list[list[str]] = [[]]
+    for name, command in sorted(cli.commands.items()):
+        paths.append([name])
+        sub = getattr(command, "commands", None)
+        if sub:
+            paths += [[name, s] for s in sorted(sub)]
+    for path in paths:
+        result = runner.invoke(cli, [*path, "--help"], prog_name="archive",
+                               terminal_width=100)
+        title = " ".join(["archive", *path])
+        out += [f"#### `{title}`", "", "```", result.output.rstrip(), "```", ""]
+    return "\n".join(out)
