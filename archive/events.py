@@ -631,19 +631,28 @@ class _Envelope(msgspec.Struct, frozen=True):
     id: Id | None = None
     at: PartialDate | None = None
     source: Source | None = None
+    recorded_by: Name | None = None
 
 
-def check_envelope(*, id: str | None, at: str | None, source: Source | None) -> None:
-    """Validate the envelope fields a caller supplies (id, at, source) before an append,
-    as a reader will: a Struct built in code is not validated by msgspec."""
-    obj = {"id": id, "at": at, "source": msgspec.to_builtins(source)}
+def check_envelope(*, id: str | None, at: str | None, source: Source | None,
+                   recorded_by: str | None = None) -> None:
+    """Validate the envelope fields a caller supplies (id, at, source, recorder) before an
+    append, as `parse_line` will: a Struct built in code is not validated by msgspec."""
+    obj = {"id": id, "at": at, "source": msgspec.to_builtins(source),
+           "recorded_by": recorded_by}
     try:
         msgspec.convert(obj, _Envelope)
+        if id is not None:
+            check_id("id", id)
         check_date("at", at)
+        if recorded_by is not None:
+            _bad_char("recorded_by", recorded_by, _BAD_IN_LINE)
+        if source is not None:
+            check_text(source, "source.")
     except msgspec.ValidationError as exc:
         raise InvalidEvent(_field_error(exc, obj)) from None
     except ValueError as exc:
-        raise InvalidEvent(f"field {exc}") from None
+        raise InvalidEvent(_field_error(msgspec.ValidationError(str(exc)), None)) from None
 
 
 def content_digest(type_: str, data: Payload, at: str | None, source: Source | None) -> str:

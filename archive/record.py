@@ -81,7 +81,7 @@ class Recorder:
         """Record one fact. `names` maps reference fields (speaker, session...) to a name
         or id; `conference` is a name or id (default: the only or the latest one)."""
         cls = payload_class(type_)
-        check_envelope(id=event_id, at=at, source=source)
+        check_envelope(id=event_id, at=at, source=source, recorded_by=self.recorded_by)
         names = dict(names or {})
         result = Result()
         with self.log.locked(), Index(self.log) as index:
@@ -206,6 +206,7 @@ class Recorder:
         references, ids) before any is written. Lines stream through a spool file, so
         memory stays flat however large the import."""
         result = Result()
+        check_envelope(id=None, at=None, source=None, recorded_by=self.recorded_by)
         with self.log.locked(), Index(self.log) as index:
             head = self.log.head()
             _expect(head, expect_seq)
