@@ -70,3 +70,21 @@ def cli_reference() -> str:
         title = " ".join(["archive", *path])
         out += [f"#### `{title}`", "", "```", result.output.rstrip(), "```", ""]
     return "\n".join(out)
+
+
+def schema_reference() -> str:
+    """Every table of `exports/archive.db` with its columns and what they mean."""
+    from .schema import TABLES, VIEWS
+
+    out = []
+    for table in TABLES:
+        fks = {col: f"{other}.{other_col}" for col, other, other_col in table.fks}
+        out += [f"#### `{table.name}`", "", table.description, "",
+                "| column | type | meaning |", "|---|---|---|"]
+        for name, sql_type, meaning in table.all_columns:
+            link = f" → `{fks[name]}`" if name in fks else ""
+            key = " (primary key)" if name == table.pk else ""
+            out.append(f"| `{name}` | {sql_type}{key} | {meaning}{link} |")
+        out.append("")
+    out += ["Views: " + ", ".join(f"`{name}`" for name in VIEWS) + ".", ""]
+    return "\n".join(out)
