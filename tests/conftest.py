@@ -1,0 +1,138 @@
+"""Shared fixtures. One section per area; add new fixtures under a section header.
+
+Everything here is real: archives are folders in `tmp_path`, appends go through the real
+log (one write + fsync), and `run_archive` starts the installed console script.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from archive.cli import cli
+from archive.log import Log
+from archive.record import Recorder
+
+# ---------------------------------------------------------------- constants
+
+#: The installed console script and interpreter of the virtualenv running the tests.
+ARCHIVE_SCRIPT = Path(sys.executable).with_name("archive")
+PYTHON = sys.executable
+#: A fixed clock for recorders made in tests (recorded_at of every event).
+FIXED_NOW = "2024-01-02T03:04:05.000Z"
+CONFERENCE_ID = "conf-astana"
+CONFERENCE_NAME = "Astana Regional Conference"
+
+# ---------------------------------------------------------------- archives
+
+
+def _counter_ids(prefix: str = "gen") -> Callable[[], str]:
+    """An id factory giving gen-0001, gen-0002... (deterministic, valid ids)."""
+    count = 0
+
+    def new_id() -> str:
+        nonlocal count
+        count += 1
+        return f"{prefix}-{count:04d}"
+
+    return new_id
+
+
+@pytest.fixture
+def empty_archive(tmp_path: Path) -> Path:
+    """An initialised archive with an empty log."""
+    root = tmp_path / "archive"
+    Log(root).init()
+    return root
+
+
+@pytest.fixture
+def archive_dir(empty_archive: Path) -> Path:
+    """An initialised archive holding one conference (id `CONFERENCE_ID`)."""
+    Recorder(Log(empty_archive), "tests", clock=lambda: FIXED_NOW).add(
+        "conference.held",
+        {"name": CONFERENCE_NAME, "place": "Astana", "start": "2015-06-29", "end": "2015-06-30"},
+        event_id=CONFERENCE_ID,
+    )
+    return empty_archive
+
+
+@pytest.fixture
+def log(archive_dir: Path) -> Log:
+    return Log(archive_dir)
+
+
+@pytest.fixture
+def recorder(archive_dir: Path) -> Recorder:
+    """A Recorder on `archive_dir` with a fixed clock and deterministic generated ids."""
+    return Recorder(Log(archive_dir), "tests", clock=lambda: FIXED_NOW, new_id=_counter_ids())
+
+
+@pytest.fixture
+def log_bytes(archive_dir: Path) -> Callable[[], bytes]:
+    """Read the raw bytes of `archive_dir`'s log (to check nothing was written)."""
+    return lambda: Log(archive_dir).path.read_bytes()
+
+
+# ---------------------------------------------------------------- CLI in process
+
+
+@pytest.fixture
+def run_cli(archive_dir: Path) -> Callable[..., Result]:
+    """Invoke the click CLI in process on `archive_dir`.
+
+    Unexpected exceptions propagate (`catch_exceptions=False`): a traceback fails the
+    test, while `Error: ...` (exit 1) and usage errors (exit 2) come back as results.
+    `result.stdout` and `result.stderr` are separate; stdin is not a terminal."""
+
+    def run(*args: str, input: str | bytes | None = None, root: Path | None = None,
+            env: dict[str, str] | None = None) -> Result:
+        runner = CliRunner()
+        return runner.invoke(
+            cli, ["--archive", str(root or archive_dir), "--recorder", "tests", *args],
+            input=input, env=env, catch_exceptions=False,
+        )
+
+    return run
+
+
+# ---------------------------------------------------------------- real processes
+
+
+def archive_env(root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["ARCHIVE_DIR"] = str(root)
+    env["ARCHIVE_RECORDER"] = "tests"
+    env.pop("PYTHONSTARTUP", None)
+    return env
+
+
+@pytest.fixture
+def run_archive(archive_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the installed `archive` console script with ARCHIVE_DIR set (text output)."""
+
+    def run(*args: str, input: str | None = None, root: Path | None = None,
+            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(ARCHIVE_SCRIPT), *args], input=input, capture_output=True, text=True,
+            env=archive_env(root or archive_dir), timeout=timeout,
+        )
+
+    return run
+
+
+@pytest.fixture
+def children() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Child processes a test starts; any still running at the end are killed."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()

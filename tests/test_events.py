@@ -1,0 +1,407 @@
+"""Event definitions: payload validation, upcasting, and the line codec (round-trip, hash)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archive.errors import InvalidEvent
+from archive.events import (
+    PAYLOADS, REGISTRY, ZERO_HASH, Event, Source, SpeechDelivered, check_envelope,
+    content_digest, encode_event, line_hash, make_payload, parse_draft, parse_line, upcast,
+)
+from archive.log import Log
+from archive.verify import verify
+
+#: A minimal valid payload for every event type.
+MINIMAL: dict[str, dict[str, Any]] = {
+    "conference.held": {"name": "Astana Regional Conference"},
+    "session.held": {"conference": "c1", "title": "Opening plenary"},
+    "participant.attended": {"conference": "c1", "entity": "e1", "kind": "person",
+                             "name": "Karim Massimov"},
+    "speech.delivered": {"conference": "c1", "speaker": "e1"},
+    "proposal.made": {"conference": "c1", "text": "A regional hub."},
+    "agreement.reached": {"conference": "c1", "title": "Declaration", "items": ["One."]},
+    "figure.cited": {"conference": "c1", "value": 12.5, "counts": "billion dollars"},
+    "followup.scheduled": {"conference": "c1", "name": "Next summit"},
+    "attachment.added": {"conference": "c1"},
+    "note.recorded": {"conference": "c1", "text": "Rain all day."},
+    "event.corrected": {"target": "ev1", "changes": {"role": "Prime Minister"}},
+    "event.retracted": {"target": "ev1", "reason": "recorded twice"},
+    "entities.merged": {"kept": "e1", "merged": "e2"},
+}
+
+
+def invalid(type_: str, data: dict[str, Any]) -> str:
+    with pytest.raises(InvalidEvent) as info:
+        make_payload(type_, data)
+    return str(info.value)
+
+
+# ---------------------------------------------------------------- valid payloads
+
+
+def test_minimal_covers_every_type() -> None:
+    assert set(MINIMAL) == set(REGISTRY)
+
+
+@pytest.mark.parametrize("type_", sorted(MINIMAL))
+def test_minimal_payload_is_valid(type_: str) -> None:
+    payload = make_payload(type_, MINIMAL[type_])
+    assert type(payload) is REGISTRY[type_]
+    assert payload.TYPE == type_
+
+
+@pytest.mark.parametrize("type_", sorted(MINIMAL))
+def test_every_type_is_documented(type_: str) -> None:
+    assert len((REGISTRY[type_].__doc__ or "").strip()) > 20
+
+
+# ---------------------------------------------------------------- invalid payloads
+
+#: (type, one required field) for every type that has one.
+REQUIRED = [
+    ("conference.held", "name"), ("session.held", "title"), ("session.held", "conference"),
+    ("participant.attended", "entity"), ("participant.attended", "kind"),
+    ("participant.attended", "name"), ("speech.delivered", "speaker"),
+    ("proposal.made", "text"), ("agreement.reached", "items"), ("agreement.reached", "title"),
+    ("figure.cited", "value"), ("figure.cited", "counts"), ("followup.scheduled", "name"),
+    ("attachment.added", "conference"), ("note.recorded", "text"),
+    ("event.corrected", "changes"), ("event.corrected", "target"),
+    ("event.retracted", "reason"), ("entities.merged", "kept"), ("entities.merged", "merged"),
+]
+
+
+@pytest.mark.parametrize(("type_", "field"), REQUIRED)
+def test_missing_field_is_named(type_: str, field: str) -> None:
+    data = {k: v for k, v in MINIMAL[type_].items() if k != field}
+    assert invalid(type_, data) == f"field `data.{field}` is required but missing"
+
+
+#: (type, field, bad value, where the message says the problem is) — one or more per type.
+WRONG: list[tuple[str, str, Any, str]] = [
+    ("conference.held", "name", 42, "name"),
+    ("conference.held", "organisers", "UNDP", "organisers"),
+    ("conference.held", "organisers", ["UNDP", "a\x01b"], "organisers[1]"),
+    ("session.held", "kind", "banquet", "kind"),
+    ("participant.attended", "kind", "alien", "kind"),
+    ("participant.attended", "name", "", "name"),
+    ("participant.attended", "entity", "has space", "entity"),
+    ("speech.delivered", "quotes", ["fine", 7], "quotes[1]"),
+    ("speech.delivered", "kind", "sermon", "kind"),
+    ("proposal.made", "text", None, "text"),
+    ("agreement.reached", "items", [], "items"),
+    ("figure.cited", "value", "12", "value"),
+    ("figure.cited", "qualifier", "roughly", "qualifier"),
+    ("followup.scheduled", "where", ["Astana"], "where"),
+    ("attachment.added", "sha256", "xyz", "sha256"),
+    ("note.recorded", "topic", 7, "topic"),
+    ("event.corrected", "changes", ["role"], "changes"),
+    ("event.retracted", "reason", "", "reason"),
+    ("entities.merged", "merged", 3, "merged"),
+]
+
+
+@pytest.mark.parametrize(("type_", "field", "value", "where"), WRONG,
+                         ids=[f"{w[0]}-{w[1]}" for w in WRONG])
+def test_wrong_value_names_field_and_value(type_: str, field: str, value: Any,
+                                           where: str) -> None:
+    got = invalid(type_, {**MINIMAL[type_], field: value})
+    assert got.startswith(f"field `data.{where}`")
+    shown = repr(value[int(where[-2])]) if where.endswith("]") else repr(value)
+    assert shown in got
+
+
+def test_every_type_has_a_wrong_value_case() -> None:
+    assert {w[0] for w in WRONG} == set(REGISTRY)
+
+
+@pytest.mark.parametrize(("type_", "data", "message"), [
+    ("event.corrected", {"target": "ev1", "changes": {}},
+     "field `data.changes` must name at least one field"),
+    ("entities.merged", {"kept": "e1", "merged": "e1"}, "`merged` are the same entity"),
+])
+def test_cross_field_rules(type_: str, data: dict[str, Any], message: str) -> None:
+    assert message in invalid(type_, data)
+
+
+@pytest.mark.parametrize("type_", sorted(MINIMAL))
+def test_unknown_field_is_named(type_: str) -> None:
+    got = invalid(type_, {**MINIMAL[type_], "colour": "red"})
+    assert got == "field `data.colour` is not a field of this event"
+
+
+def test_unknown_type_lists_the_known_ones() -> None:
+    got = invalid("speech.given", {"speaker": "x"})
+    assert got.startswith("unknown event type 'speech.given' (known types: agreement.reached,")
+    assert "speech.delivered" in got
+
+
+# ---------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("2015-13", "field `data.day` has no month 13: '2015-13'"),
+    ("2015-00", "field `data.day` has no month 00: '2015-00'"),
+    ("2015-02-30", "field `data.day` has no day 30 in 2015-02: '2015-02-30'"),
+    ("2015-02-29", "field `data.day` has no day 29 in 2015-02: '2015-02-29'"),
+    ("2015-04-31", "field `data.day` has no day 31 in 2015-04: '2015-04-31'"),
+    ("2015-06-29T24:00Z", "field `data.day` has no time 24:00: '2015-06-29T24:00Z'"),
+    ("2015-06-29T10:60Z", "field `data.day` has no time 10:60: '2015-06-29T10:60Z'"),
+])
+def test_impossible_dates_are_rejected(value: str, message: str) -> None:
+    assert invalid("session.held", {**MINIMAL["session.held"], "day": value}) == message
+
+
+@pytest.mark.parametrize("value", ["June 2015", "2015-9", "15-09-01", "2015/09/01", "2015-09-01 10:00",
+                                   "2015-06-29T10", ""])
+def test_malformed_dates_name_field_and_value(value: str) -> None:
+    got = invalid("followup.scheduled", {**MINIMAL["followup.scheduled"], "when": value})
+    assert got.startswith("field `data.when`")
+    assert repr(value) in got
+
+
+@pytest.mark.parametrize("value", ["2015", "2015-09", "2015-06-29", "2015-06-29T10:00Z",
+                                   "2015-06-29T10:00", "2015-06-29T10:00:30.25+06:00",
+                                   "2016-02-29", "2000-02-29"])
+def test_partial_dates_and_date_times_are_accepted(value: str) -> None:
+    payload = make_payload("conference.held", {"name": "X", "start": value, "end": value})
+    assert payload.start == value  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("2015-13", "field `at` has no month 13: '2015-13'"),
+    ("2015-02-30", "field `at` has no day 30 in 2015-02: '2015-02-30'"),
+    ("yesterday", "field `at` is not a date: 'yesterday'"),
+])
+def test_envelope_date_is_checked(value: str, message: str) -> None:
+    with pytest.raises(InvalidEvent, match="^" + message.replace("(", r"\(").replace(")", r"\)")):
+        check_envelope(id=None, at=value, source=None)
+    line = json.dumps({"type": "note.recorded", "data": MINIMAL["note.recorded"], "at": value})
+    with pytest.raises(InvalidEvent, match=repr(value)):
+        parse_draft(line.encode())
+
+
+# ---------------------------------------------------------------- numbers and characters
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_figures_are_rejected(value: float) -> None:
+    got = invalid("figure.cited", {**MINIMAL["figure.cited"], "value": value})
+    assert got == f"field `data.value` must be a finite number, not {value!r}"
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1b", "\x7f", "\r"])
+def test_control_characters_in_text_are_rejected(char: str) -> None:
+    text = f"before{char}after"
+    got = invalid("note.recorded", {**MINIMAL["note.recorded"], "text": text})
+    assert got == (f"field `data.text` holds the control character U+{ord(char):04X}, "
+                   f"which is not allowed (got {text!r})")
+
+
+@pytest.mark.parametrize("char", ["\n", "\t", "\x01"])
+def test_names_are_one_line_without_control_characters(char: str) -> None:
+    name = f"Karim{char}Massimov"
+    got = invalid("participant.attended", {**MINIMAL["participant.attended"], "name": name})
+    assert got == (f"field `data.name` holds the control character U+{ord(char):04X}, "
+                   f"which is not allowed (got {name!r})")
+
+
+def test_text_keeps_newlines_and_tabs() -> None:
+    payload = make_payload("note.recorded", {**MINIMAL["note.recorded"],
+                                             "text": "line one\n\tline two"})
+    assert payload.text == "line one\n\tline two"  # type: ignore[attr-defined]
+
+
+def test_control_characters_in_source_and_id_are_rejected() -> None:
+    with pytest.raises(InvalidEvent, match=r"^field `source.url` .*U\+0007.*'a\\x07b'"):
+        check_envelope(id=None, at=None, source=Source(url="a\x07b"))
+    with pytest.raises(InvalidEvent, match=r"^field `id` is not a valid id .*'has space'$"):
+        check_envelope(id="has space", at=None, source=None)
+    with pytest.raises(InvalidEvent, match=r"^field `recorded_by` .*U\+001B"):
+        check_envelope(id=None, at=None, source=None, recorded_by="me\x1b")
+
+
+# ---------------------------------------------------------------- upcasting
+
+
+def _raw_line(obj: dict[str, Any]) -> bytes:
+    """A log line as an older archive version would have written it (hash computed here)."""
+    body = json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+    digest = hashlib.sha256(body).hexdigest()
+    return body[:-1] + b',"hash":"' + digest.encode() + b'"}'
+
+
+def _v1_log(root: Path) -> tuple[Path, bytes]:
+    """A log with a conference, a participant and a version-1 speech (single `quote`)."""
+    log = Log(root)
+    log.init()
+    prev, lines = ZERO_HASH, []
+    for seq, (ident, type_, v, data) in enumerate([
+        ("c1", "conference.held", 1, {"name": "Astana"}),
+        ("p1", "participant.attended", 1, {"conference": "c1", "entity": "e1",
+                                           "kind": "person", "name": "Karim Massimov"}),
+        ("s1", "speech.delivered", 1, {"conference": "c1", "speaker": "e1",
+                                       "quote": "We have to join our forces."}),
+        ("s2", "speech.delivered", 1, {"conference": "c1", "speaker": "e1"}),
+    ], 1):
+        line = _raw_line({"id": ident, "seq": seq, "type": type_, "v": v, "at": None,
+                          "recorded_at": "2015-07-01", "recorded_by": "old", "source": None,
+                          "data": data, "prev": prev})
+        prev = hashlib.sha256(line[:-(len(',"hash":"') + 64 + 2)] + b"}").hexdigest()
+        lines.append(line)
+    blob = b"\n".join(lines) + b"\n"
+    log.path.write_bytes(blob)
+    return log.path, blob
+
+
+def test_v1_speech_is_read_as_v2(tmp_path: Path) -> None:
+    path, blob = _v1_log(tmp_path)
+    events = list(Log(tmp_path))
+    speech = events[2]
+    assert isinstance(speech.data, SpeechDelivered)
+    assert speech.v == 2
+    assert speech.data.quotes == ["We have to join our forces."]
+    assert events[3].data.quotes == []  # type: ignore[attr-defined]
+    assert verify(Log(tmp_path)).events == 4
+    assert path.read_bytes() == blob  # reading never rewrites the log
+
+
+def test_v1_line_keeps_its_hash_and_later_appends_chain_on_it(tmp_path: Path) -> None:
+    from archive.record import Recorder
+
+    path, blob = _v1_log(tmp_path)
+    Recorder(Log(tmp_path), "tests").add("note.recorded", {"text": "after"}, conference="c1")
+    data = path.read_bytes()
+    assert data.startswith(blob)  # old lines untouched
+    assert verify(Log(tmp_path)).events == 5
+    assert parse_line(data.splitlines()[2]).data.quotes == ["We have to join our forces."]
+
+
+def test_upcast_refuses_a_newer_version() -> None:
+    with pytest.raises(InvalidEvent, match="version 3 is newer than this archive knows"):
+        upcast("speech.delivered", 3, {})
+
+
+def test_v1_import_line_is_upcast() -> None:
+    line = json.dumps({"type": "speech.delivered", "v": 1,
+                       "data": {"conference": "c1", "speaker": "e1", "quote": "Q"}})
+    _, payload = parse_draft(line.encode())
+    assert payload == SpeechDelivered(conference="c1", speaker="e1", quotes=["Q"])
+
+
+# ---------------------------------------------------------------- round-trip (Hypothesis)
+
+_ONE_LINE = st.characters(blacklist_categories=("Cs", "Cc"))
+_TEXT_CHARS = st.one_of(_ONE_LINE, st.sampled_from("\n\t"))
+names = st.text(_ONE_LINE, min_size=1, max_size=40)
+texts = st.text(_TEXT_CHARS, min_size=1, max_size=200)
+ids = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._:-]{0,30}\Z")
+dates = st.one_of(
+    st.dates().map(lambda d: d.isoformat()),
+    st.dates().map(lambda d: d.isoformat()[:7]),
+    st.integers(1000, 9999).map(str),
+    st.datetimes().map(lambda d: d.isoformat(timespec="minutes") + "Z"),
+)
+opt = st.none
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False) | texts,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(names, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+payload_dicts = st.one_of(
+    st.fixed_dictionaries({"name": names}, optional={
+        "place": names, "start": dates, "end": dates, "organisers": st.lists(names, max_size=3),
+        "supporters": st.lists(names, max_size=3), "description": texts,
+    }).map(lambda d: ("conference.held", d)),
+    st.fixed_dictionaries({"conference": ids, "title": names}, optional={
+        "kind": st.sampled_from(["plenary", "panel", "workshop", "theme", "other"]),
+        "day": dates, "chair": ids, "parent": ids,
+    }).map(lambda d: ("session.held", d)),
+    st.fixed_dictionaries({"conference": ids, "entity": ids, "name": names,
+                           "kind": st.sampled_from(["country", "organisation", "person"])},
+                          optional={"role": names, "affiliation": ids, "category": names},
+                          ).map(lambda d: ("participant.attended", d)),
+    st.fixed_dictionaries({"conference": ids, "speaker": ids}, optional={
+        "summary": texts, "quotes": st.lists(texts, max_size=4), "role": names,
+        "kind": st.sampled_from(["opening", "keynote", "panel", "closing", "interview"]),
+    }).map(lambda d: ("speech.delivered", d)),
+    st.fixed_dictionaries({"conference": ids, "title": names,
+                           "items": st.lists(texts, min_size=1, max_size=5)},
+                          optional={"parties": st.lists(names, max_size=3)},
+                          ).map(lambda d: ("agreement.reached", d)),
+    st.fixed_dictionaries({"conference": ids, "counts": names,
+                           "value": st.floats(allow_nan=False, allow_infinity=False)},
+                          optional={"unit": names, "qualifier": st.sampled_from(
+                              ["exactly", "about", "more than"])},
+                          ).map(lambda d: ("figure.cited", d)),
+    st.fixed_dictionaries({"conference": ids, "text": texts}, optional={"topic": names}
+                          ).map(lambda d: ("note.recorded", d)),
+    st.fixed_dictionaries({"target": ids, "changes": st.dictionaries(
+        names, json_values, min_size=1, max_size=3)}, optional={"reason": texts},
+    ).map(lambda d: ("event.corrected", d)),
+)
+sources = st.none() | st.builds(Source, url=names, locator=st.none() | names)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(payload=payload_dicts, ident=ids, seq=st.integers(1, 10**9), at=st.none() | dates,
+       source=sources, prev=st.text("0123456789abcdef", min_size=64, max_size=64),
+       recorded_by=names)
+def test_encode_parse_round_trip(payload: tuple[str, dict[str, Any]], ident: str, seq: int,
+                                 at: str | None, source: Source | None, prev: str,
+                                 recorded_by: str) -> None:
+    type_, data_dict = payload
+    data = make_payload(type_, data_dict)
+    fields = dict(id=ident, seq=seq, type=type_, at=at, recorded_at="2024-01-02T03:04:05.000Z",
+                  recorded_by=recorded_by, source=source, data=data, prev=prev)
+    line, digest = encode_event(**fields)  # type: ignore[arg-type]
+    assert b"\n" not in line
+    line.decode("utf-8")  # valid UTF-8, names verbatim in any script
+    event = parse_line(line)
+    assert event == Event(v=data.VERSION, hash=digest, **fields)  # type: ignore[arg-type]
+    # the hash is stable: recomputable from the bytes, and re-encoding gives the same line
+    assert line_hash(line) == digest == hashlib.sha256(
+        line[: line.rindex(b',"hash":')] + b"}").hexdigest()
+    again, digest_again = encode_event(**{**fields, "data": event.data})  # type: ignore[arg-type]
+    assert (again, digest_again) == (line, digest)
+    assert content_digest(type_, event.data, at, source) == content_digest(type_, data, at,
+                                                                           source)
+
+
+@settings(max_examples=100, deadline=None)
+@given(name=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30))
+def test_names_are_stored_verbatim(name: str) -> None:
+    data = make_payload("participant.attended", {"conference": "c1", "entity": "e1",
+                                                 "kind": "person", "name": name})
+    line, _ = encode_event(id="p1", seq=1, type="participant.attended", at=None,
+                           recorded_at="2024", recorded_by="t", source=None, data=data,
+                           prev=ZERO_HASH)
+    assert parse_line(line).data.name == name  # type: ignore[attr-defined]
+    assert name.encode() in line or "\\" in name or '"' in name
+
+
+@pytest.mark.parametrize("name", ["Карим Масимов", "Қазақстан", "習近平", "محمد", "Zoë"])
+def test_non_latin_names_round_trip_as_utf8(name: str) -> None:
+    data = make_payload("conference.held", {"name": name})
+    line, _ = encode_event(id="c1", seq=1, type="conference.held", at=None, recorded_at="2024",
+                           recorded_by=name, source=None, data=data, prev=ZERO_HASH)
+    assert name.encode("utf-8") in line  # not \u-escaped
+    assert parse_line(line).data.name == name  # type: ignore[attr-defined]
+
+
+def test_payload_classes_are_all_registered() -> None:
+    assert {cls.TYPE for cls in PAYLOADS} == set(REGISTRY)
