@@ -16,7 +16,7 @@ the tables so far (`State`); the database answers it from SQLite, `MemoryState` 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import singledispatch
 from typing import Any, Protocol
@@ -29,7 +29,7 @@ from .events import (
     EventRetracted, FigureCited, FollowupScheduled, NoteRecorded, ParticipantAttended, Payload,
     ProposalMade, SessionHeld, SpeechDelivered, apply_changes, payload_class,
 )
-from .schema import BY_NAME, ENTITY_REFS
+from .schema import BY_NAME, ENTITY_REFS, TABLES
 
 Row = dict[str, Any]
 
@@ -445,10 +445,11 @@ def project(event: Event, state: State) -> list[Op]:
 class MemoryState:
     """Tables as dicts ({table: {primary key: row}}): the fold without a database."""
 
-    tables: dict[str, dict[Any, Row]] = field(default_factory=dict)
+    tables: dict[str, dict[Any, Row]] = field(
+        default_factory=lambda: {t.name: {} for t in TABLES})
 
     def rows(self, table: str) -> dict[Any, Row]:
-        return self.tables.setdefault(table, {})
+        return self.tables[table]
 
     def apply(self, ops: Iterable[Op]) -> None:
         for op in ops:
@@ -507,11 +508,6 @@ def fold(events: Iterable[Event], state: MemoryState | None = None) -> MemorySta
     for event in events:
         state.apply(project(event, state))
     return state
-
-
-def operations(events: Iterable[Event], state: State) -> Iterator[list[Op]]:
-    for event in events:
-        yield project(event, state)
 
 
 __all__ = ["Delete", "Entity", "Envelope", "Insert", "MemoryState", "Op", "State", "Stored",

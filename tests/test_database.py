@@ -1,0 +1,241 @@
+"""Building exports/archive.db from real logs: contents, determinism, incremental, as-of."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+from fixtures_db import SAMPLE, XSS_ATTR, XSS_SCRIPT, append, make_archive
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_projection import histories
+
+from archive.cli import cli
+from archive.database import build, read_info, rows
+from archive.errors import ArchiveError, LogCorrupt, NotFound
+from archive.log import Log
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def query(path: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def facts(path: Path) -> dict[str, list[tuple]]:
+    return {name: r for name, r in rows(path) if name != "_archive_build"}
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    return make_archive(tmp_path / "a")
+
+
+def test_build_projects_every_kind_of_fact(archive):
+    result = build(archive)
+    db = archive / "exports" / "archive.db"
+    assert (result.path, result.seq, result.applied, result.full) == (db, len(SAMPLE),
+                                                                      len(SAMPLE), True)
+    counts = {t: query(db, f"select count(*) from [{t}]")[0][0] for t in (
+        "conferences", "sessions", "entities", "participations", "speeches", "quotes",
+        "proposals", "agreements", "agreement_items", "figures", "followups", "attachments",
+        "notes", "events", "revisions", "retractions", "entity_aliases", "people")}
+    assert counts == {
+        "conferences": 1, "sessions": 1, "entities": 4, "participations": 5, "speeches": 2,
+        "quotes": 3, "proposals": 1, "agreements": 1, "agreement_items": 2, "figures": 1,
+        "followups": 1, "attachments": 1, "notes": 1, "events": len(SAMPLE), "revisions": 1,
+        "retractions": 1, "entity_aliases": 1, "people": 2}
+    assert query(db, "select summary, speaker_name from speeches where id = 'sp1'") == \
+        [("Welcomed all delegations.", "Ivan Ivanov")]
+    assert query(db, "select speaker_id from speeches where id = 'sp2'") == [("ivanov",)]
+    assert query(db, "select aliases from entities where id = 'ivanov'") == [('["I. Ivanof"]',)]
+    assert query(db, "select file_present from attachments") == [(0,)]
+    info = read_info(db)
+    assert info is not None and info["seq"] == str(len(SAMPLE))
+    assert info["offset"] == str(Log(archive).size()) and info["conferences"] == "1"
+
+
+def test_schema_has_foreign_keys_indexes_search_and_views(archive):
+    db = sqlite_utils.Database(build(archive).path)
+    fks = {(fk.column, fk.other_table, fk.other_column) for fk in db["speeches"].foreign_keys}
+    assert {("speaker_id", "entities", "id"), ("session_id", "sessions", "id"),
+            ("conference_id", "conferences", "id"), ("event_seq", "events", "seq")} <= fks
+    indexed = {tuple(i.columns) for i in db["speeches"].indexes}
+    assert {("speaker_id",), ("session_id",), ("event_seq",)} <= indexed
+    assert db["texts"].detect_fts() == "texts_fts"
+    assert set(db.view_names()) == {"people", "organisations", "countries"}
+    hits = db.execute("select t.kind, t.text, t.speech_id from texts_fts f join texts t "
+                      "on t.rowid = f.rowid where texts_fts match 'borders'").fetchall()
+    assert hits == [("quote", "Radicalisation knows no borders.", "sp1")]
+
+
+def test_hostile_strings_are_stored_verbatim(archive):
+    db = build(archive).path
+    assert query(db, "select text from quotes where id = 'sp2/1'") == [(XSS_SCRIPT,)]
+    assert query(db, "select name from entities where id = 'evil'") == [(XSS_ATTR,)]
+
+
+def test_two_full_builds_are_identical(archive, tmp_path):
+    a = build(archive, tmp_path / "one.db", full=True).path
+    b = build(archive, tmp_path / "two.db", full=True).path
+    assert list(rows(a)) == list(rows(b))
+
+
+def test_incremental_build_applies_only_new_events_and_equals_a_full_build(tmp_path):
+    root = make_archive(tmp_path / "a", SAMPLE[:10])
+    first = build(root)
+    append(root, SAMPLE[10:], recorded_at="2026-02-01T00:00:00Z")
+    second = build(root)
+    assert (second.full, second.applied, second.seq) == (False, len(SAMPLE) - 10, len(SAMPLE))
+    assert second.hash == Log(root).head().hash != first.hash
+    full = build(root, tmp_path / "full.db", full=True)
+    assert list(rows(second.path)) == list(rows(full.path))
+    assert not [p for p in (root / "exports").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_an_up_to_date_database_is_left_alone(archive):
+    db = build(archive).path
+    before = db.stat()
+    again = build(archive)
+    assert (again.applied, again.full) == (0, False)
+    assert (db.stat().st_ino, db.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_incremental_build_reads_only_from_the_remembered_offset(tmp_path):
+    """Damage an early line (same length): an incremental build never looks at it."""
+    root = make_archive(tmp_path / "a", SAMPLE[:5])
+    build(root)
+    append(root, SAMPLE[5:8])
+    path = Log(root).path
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"Astana", b"Astanb", 1))
+    result = build(root)
+    assert (result.full, result.applied) == (False, 3)
+    with pytest.raises(LogCorrupt, match="hash mismatch"):
+        build(root, full=True)
+
+
+def test_a_log_that_no_longer_matches_is_rebuilt_from_scratch(tmp_path):
+    root = make_archive(tmp_path / "a", SAMPLE[:8])
+    build(root)
+    other = make_archive(tmp_path / "b", SAMPLE[:3] + SAMPLE[4:12])  # a different history
+    shutil.copyfile(Log(other).path, Log(root).path)
+    result = build(root)
+    assert result.full and result.seq == 11
+    assert list(rows(result.path)) == list(rows(build(other).path))
+
+
+def test_a_changed_next_line_forces_a_rebuild(tmp_path):
+    """Same bytes up to the remembered offset, but the next line does not chain on."""
+    root = make_archive(tmp_path / "a", SAMPLE[:4])
+    build(root)
+    log = Log(root)
+    remembered = log.path.read_bytes()
+    other = make_archive(tmp_path / "b", SAMPLE[:6])
+    tail = Log(other).path.read_bytes().splitlines(keepends=True)[5:]
+    log.path.write_bytes(remembered + tail[0])  # line 5 of another log: seq 6, wrong prev
+    with pytest.raises(LogCorrupt, match="sequence 6 where 5 was expected"):
+        build(root)
+
+
+@pytest.mark.parametrize("as_of, seq", [("7", 7), ("sp1", 8), ("2026-01-01", 10),
+                                        ("2026-01-01T00:00:00Z", 10), ("2025-12", 0)])
+def test_as_of_builds_the_archive_as_it_stood(tmp_path, as_of, seq):
+    root = make_archive(tmp_path / "a", SAMPLE[:10])
+    append(root, SAMPLE[10:], recorded_at="2026-01-02T09:00:00Z")
+    result = build(root, as_of=as_of)
+    assert result.seq == seq
+    assert result.path == root / "exports" / f"archive-as-of-{seq}.db"
+    assert query(result.path, "select count(*) from events") == [(seq,)]
+    assert read_info(result.path)["as_of"] == as_of
+    full_then = build(root, tmp_path / "then.db", as_of=str(seq))
+    assert facts(full_then.path) == facts(result.path)
+
+
+def test_as_of_errors_name_the_problem(archive):
+    with pytest.raises(NotFound, match="no event has that id"):
+        build(archive, as_of="missing-id")
+    with pytest.raises(NotFound, match="the log ends at sequence 19"):
+        build(archive, as_of="99")
+    with pytest.raises(ArchiveError, match="has no month 13"):
+        build(archive, as_of="2015-13-01")
+
+
+def test_progress_reports_every_byte(archive):
+    seen: list[tuple[int, int]] = []
+    build(archive, progress=lambda done, total: seen.append((done, total)))
+    assert sum(d for d, _ in seen) == Log(archive).size() == seen[-1][1]
+
+
+def test_attachment_file_presence_comes_from_the_folder(archive):
+    folder = archive / "events" / "attachments"
+    folder.mkdir()
+    (folder / ("a" * 64)).write_bytes(b"photo")
+    assert query(build(archive).path, "select file_present from attachments") == [(1,)]
+
+
+def test_build_command(archive):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--archive", str(archive), "build"])
+    assert result.exit_code == 0, result.output
+    assert f"rebuilt to sequence {len(SAMPLE)} ({len(SAMPLE)} events applied)" in result.output
+    result = runner.invoke(cli, ["--archive", str(archive), "build", "--as-of", "nope"])
+    assert result.exit_code == 1
+    assert result.output == "Error: --as-of nope: no event has that id in the log\n"
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(histories(), st.data())
+def test_incremental_equals_full_on_generated_logs(tmp_path_factory, items, data):
+    tmp = tmp_path_factory.mktemp("h")
+    k = data.draw(st.integers(1, len(items)))
+    root = make_archive(tmp / "a", items[:k])
+    build(root)
+    if items[k:]:
+        append(root, items[k:])
+    incremental = build(root)
+    assert not incremental.full
+    full = build(root, tmp / "full.db", full=True)
+    again = build(root, tmp / "again.db", full=True)
+    assert list(rows(incremental.path)) == list(rows(full.path)) == list(rows(again.path))
+
+
+def _shipped() -> bool:
+    log = REPO / "events" / "events.jsonl"
+    if not log.is_file():
+        return False
+    out = subprocess.run(["git", "-C", str(REPO), "log", "--oneline", "--",
+                          "events/events.jsonl"], capture_output=True, text=True)
+    return bool(out.stdout.strip())
+
+
+@pytest.mark.skipif(not _shipped(), reason="the Astana log is not in the repository yet")
+def test_the_shipped_astana_archive(tmp_path):
+    root = tmp_path / "astana"
+    shutil.copytree(REPO / "events", root / "events")
+    result = build(root)
+    db = sqlite_utils.Database(result.path)
+    assert result.seq == Log(root).head().seq
+    assert db.execute("select count(*) from conferences").fetchone()[0] >= 1
+    assert db.execute("select name, place from conferences").fetchone()[1] == "Astana"
+    assert db.execute("select count(*) from speeches").fetchone()[0] > 0
+    assert db.execute("select count(*) from quotes").fetchone()[0] > 0
+    dangling = db.execute("select count(*) from speeches s left join entities e "
+                          "on e.id = s.speaker_id where e.id is null").fetchone()[0]
+    assert dangling == 0
+    word = max(db.execute("select text from quotes").fetchone()[0].split(), key=len)
+    word = "".join(c for c in word if c.isalnum())
+    hits = db.execute("select t.kind from texts_fts f join texts t on t.rowid = f.rowid "
+                      "where texts_fts match ?", (f'"{word}"',)).fetchall()
+    assert ("quote",) in hits

@@ -1,0 +1,217 @@
+"""The fold on its own: events in, rows out; no files, no database."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archive.errors import InvalidEvent
+from archive.events import ZERO_HASH, Event, Source, encode_event, make_payload
+from archive.projection import Delete, Insert, MemoryState, fold, project
+
+SRC = Source(url="https://example.org/r", locator="p1")
+
+
+def chain(items: list[tuple[str, str, dict[str, Any]]], start: int = 1,
+          prev: str = ZERO_HASH) -> list[Event]:
+    """Events as the log would place them (in memory)."""
+    out = []
+    for seq, (id_, type_, data) in enumerate(items, start):
+        payload = make_payload(type_, data)
+        _, digest = encode_event(id=id_, seq=seq, type=type_, at="2015-06-29",
+                                 recorded_at="2026-01-01T00:00:00Z", recorded_by="t",
+                                 source=SRC, data=payload, prev=prev)
+        out.append(Event(id=id_, seq=seq, type=type_, v=payload.VERSION, at="2015-06-29",
+                         recorded_at="2026-01-01T00:00:00Z", recorded_by="t", source=SRC,
+                         data=payload, prev=prev, hash=digest))
+        prev = digest
+    return out
+
+
+BASE = [
+    ("conf", "conference.held", {"name": "Conf", "organisers": ["OSCE"]}),
+    ("p1", "participant.attended", {"conference": "conf", "entity": "ann", "kind": "person",
+                                    "name": "Ann Lee", "country": "kz"}),
+    ("p2", "participant.attended", {"conference": "conf", "entity": "kz", "kind": "country",
+                                    "name": "Kazakhstan"}),
+    ("sp", "speech.delivered", {"conference": "conf", "speaker": "ann", "summary": "Hello.",
+                                "quotes": ["First words.", "Second words."]}),
+]
+
+
+def tables(items: list[tuple[str, str, dict[str, Any]]]) -> dict[str, dict[Any, dict]]:
+    return fold(chain(items)).tables
+
+
+def test_facts_have_ids_provenance_and_children():
+    t = tables(BASE)
+    assert t["conferences"]["conf"]["organisers"] == '["OSCE"]'
+    speech = t["speeches"]["sp"]
+    assert (speech["speaker_id"], speech["speaker_name"], speech["quote_count"]) == \
+        ("ann", "Ann Lee", 2)
+    assert (speech["event_id"], speech["event_seq"], speech["source_url"],
+            speech["source_locator"], speech["at"]) == ("sp", 4, SRC.url, "p1", "2015-06-29")
+    assert [(q["id"], q["n"], q["text"]) for q in t["quotes"].values()] == \
+        [("sp/1", 1, "First words."), ("sp/2", 2, "Second words.")]
+    assert {(r["kind"], r["text"]) for r in t["texts"].values()} == {
+        ("summary", "Hello."), ("quote", "First words."), ("quote", "Second words.")}
+    assert [e["seq"] for e in t["events"].values()] == [1, 2, 3, 4]
+
+
+def test_first_mention_creates_the_entity_and_later_ones_reuse_it():
+    t = tables(BASE + [("p3", "participant.attended", {
+        "conference": "conf", "entity": "ann", "kind": "person", "name": "A. Lee",
+        "role": "Chair"})])
+    assert t["entities"]["ann"]["name"] == "Ann Lee"
+    assert t["entities"]["ann"]["first_event_id"] == "p1"
+    assert t["entities"]["ann"]["country_id"] == "kz"
+    assert {p["name_given"] for p in t["participations"].values()
+            if p["entity_id"] == "ann"} == {"Ann Lee", "A. Lee"}
+
+
+def test_correction_reprojects_the_target_and_records_revisions():
+    t = tables(BASE + [("c1", "event.corrected", {
+        "target": "sp", "changes": {"summary": "Hello all.", "quotes": ["Only words."]},
+        "reason": "misheard"})])
+    assert t["speeches"]["sp"]["summary"] == "Hello all."
+    assert t["speeches"]["sp"]["quote_count"] == 1
+    assert list(t["quotes"]) == ["sp/1"]
+    assert t["speeches"]["sp"]["event_seq"] == 4  # the fact keeps its origin
+    rev = t["revisions"]["c1/summary"]
+    assert (rev["old_value"], rev["new_value"], rev["reason"], rev["table_name"],
+            rev["row_id"]) == ("Hello.", "Hello all.", "misheard", "speeches", "sp")
+    assert json.loads(t["revisions"]["c1/quotes"]["new_value"]) == ["Only words."]
+    assert {r["text"] for r in t["texts"].values()} == {"Hello all.", "Only words."}
+
+
+def test_correcting_a_first_mention_renames_the_entity_everywhere():
+    t = tables(BASE + [("c1", "event.corrected", {"target": "p1",
+                                                  "changes": {"name": "Anne Lee"}})])
+    assert t["entities"]["ann"]["name"] == "Anne Lee"
+    assert t["speeches"]["sp"]["speaker_name"] == "Anne Lee"
+    assert t["participations"]["p1"]["name_given"] == "Anne Lee"
+
+
+def test_retraction_removes_the_fact_its_children_and_texts():
+    t = tables(BASE + [("r1", "event.retracted", {"target": "sp", "reason": "wrong talk"})])
+    assert t["speeches"] == {} and t["quotes"] == {} and t["texts"] == {}
+    r = t["retractions"]["r1"]
+    assert (r["target_event_id"], r["target_type"], r["table_name"], r["label"],
+            r["reason"]) == ("sp", "speech.delivered", "speeches", "Hello.", "wrong talk")
+
+
+def test_retracting_a_first_mention_drops_the_entity_only_when_unused():
+    t = tables(BASE + [("r1", "event.retracted", {"target": "p1", "reason": "x"})])
+    assert "ann" in t["entities"]  # still the speaker of `sp`
+    t = tables(BASE[:3] + [("r1", "event.retracted", {"target": "p1", "reason": "x"})])
+    assert "ann" not in t["entities"]
+    assert "kz" in t["entities"]
+
+
+def test_merge_rewrites_references_and_keeps_aliases():
+    items = BASE + [
+        ("p3", "participant.attended", {"conference": "conf", "entity": "ann2",
+                                        "kind": "person", "name": "Anna Li"}),
+        ("sp2", "speech.delivered", {"conference": "conf", "speaker": "ann2",
+                                     "quotes": ["Third."]}),
+        ("m", "entities.merged", {"kept": "ann", "merged": "ann2", "reason": "same"}),
+        ("pr", "proposal.made", {"conference": "conf", "proposer": "ann2", "text": "Do it."}),
+    ]
+    t = tables(items)
+    assert "ann2" not in t["entities"]
+    assert json.loads(t["entities"]["ann"]["aliases"]) == ["Anna Li"]
+    assert t["speeches"]["sp2"]["speaker_id"] == "ann"
+    assert t["speeches"]["sp2"]["speaker_name"] == "Ann Lee"
+    assert t["quotes"]["sp2/1"]["speaker_id"] == "ann"
+    assert t["participations"]["p3"]["entity_id"] == "ann"
+    assert t["proposals"]["pr"]["proposer_id"] == "ann"  # later references follow the merge
+    assert t["entity_aliases"]["ann2"]["entity_id"] == "ann"
+
+
+@pytest.mark.parametrize("item, message", [
+    (("c2", "event.corrected", {"target": "c1", "changes": {"reason": "x"}}),
+     "it is an event.corrected event"),
+    (("c2", "event.corrected", {"target": "nope", "changes": {"summary": "x"}}),
+     "no earlier event has that id"),
+    (("c2", "event.retracted", {"target": "r1", "reason": "x"}), "it is an event.retracted"),
+    (("c2", "event.corrected", {"target": "sp", "changes": {"colour": "x"}}),
+     "has no field 'colour'"),
+])
+def test_bad_corrections_and_retractions_are_refused(item, message):
+    items = BASE + [("c1", "event.corrected", {"target": "p2", "changes": {"name": "KZ"}}),
+                    ("r1", "event.retracted", {"target": "p2", "reason": "dup"})]
+    state = fold(chain(items))
+    (event,) = chain([item], start=len(items) + 1)
+    with pytest.raises(InvalidEvent, match=message):
+        project(event, state)
+
+
+def test_a_retracted_event_cannot_be_corrected():
+    items = BASE + [("r1", "event.retracted", {"target": "sp", "reason": "x"}),
+                    ("c1", "event.corrected", {"target": "sp", "changes": {"summary": "y"}})]
+    with pytest.raises(InvalidEvent, match="it was retracted"):
+        fold(chain(items))
+
+
+def test_project_only_reads_the_state():
+    state = fold(chain(BASE))
+    before = json.dumps(state.tables, sort_keys=True)
+    (event,) = chain([("r1", "event.retracted", {"target": "sp", "reason": "x"})], start=5)
+    ops = project(event, state)
+    assert json.dumps(state.tables, sort_keys=True) == before
+    assert Delete("speeches", "sp", children=True) in ops
+    assert isinstance(ops[0], Insert) and ops[0].table == "events"
+
+
+# ---------------------------------------------------------------- properties
+
+PEOPLE = ["ann", "bob", "cem"]
+
+
+@st.composite
+def histories(draw: Any) -> list[tuple[str, str, dict[str, Any]]]:
+    """A conference, people, then random speeches, corrections, retractions and merges."""
+    items: list[tuple[str, str, dict[str, Any]]] = [("conf", "conference.held", {"name": "C"})]
+    for p in PEOPLE:
+        items.append((f"p-{p}", "participant.attended", {
+            "conference": "conf", "entity": p, "kind": "person", "name": p.title()}))
+    live: list[str] = []
+    merged: set[str] = set()
+    for i in range(draw(st.integers(0, 12))):
+        action = draw(st.sampled_from(["speech", "speech", "correct", "retract", "merge"]))
+        if action == "speech" or not live and action in ("correct", "retract"):
+            text = draw(st.text(min_size=1, max_size=12).filter(
+                lambda s: all(c >= " " and c != "\x7f" for c in s)))
+            items.append((f"e{i}", "speech.delivered", {
+                "conference": "conf", "speaker": draw(st.sampled_from(PEOPLE)),
+                "summary": text, "quotes": [text] * draw(st.integers(0, 2))}))
+            live.append(f"e{i}")
+        elif action == "correct":
+            items.append((f"e{i}", "event.corrected", {
+                "target": draw(st.sampled_from(live)),
+                "changes": {"summary": f"fixed {i}", "quotes": ["q"] * draw(st.integers(0, 3))}}))
+        elif action == "retract":
+            target = draw(st.sampled_from(live))
+            live.remove(target)
+            items.append((f"e{i}", "event.retracted", {"target": target, "reason": "r"}))
+        else:
+            kept, gone = draw(st.permutations(PEOPLE))[:2]
+            if gone in merged or kept in merged:
+                continue
+            merged.add(gone)
+            items.append((f"e{i}", "entities.merged", {"kept": kept, "merged": gone}))
+    return items
+
+
+@settings(max_examples=60, deadline=None)
+@given(histories(), st.data())
+def test_fold_of_a_then_b_equals_fold_of_a_continued_with_b(items, data):
+    events = chain(items)
+    k = data.draw(st.integers(0, len(events)))
+    whole = fold(events).tables
+    assert fold(events[k:], fold(events[:k])).tables == whole
+    assert fold(events).tables == whole  # deterministic
