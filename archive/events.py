@@ -616,15 +616,39 @@ def parse_draft(line: bytes) -> tuple[Draft, Payload]:
             obj = msgspec.json.decode(line)
         except msgspec.DecodeError:
             obj = None
-        message = _field_error(exc, obj)
+        message = _non_finite(line) or _field_error(exc, obj)
         if "unknown field" in message:
             message += " (an import line has type, data and optionally id, v, at, source; " \
                        "the archive assigns seq, prev, hash, recorded_at and recorded_by)"
         raise InvalidEvent(message) from None
     except msgspec.DecodeError as exc:
-        raise InvalidEvent(f"not valid JSON: {exc}") from None
+        raise InvalidEvent(_non_finite(line) or f"not valid JSON: {exc}") from None
     except ValueError as exc:
         raise InvalidEvent(str(exc)) from None
+
+
+def _non_finite(line: bytes) -> str | None:
+    """Name the field holding NaN, Infinity or an out-of-range number such as 1e999 (JSON
+    has no such values; Python's json module reads them, so use it to say where)."""
+    import json
+
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+
+    def walk(value: Any, path: str) -> str | None:
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"field `{path.lstrip('.')}` must be a finite number, not {value!r}"
+        items = value.items() if isinstance(value, dict) else \
+            enumerate(value) if isinstance(value, list) else ()
+        for key, item in items:
+            found = walk(item, f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]")
+            if found:
+                return found
+        return None
+
+    return walk(obj, "")
 
 
 class _Envelope(msgspec.Struct, frozen=True):

@@ -219,10 +219,12 @@ class Log:
         blob = b"\n".join(out) + b"\n"
         new_file = not self.path.exists()
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        if os.fstat(fd).st_size != head.offset:
+            # checked before the try: the cleanup below must never cut someone else's lines
+            os.close(fd)
+            raise Conflict("the log changed size while locked; is someone writing "
+                           "without the lock?")
         try:
-            if os.fstat(fd).st_size != head.offset:
-                raise Conflict("the log changed size while locked; is someone writing "
-                               "without the lock?")
             view = memoryview(blob)
             while view:
                 written = os.write(fd, view)
