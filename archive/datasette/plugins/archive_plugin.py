@@ -5,6 +5,9 @@
 - `/-/briefing.pdf` serves `exports/briefing.pdf` when `archive briefing` has made it; the
   home page links to it.
 - `archive_fts(q)`: a search string made safe for an FTS5 MATCH (each word quoted).
+- Only GET and HEAD reach Datasette: the archive is read-only, so any other method is
+  answered 405 before Datasette sees it (no write endpoint, no form post, whatever the
+  version of Datasette).
 """
 
 from __future__ import annotations
@@ -42,6 +45,27 @@ async def _briefing_view(datasette: Any) -> Any:
         return Response.text("No briefing has been rendered yet (run `archive briefing`).",
                              status=404)
     return AsgiFileDownload(path, filename="briefing.pdf", content_type="application/pdf")
+
+
+_READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+@hookimpl
+def asgi_wrapper() -> Any:
+    def wrap(app: Any) -> Any:
+        async def read_only(scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope.get("type") == "http" and scope.get("method") not in _READ_METHODS:
+                await send({"type": "http.response.start", "status": 405,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                        (b"allow", b"GET, HEAD")]})
+                await send({"type": "http.response.body",
+                            "body": b"This archive is read-only.\n"})
+                return
+            await app(scope, receive, send)
+
+        return read_only
+
+    return wrap
 
 
 @hookimpl

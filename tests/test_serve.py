@@ -1,0 +1,215 @@
+"""Serving with Datasette: in-process checks, then a real `datasette` process over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from fixtures_db import SAMPLE, XSS_ATTR, XSS_SCRIPT, make_archive
+
+from archive.database import build
+from archive.schema import TABLES
+from archive.serve import QUERIES, SETTINGS, command, make_datasette, metadata, write_metadata
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Path:
+    root = make_archive(tmp_path_factory.mktemp("serve") / "a")
+    build(root)
+    return root
+
+
+def get(ds, path: str):
+    return asyncio.run(ds.client.get(path))
+
+
+@pytest.fixture(scope="module")
+def ds(served):
+    return make_datasette(served / "exports" / "archive.db", served)
+
+
+def test_metadata_describes_every_table_and_column():
+    meta = metadata()
+    tables = meta["databases"]["archive"]["tables"]
+    for table in TABLES:
+        assert tables[table.name]["description"]
+        assert set(tables[table.name]["columns"]) == set(table.names)
+        assert all(tables[table.name]["columns"].values())
+    assert meta["title"] and meta["description"] and meta["license"] and meta["source"]
+    assert tables["speeches"]["facets"] and tables["speeches"]["label_column"] == "speaker_name"
+    assert SETTINGS["suggest_facets"] is False and SETTINGS["sql_time_limit_ms"] <= 1000
+
+
+def test_home_page_lists_tables_and_offers_search(ds):
+    page = get(ds, "/")
+    assert page.status_code == 200
+    assert "Conference archive" in page.text
+    assert 'action="/archive/texts"' in page.text and 'name="_search"' in page.text
+    assert "briefing.pdf" not in page.text  # not rendered yet
+
+
+def test_table_pages_show_labels_facets_and_descriptions(ds):
+    page = get(ds, "/archive/speeches")
+    assert page.status_code == 200
+    assert "Speeches and remarks" in page.text
+    assert "Ivan Ivanov" in page.text  # label of speaker_id
+    data = get(ds, "/archive/speeches.json?_shape=objects").json()
+    assert {"kind", "session_id", "speaker_id"} <= set(data["facet_results"])
+    assert {r["id"] for r in data["rows"]} == {"sp1", "sp2"}
+
+
+def test_row_page_shows_provenance_and_corrections(ds):
+    page = get(ds, "/archive/speeches/sp1")
+    assert page.status_code == 200
+    text = page.text
+    assert "Where this comes from" in text
+    assert '<a href="/archive/events/8">#8 (speech.delivered)</a>' in text
+    assert '<a href="https://example.org/report" rel="nofollow noopener noreferrer">' in text
+    assert "Welcomed the delegations." in text and "Welcomed all delegations." in text
+    assert "Typo in the report" in text
+    quote = get(ds, "/archive/quotes/sp1~2F2")
+    assert quote.status_code == 200 and "Where this comes from" in quote.text
+    assert "No corrections recorded" not in quote.text  # the speech was corrected
+
+
+def test_canned_queries_answer(ds):
+    for name in QUERIES:
+        params = {"speaker": "", "seq": "0", "q": "borders"}
+        sql_params = {k: v for k, v in params.items() if f":{k}" in QUERIES[name]["sql"]}
+        url = f"/archive/{name}.json?_shape=objects&" + urllib.parse.urlencode(sql_params)
+        response = get(ds, url)
+        assert response.status_code == 200, (name, response.text[:300])
+    rows = get(ds, "/archive/search.json?_shape=objects&q=borders").json()["rows"]
+    assert [(r["kind"], r["text"], r["speaker"]) for r in rows] == \
+        [("quote", "Radicalisation knows no borders.", "Ivan Ivanov")]
+    assert get(ds, "/archive/search.json?q=").json()["rows"] == []
+    assert get(ds, '/archive/search.json?q=%22unbalanced').status_code == 200
+    fixes = get(ds, "/archive/corrections_and_retractions.json?_shape=objects").json()["rows"]
+    assert [(r["what"], r["reason"]) for r in fixes] == [
+        ("correction", "Typo in the report"), ("retraction", "Not said at this conference")]
+    new = get(ds, "/archive/new_since.json?_shape=objects&seq=17").json()["rows"]
+    assert [r["seq"] for r in new] == [18, 19]
+    by_country = get(ds, "/archive/participation_by_country_and_kind.json?_shape=objects")
+    assert {"country": "Kazakhstan", "kind": "country", "participations": 1} in \
+        by_country.json()["rows"]
+
+
+def test_hostile_text_is_escaped(ds):
+    page = get(ds, "/archive/quotes/sp2~2F1").text
+    assert XSS_SCRIPT not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    people = get(ds, "/archive/entities/evil").text
+    assert XSS_ATTR not in people and "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in people
+
+
+def test_briefing_is_offered_once_rendered(tmp_path):
+    root = make_archive(tmp_path / "a", SAMPLE[:3])
+    build(root)
+    pdf = root / "exports" / "briefing.pdf"
+    pdf.write_bytes(b"%PDF-1.7 test")
+    ds = make_datasette(root / "exports" / "archive.db", root)
+    assert 'href="/-/briefing.pdf"' in get(ds, "/").text
+    response = get(ds, "/-/briefing.pdf")
+    assert response.status_code == 200 and response.content == b"%PDF-1.7 test"
+    assert response.headers["content-type"] == "application/pdf"
+    pdf.unlink()
+    assert get(ds, "/-/briefing.pdf").status_code == 404
+
+
+# ---------------------------------------------------------------- a real datasette process
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(url: str, data: bytes | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=data, method="POST" if data else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def start(root: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    db = root / "exports" / "archive.db"
+    proc = subprocess.Popen(command(db, write_metadata(root), port),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+        try:
+            if http(base + "/-/versions.json")[0] == 200:
+                return proc, base
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("datasette did not start within 30 seconds")
+
+
+@pytest.fixture(scope="module")
+def server(served):
+    proc, base = start(served)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_real_datasette_serves_pages_and_json(server, served):
+    status, home = http(server + "/")
+    assert status == 200 and "Conference archive" in home
+    status, body = http(server + "/archive/speeches.json?_shape=objects")
+    assert status == 200
+    assert {r["id"]: r["speaker_name"] for r in json.loads(body)["rows"]} == \
+        {"sp1": "Ivan Ivanov", "sp2": "Ivan Ivanov"}
+    status, row = http(server + "/archive/speeches/sp1")
+    assert status == 200 and "Where this comes from" in row
+    status, found = http(server + "/archive/texts.json?_shape=objects&_search=borders")
+    assert [r["row_id"] for r in json.loads(found)["rows"]] == ["sp1/1"]
+    status, settings = http(server + "/-/settings.json")
+    assert json.loads(settings)["suggest_facets"] is False
+    assert json.loads(settings)["sql_time_limit_ms"] == SETTINGS["sql_time_limit_ms"]
+    status, databases = http(server + "/-/databases.json")
+    assert json.loads(databases)[0]["is_mutable"] is False
+
+
+def test_real_datasette_escapes_hostile_text(server):
+    _, quote = http(server + "/archive/quotes/sp2~2F1")
+    assert XSS_SCRIPT not in quote and "&lt;script&gt;alert(1)&lt;/script&gt;" in quote
+    _, person = http(server + "/archive/entities/evil")
+    assert XSS_ATTR not in person
+    _, table = http(server + "/archive/participations")
+    assert XSS_ATTR not in table and "onerror=alert(1)&gt;" in table
+
+
+def test_real_datasette_refuses_writes(server, served):
+    db = served / "exports" / "archive.db"
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    status, body = http(server + "/archive.json?sql=" +
+                        urllib.parse.quote("delete from speeches"))
+    assert status == 400 and "Statement must be a SELECT" in body
+    for path, data in [("/archive/-/create", b'{"table": "x", "rows": [{"a": 1}]}'),
+                       ("/archive/speeches/-/insert", b'{"row": {"id": "x"}}'),
+                       ("/archive/speeches/sp1/-/delete", b"{}"),
+                       ("/archive/timeline", b"x=1"),
+                       ("/archive", b"sql=delete+from+speeches")]:
+        status, body = http(server + path, data=data)
+        assert (status, body) == (405, "This archive is read-only.\n"), path
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    status, body = http(server + "/archive.json?sql=" + urllib.parse.quote(
+        "with recursive r(i) as (select 1 union all select i + 1 from r) "
+        "select count(*) from r"))
+    assert status == 400 and "interrupted" in body.lower()
