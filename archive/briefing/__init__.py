@@ -96,6 +96,7 @@ def render_database(db_path: str | Path, root: str | Path, output: str | Path | 
                     day: str | None = None, html: bool = False,
                     limits: Limits | None = None) -> RenderResult:
     """Render the briefing from an already built database (read-only)."""
+    from .fetcher import ATTACHMENT_SCHEME
     from .pdf import html_to_pdf, write_atomic  # WeasyPrint loads only when rendering
 
     started = time.perf_counter()
@@ -103,15 +104,17 @@ def render_database(db_path: str | Path, root: str | Path, output: str | Path | 
     bounds = limits or Limits()
     briefing = load(Path(db_path), root=root, conference=conference, since=since, day=day)
     check_size(briefing, bounds)
-    text, _charts = render_html(briefing)
     if output is None:
         output = default_output(root, since=since, day=day, html=html)
     output = Path(output)
     if html:
+        folder = (root / "events" / "attachments").resolve().as_uri() + "/"
+        text, _charts = render_html(briefing, attachment_base=folder)
         data = text.encode("utf-8")
         write_atomic(output, data)
         return RenderResult(output, "html", None, briefing.stamp.seq, briefing.stamp.hash,
                             since, len(data), time.perf_counter() - started)
+    text, _charts = render_html(briefing, attachment_base=ATTACHMENT_SCHEME + ":")
     pdf = html_to_pdf(text, root=root, max_pages=bounds.max_pages)
     write_atomic(output, pdf.data)
     return RenderResult(output, "pdf", pdf.pages, briefing.stamp.seq, briefing.stamp.hash,

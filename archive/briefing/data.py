@@ -293,11 +293,11 @@ class _Loader:
             ref = self.ref(r)
             if self.keep(r, ref):
                 out.append(Attachment(r["id"], r["kind"] or "photo", r["caption"], r["credit"],
-                                      r["filename"], self.image_url(r), ref))
+                                      r["filename"], self.image(r), ref))
         return tuple(out)
 
-    def image_url(self, row: sqlite3.Row) -> str | None:
-        """The attachment file's URL when it exists and is a raster image we can draw."""
+    def image(self, row: sqlite3.Row) -> str | None:
+        """The attachment file's sha256 when it exists and is a raster image we can draw."""
         sha = row["sha256"]
         if not sha or not row["file_present"]:
             return None
@@ -307,7 +307,7 @@ class _Loader:
         if media_type not in IMAGE_TYPES:
             return None
         path = self.root / "events" / "attachments" / sha
-        return path.resolve().as_uri() if path.is_file() else None
+        return sha if path.is_file() else None
 
 
 def _counts(b: dict[str, Any]) -> dict[str, int]:

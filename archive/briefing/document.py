@@ -190,8 +190,11 @@ def metadata(b: Briefing) -> dict[str, Any]:
     return {"title": title, "subject": subject, "keywords": keywords}
 
 
-def render_html(b: Briefing, css: str | None = None) -> tuple[str, list[Chart]]:
-    """The briefing as one self-contained HTML document (stylesheet inlined)."""
+def render_html(b: Briefing, *, attachment_base: str,
+                css: str | None = None) -> tuple[str, list[Chart]]:
+    """The briefing as one HTML document (stylesheet inlined). Photos are
+    `<attachment_base><sha256>`: `attachment:` for the PDF (the fetcher's own scheme, so
+    the PDF does not depend on where the archive folder is), a file URL for a preview."""
     stylesheet = STYLESHEET.read_text("utf-8") if css is None else css
     if "</" in stylesheet:
         raise ValueError("the stylesheet may not contain '</'")
@@ -200,7 +203,7 @@ def render_html(b: Briefing, css: str | None = None) -> tuple[str, list[Chart]]:
     html = template.render(
         b=b, css=Markup(stylesheet), charts=[_markup(c) for c in drawn],
         sections=sections(b), participant_groups=participant_groups(b),
-        citations=Citations(), kind_label=kind_label(b), summary_limit=SUMMARY_LIMIT,
+        citations=Citations(), attachment_base=attachment_base, kind_label=kind_label(b), summary_limit=SUMMARY_LIMIT,
         **metadata(b),
     )
     return html, drawn

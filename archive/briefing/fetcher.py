@@ -1,7 +1,9 @@
 """The only way WeasyPrint may read anything while rendering a briefing.
 
 Allowed: files inside the package's own `assets/` folder, and the archive's attachment
-files (`<root>/events/attachments/<sha256>`, whose content must hash to its name).
+files (`<root>/events/attachments/<sha256>`, whose content must hash to its name), asked
+for as `attachment:<sha256>` (so the PDF does not depend on where the archive is) or by
+their file URL.
 Everything else is refused and recorded: the network (any scheme, so no redirects
 either), `file://` anywhere else (including through symlinks or `..`), device files and
 every `data:` URL (the renderer draws its charts as inline SVG and embeds nothing else).
@@ -19,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 ASSETS = Path(__file__).parent / "assets"
+ATTACHMENT_SCHEME = "attachment"
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 _MAX_BYTES = 50 * 1024 * 1024
 
@@ -32,7 +35,7 @@ class SafeFetcher(URLFetcher):
     request (URLs as asked), so callers and tests can see what the renderer wanted."""
 
     def __init__(self, root: Path):
-        super().__init__(timeout=1, allowed_protocols=("file",), allow_redirects=False,
+        super().__init__(timeout=1, allowed_protocols=(), allow_redirects=False,
                          fail_on_errors=False)
         self.attachments = (Path(root) / "events" / "attachments").resolve()
         self.assets = ASSETS.resolve()
@@ -50,6 +53,10 @@ class SafeFetcher(URLFetcher):
 
     def _allowed(self, url: str) -> tuple[bytes, str]:
         parts = urlsplit(url)
+        if parts.scheme == ATTACHMENT_SCHEME and _SHA.match(parts.path) and not (
+                parts.netloc or parts.query or parts.fragment):
+            url = (self.attachments / parts.path).as_uri()
+            parts = urlsplit(url)
         if parts.scheme.lower() != "file":
             raise Refused("only the briefing's own assets and attachment files are allowed")
         if parts.netloc not in ("", "localhost") or parts.query or parts.fragment:

@@ -125,8 +125,8 @@ class Attachment:
     caption: str | None
     credit: str | None
     filename: str | None
-    #: A file:// URL of `events/attachments/<sha256>` when the file exists and is an image.
-    image_url: str | None
+    #: The sha256 of `events/attachments/<sha256>` when that file exists and is an image.
+    image: str | None
     ref: Ref
 
 

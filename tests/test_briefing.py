@@ -1,0 +1,423 @@
+"""The PDF briefing, checked on the text of the really rendered PDF (poppler's tools).
+
+Every archive here is a real log written with `archive.log.Log`, built with the real
+`archive.database.build`, rendered with the real WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import briefing_pdf as pdf
+from archive.briefing import Limits, render, render_database
+from archive.briefing.fetcher import SafeFetcher
+from archive.briefing.pdf import html_to_pdf
+from archive.cli import cli
+from archive.database import build
+from archive.errors import Ambiguous, NotFound, RenderError
+from briefing_fixtures import (
+    AGREED_ITEMS, AHAMED_QUOTE, C, DRAGANOV_QUOTE, KAZAKH_NAME, KERLIKOWSKE_QUOTE,
+    PHOTO_CAPTION, PM_QUOTES, PROPOSALS, demo_drafts, store_attachment, tiny_png,
+    write_demo_log, write_log,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+PASSWD = Path("/etc/passwd").read_text()
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The demo archive and its briefing, rendered once for the read-only tests."""
+    root = tmp_path_factory.mktemp("demo")
+    write_demo_log(root)
+    result = render(root)
+    assert result.path == root / "exports" / "briefing.pdf"
+    assert result.refused == () and result.warnings == ()
+    return root, result.path
+
+
+@pytest.fixture(scope="module")
+def demo_text(demo: tuple[Path, Path]) -> str:
+    return pdf.text(demo[1])
+
+
+# ---------------------------------------------------------------- content
+
+
+def test_every_agreed_item_proposal_quote_and_speaker_appears(demo, demo_text):
+    root, out = demo
+    for needle in [*AGREED_ITEMS, *PROPOSALS, *PM_QUOTES, KERLIKOWSKE_QUOTE, DRAGANOV_QUOTE,
+                   AHAMED_QUOTE, "Karim Massimov", "Gil Kerlikowske", "Petko Draganov",
+                   "Faheem Ahamed", "Shavkat Sabirov"]:
+        assert pdf.contains(demo_text, needle), needle
+    # The same from the database itself: nothing the projection holds is left out.
+    assert_every_fact_appears(root / "exports" / "archive.db", demo_text)
+
+
+def assert_every_fact_appears(db_path: Path, text: str) -> None:
+    db = sqlite3.connect(db_path)
+    facts = [row[0] for table, column in [
+        ("agreement_items", "text"), ("proposals", "text"), ("quotes", "text"),
+        ("speeches", "speaker_name"), ("agreements", "title"), ("figures", "counts"),
+        ("followups", "name"), ("notes", "text")]
+        for row in db.execute(f"select {column} from {table}")]
+    db.close()
+    assert facts
+    missing = [f for f in facts if not pdf.contains(text, f)]
+    assert missing == []
+
+
+def test_cover_has_conference_organisers_and_provenance_stamp(demo):
+    root, out = demo
+    cover = pdf.text(out, 1)
+    head = build(root)  # up to date: nothing applied, same state
+    assert head.applied == 0
+    for needle in ["Central and South Asian Regional Conference on Countering Violent "
+                   "Extremism", "Astana, Kazakhstan", "29–30 June 2015",
+                   "Government of Kazakhstan", "Government of the United States",
+                   "OSCE Programme Office in Astana", f"event #{head.seq}", head.hash,
+                   "Latest event recorded 1 July 2015"]:
+        assert pdf.contains(cover, needle), needle
+    assert "Page 1 of" not in cover  # the cover has no running header or footer
+
+
+def test_contents_page_numbers_match_where_sections_start(demo):
+    _, out = demo
+    rows = pdf.contents(out)
+    titles = [t for t, _, _ in rows]
+    assert titles[:4] == ["Executive summary", "Agreements", "Proposals", "Speeches"]
+    assert {"29 June 2015", "30 June 2015", "Participants", "Sources",
+            "Appendix: corrections and retractions"} <= set(titles)
+    total = pdf.pages(out)
+    for title, page, indent in rows:
+        assert 3 <= page <= total
+        body = pdf.text(out, page, layout=True).splitlines()
+        # The heading is a line of its own on that page (below the running header).
+        assert any(line.strip() == title for line in body[2:]), (title, page)
+        if indent == 0 and page > 3:
+            # A chapter starts there: the page before neither shows nor names it.
+            assert not pdf.contains(pdf.text(out, page - 1), title), (title, page)
+
+
+def test_running_headers_page_x_of_y_bookmarks_and_metadata(demo):
+    root, out = demo
+    total = pdf.pages(out)
+    for page in range(2, total + 1):
+        assert f"Page {page} of {total}" in pdf.text(out, page)
+    summary = pdf.text(out, 3, layout=True).splitlines()
+    assert "Central and South Asian" in summary[0] and "Executive summary" in summary[1]
+    last = pdf.text(out, total, layout=True).splitlines()
+    assert "Sources" in last[1] and "Log #" in pdf.text(out, total)
+    raw = pdf.inflated(out)
+    assert b"/Outlines" in raw and b"/First" in raw
+    for title in [b"Cover", b"Contents", b"Executive summary", b"Speeches", b"Sources"]:
+        assert b"(" + title + b")" in raw, title
+    meta = pdf.info(out)
+    assert meta["Title"].startswith("Central and South Asian Regional Conference")
+    assert "Astana" in meta["Subject"] and "#37" in meta["Subject"]
+    assert "conference briefing" in meta["Keywords"]
+    # Dates from the log (the events were recorded on 1 July 2015), not the clock.
+    assert "2015" in meta["CreationDate"] and "2015" in meta["ModDate"]
+
+
+def test_other_scripts_render_with_real_glyphs(demo, demo_text):
+    _, out = demo
+    for needle in ["Груп. фото", "Қазақстан", KAZAKH_NAME]:
+        assert needle in demo_text or pdf.contains(demo_text, needle), needle
+    fonts = pdf.run("pdffonts", out)
+    assert "DejaVu" in fonts and "Type 3" not in fonts
+
+
+def test_corrections_shown_and_listed_with_reasons(demo, demo_text):
+    _, out = demo
+    total = pdf.pages(out)
+    appendix = next(p for t, p, _ in pdf.contents(out) if t.startswith("Appendix"))
+    before = "".join(pdf.text(out, p) for p in range(1, appendix))
+    assert pdf.contains(before, "Karim Massimov, Prime Minister of Kazakhstan")
+    assert "Minster" not in before and "countries represented" not in before
+    tail = "".join(pdf.text(out, p) for p in range(appendix, total + 1))
+    for needle in ["Kazakh Prime Minster", "Prime Minister of Kazakhstan",
+                   "Typo in the source (“Minster”)", "countries represented",
+                   "The report counts 18 countries in total"]:
+        assert pdf.contains(tail, needle), needle
+
+
+def test_sources_are_numbered_notes_and_listed_at_the_end(demo):
+    _, out = demo
+    last = pdf.text(out, pdf.pages(out))
+    assert pdf.contains(last, "https://astanatimes.com/2015/07/calls-for-broader-cooperation/"
+                              ", para 14.")
+    assert "1. " in last or pdf.contains(last, "1.https://")
+
+
+def test_photo_with_file_is_drawn_and_caption_only_otherwise(demo, demo_text):
+    _, out = demo
+    assert pdf.images(out) == 1
+    assert pdf.contains(demo_text, PHOTO_CAPTION)
+    assert pdf.contains(demo_text, "Panel on media (photo not available)")
+    assert pdf.contains(demo_text, "the file is not in the archive")
+
+
+def test_charts_are_drawn_as_svg_with_labels(demo, demo_text):
+    assert pdf.contains(demo_text, "Participants by kind")
+    assert pdf.contains(demo_text, "Speeches and proposals per session")
+    assert pdf.contains(demo_text, "International bodies")
+
+
+def test_same_log_prefix_gives_byte_identical_pdf(demo, tmp_path):
+    root, out = demo
+    again = render(root, tmp_path / "again.pdf")
+    assert again.path.read_bytes() == out.read_bytes()
+    copy = tmp_path / "copy"
+    shutil.copytree(root / "events", copy / "events")
+    fresh = render(copy, tmp_path / "fresh.pdf")  # a database built from scratch
+    assert fresh.path.read_bytes() == out.read_bytes()
+
+
+# ---------------------------------------------------------------- options
+
+
+def test_as_of_renders_the_archive_as_it_stood(demo, tmp_path):
+    root, _ = demo
+    db_before = (root / "exports" / "archive.db").read_bytes()
+    result = render(root, tmp_path / "as-of.pdf", as_of="22")
+    text = pdf.text(result.path)
+    assert result.seq == 22
+    con = sqlite3.connect(root / "exports" / "archive.db")
+    hash22 = con.execute("select hash from events where seq = 22").fetchone()[0]
+    con.close()
+    assert pdf.contains(pdf.text(result.path, 1), hash22)
+    assert pdf.contains(text, PM_QUOTES[0])
+    assert not pdf.contains(text, AHAMED_QUOTE)  # recorded after event 22
+    assert "Kazakh Prime Minster" in text  # the correction came later
+    assert (root / "exports" / "archive.db").read_bytes() == db_before
+
+
+def test_since_gives_an_update_with_both_stamps(demo, tmp_path):
+    root, _ = demo
+    result = render(root, tmp_path / "update.pdf", since=30)
+    text = pdf.text(result.path)
+    cover = pdf.text(result.path, 1)
+    con = sqlite3.connect(root / "exports" / "archive.db")
+    h30, h37 = (con.execute("select hash from events where seq = ?", (s,)).fetchone()[0]
+                for s in (30, 37))
+    con.close()
+    assert pdf.contains(cover, "UPDATE BRIEFING") and pdf.contains(cover, h30) and pdf.contains(cover, h37)
+    assert pdf.contains(text, "CVE leaders' summit")  # recorded after event 30
+    assert not pdf.contains(text, PROPOSALS[0])  # recorded before
+    assert pdf.contains(text, "Prime Minister of Kazakhstan")  # corrected after 30
+    assert not pdf.contains(text, KERLIKOWSKE_QUOTE)
+
+
+def test_day_gives_a_one_day_briefing(demo, tmp_path):
+    root, _ = demo
+    result = render(root, tmp_path / "day.pdf", day="2015-06-30")
+    text = pdf.text(result.path)
+    assert pdf.contains(text, "ONE-DAY BRIEFING") and "30 June 2015" in text
+    assert pdf.contains(text, AHAMED_QUOTE) and not pdf.contains(text, PM_QUOTES[0])
+
+
+def test_html_preview_is_escaped_and_self_contained(demo, tmp_path):
+    root, _ = demo
+    result = render(root, tmp_path / "b.html", html=True)
+    html = result.path.read_text()
+    assert result.format == "html" and "<style>" in html and "@page" in html
+    assert "<script" not in html and "“Minster”" in html
+
+
+def test_conference_must_be_chosen_when_there_are_several(tmp_path):
+    root = tmp_path / "two"
+    write_log(root, [(C, "conference.held", {"name": "First"}, None, "p1"),
+                     ("c2", "conference.held", {"name": "Second"}, None, "p2")])
+    with pytest.raises(Ambiguous, match="--conference"):
+        render(root)
+    with pytest.raises(NotFound, match="no conference 'Third'"):
+        render(root, conference="Third")
+    result = render(root, conference="Second")
+    assert "Second" in pdf.text(result.path, 1)
+
+
+def test_cli_briefing(demo, tmp_path):
+    root, _ = demo
+    runner = CliRunner()
+    out = tmp_path / "cli.pdf"
+    result = runner.invoke(cli, ["--archive", str(root), "briefing", "-o", str(out)],
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"{out} (log #37, ")
+    assert out.read_bytes() == (root / "exports" / "briefing.pdf").read_bytes()
+    bad = runner.invoke(cli, ["--archive", str(root), "briefing", "--day", "2015-13-01"])
+    assert bad.exit_code == 2 and "is not a date" in bad.output
+    gone = runner.invoke(cli, ["--archive", str(root), "briefing", "--conference", "x"])
+    assert gone.exit_code == 1
+    assert gone.output.startswith("Error: no conference 'x' in the archive")
+    far = runner.invoke(cli, ["--archive", str(root), "briefing", "--since", "99"])
+    assert far.output == "Error: --since 99 is outside the log, which ends at sequence 37\n"
+
+
+def test_cli_import_does_not_load_weasyprint():
+    code = "import sys, archive.cli; assert 'weasyprint' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# ---------------------------------------------------------------- bounds
+
+
+def test_too_large_fails_clearly_and_leaves_no_partial_file(demo, tmp_path):
+    root, _ = demo
+    out = tmp_path / "big.pdf"
+    out.write_bytes(b"previous briefing")
+    with pytest.raises(RenderError, match="more than the limit of 10"):
+        render(root, out, limits=Limits(max_facts=10))
+    with pytest.raises(RenderError, match="pages, more than the limit of 3"):
+        render(root, out, limits=Limits(max_pages=3))
+    assert out.read_bytes() == b"previous briefing"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.pdf"]
+
+
+# ---------------------------------------------------------------- safety
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802
+        self.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+        self.wfile.write(tiny_png())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, list[str]]]:
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), _Recorder)
+    seen: list[str] = []
+    _Recorder.requests = seen
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/", seen
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def hostile(url: str) -> list[str]:
+    return [
+        '<img src="file:///etc/passwd">',
+        '<link rel="attachment" href="file:///etc/passwd">',
+        "<style>@import url(file:///etc/passwd);</style>",
+        '<svg xmlns="http://www.w3.org/2000/svg"><image href="file:///etc/hostname"/></svg>',
+        '<base href="file:///">',
+        '<div style="background: url(/dev/urandom)">x</div>',
+        f'<img src="{url}probe.png"> {url}track',
+    ]
+
+
+def test_hostile_event_text_is_shown_literally_and_nothing_is_fetched(tmp_path, server):
+    url, seen = server
+    root = tmp_path / "hostile"
+    bad = hostile(url)
+    sha = store_attachment(root, tiny_png())
+    drafts = demo_drafts(sha)
+    drafts += [
+        ("evil-p", "participant.attended", {"conference": C, "entity": "evil",
+                                            "kind": "person", "name": bad[0],
+                                            "role": bad[4]}, None, "x"),
+        ("evil-s", "speech.delivered", {"conference": C, "speaker": "evil",
+                                        "summary": " ".join(bad[:3]),
+                                        "quotes": bad[3:]}, "2015-06-30", "x"),
+        ("evil-a", "attachment.added", {"conference": C, "caption": bad[5] + bad[6]},
+         None, "x"),
+        ("evil-n", "note.recorded", {"conference": C, "text": "\n".join(bad)}, None, bad[1]),
+    ]
+    write_log(root, drafts)
+    result = render(root, tmp_path / "hostile.pdf")
+    text = pdf.text(result.path)
+    for needle in bad:
+        assert pdf.contains(text, needle), needle
+    assert seen == []
+    assert result.refused == ()
+    assert result.fetched == (f"attachment:{sha}",)  # the archive's own photo, nothing else
+    assert pdf.embedded_files(result.path).startswith("0 embedded files")
+    assert b"/EmbeddedFile" not in pdf.inflated(result.path)
+    assert pdf.images(result.path) == 1  # only the archive's own photo
+    assert PASSWD.splitlines()[0].encode() not in pdf.inflated(result.path)
+
+
+def test_fetcher_refuses_hostile_html_even_if_it_reached_the_document(tmp_path, server):
+    """Defence in depth: real elements (not escaped text) still fetch nothing."""
+    url, seen = server
+    root = tmp_path / "raw"
+    root.mkdir()
+    html = "<html><body><p>hello</p>" + "".join(hostile(url)) + "</body></html>"
+    out = html_to_pdf(html, root=root, max_pages=10)
+    assert seen == []
+    assert out.fetched == ()
+    assert {"file:///etc/passwd", "file:///etc/hostname", f"{url}probe.png"} <= set(
+        out.refused)
+    assert any("urandom" in u for u in out.refused)
+    target = tmp_path / "raw.pdf"
+    target.write_bytes(out.data)
+    assert pdf.embedded_files(target).startswith("0 embedded files")
+    assert PASSWD.splitlines()[0].encode() not in pdf.inflated(target)
+
+
+def test_fetcher_allow_list(tmp_path):
+    root = tmp_path / "a"
+    sha = store_attachment(root, tiny_png())
+    folder = root / "events" / "attachments"
+    fetcher = SafeFetcher(root)
+    assert fetcher.fetch((folder / sha).as_uri()).read() == tiny_png()
+    assert fetcher.fetch(f"attachment:{sha}").read() == tiny_png()
+    forged = "0" * 64
+    (folder / forged).write_bytes(b"not what the name says")
+    os.symlink("/etc/passwd", folder / ("1" * 64))
+    refused = [
+        "file:///etc/passwd", "file:///dev/urandom", (folder / forged).as_uri(),
+        (folder / ("1" * 64)).as_uri(), (folder / sha).as_uri() + "/../../../etc/passwd",
+        f"file://{folder}/../{sha}", "http://127.0.0.1:9/", "https://example.org/x.png",
+        "data:image/png;base64,iVBORw0KGgo=", "ftp://example.org/x", "file://host/etc/passwd",
+        "attachment:../../etc/passwd", f"attachment://{sha}", f"attachment:{forged}",
+    ]
+    for bad in refused:
+        with pytest.raises(ValueError, match="refused"):
+            fetcher.fetch(bad)
+    assert fetcher.refused == refused
+
+
+# ---------------------------------------------------------------- the Astana archive
+
+
+def test_astana_archive_briefing(tmp_path):
+    """The demo archive shipped at the repository root renders completely."""
+    log = REPO / "events" / "events.jsonl"
+    assert log.is_file() and log.stat().st_size > 0, "the Astana log is not recorded yet"
+    root = tmp_path / "astana"
+    shutil.copytree(REPO / "events", root / "events",
+                    ignore=shutil.ignore_patterns(".lock"))
+    built = build(root)
+    result = render_database(built.path, root, tmp_path / "astana.pdf")
+    text = pdf.text(result.path)
+    assert_every_fact_appears(built.path, text)
+    assert result.refused == ()
+    for title, page, _ in pdf.contents(result.path):
+        assert pdf.contains(pdf.text(result.path, page), title)
