@@ -1,0 +1,36 @@
+"""Smoke test of the benchmark harness (bench/): a tiny archive, one run, the slow groups
+(serve, briefing) left out. It keeps the harness from rotting; it measures nothing."""
+
+from __future__ import annotations
+
+import json
+
+from bench.__main__ import main
+from bench.generate import write_import
+
+
+def test_generator_is_deterministic(tmp_path):
+    a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    meta = write_import(a, 500, seed=7)
+    write_import(b, 500, seed=7)
+    assert a.read_bytes() == b.read_bytes()
+    assert meta["n"] == 500 and len(a.read_bytes().splitlines()) == 500
+    types = {json.loads(line)["type"] for line in a.read_bytes().splitlines()}
+    assert {"conference.held", "session.held", "participant.attended", "speech.delivered",
+            "note.recorded"} <= types
+
+
+def test_harness_runs_at_a_tiny_size(tmp_path, capsys):
+    assert main(["--sizes", "2000", "--repeat", "1", "--quick", "--out", str(tmp_path),
+                 "--only", "import,build,incremental,append,side,memory"]) == 0
+    table = capsys.readouterr().out
+    assert "| import | archive import" in table
+    results = json.loads((tmp_path / "results.json").read_text())
+    rows = results["rows"]
+    assert {r["group"] for r in rows} >= {"import", "append", "memory"}
+    errors = [r for r in rows if r["status"].startswith("error")]
+    assert not errors, errors
+    timed = [r for r in rows if not r["status"].startswith("pending")]
+    assert timed and all(
+        isinstance(r["seconds"], float) or isinstance(r["rate"], float) for r in timed)
+    assert all(r["seconds"] > 0 for r in timed if r["seconds"] is not None)
