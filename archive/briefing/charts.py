@@ -100,7 +100,7 @@ def participant_chart(briefing: Briefing) -> Chart | None:
     if not rows:
         return None
     svg = bar_chart([r[0] for r in rows],
-                    [Series("Participants", tuple(r[1] for r in rows), PALETTE[2])],
+                    [Series("Participants recorded", tuple(r[1] for r in rows), PALETTE[2])],
                     label_chars=24, width=520)
     alt = "; ".join(f"{label}: {n}" for label, n in rows)
     return Chart("chart-participants", "Participants by kind", svg, alt)
