@@ -228,7 +228,8 @@ class Recorder:
                             _check(index, data, (local, entities))
                             if isinstance(data, EventCorrected) and data.target in spooled:
                                 target = _spooled_event(spool, spooled[data.target])
-                                apply_changes(target.type, target.data, data.changes)
+                                _check(index, apply_changes(target.type, target.data,
+                                                            data.changes), (local, entities))
                         except InvalidEvent as exc:
                             raise InvalidEvent(f"{exc}; nothing was imported", line=lineno,
                                                path="import") from None
@@ -380,20 +381,23 @@ def _check(index: Index, data: Payload, local: tuple[dict[str, str], dict[str, s
         if found is None or (want is not None and found != want):
             what = {"conference": "conference", "session": "session"}.get(kind, "event")
             raise NotFound(f"field `data.{name}`: no {what} with id {ref!r}")
-    if isinstance(data, EventCorrected):
+    if isinstance(data, EventCorrected | EventRetracted):
         target_type = ids.get(data.target) or index.type_of(data.target)
         if target_type in (EventCorrected.TYPE, EventRetracted.TYPE, EntitiesMerged.TYPE):
+            verb = "correct" if isinstance(data, EventCorrected) else "retract"
             raise InvalidEvent(f"field `data.target`: {data.target} is a {target_type}; "
-                               "correct the original event instead")
+                               f"{verb} the original event instead")
+    if isinstance(data, EventCorrected):
         if data.target in ids:
             unknown = sorted(set(data.changes) - set(payload_class(ids[data.target])
                                                      .__struct_fields__))
             if unknown:
                 raise InvalidEvent(f"field `data.changes.{unknown[0]}`: {ids[data.target]} "
                                    f"has no field {unknown[0]!r}")
-        elif target_type is not None:
+        elif index.type_of(data.target) is not None:
             target = index.log_event_at(data.target)
-            apply_changes(target.type, target.data, data.changes)
+            # the corrected event must still refer to what exists
+            _check(index, apply_changes(target.type, target.data, data.changes), local)
     if isinstance(data, EntitiesMerged):
         kinds = [entities.get(x) or index.entity_kind(x) for x in (data.kept, data.merged)]
         if kinds[0] != kinds[1]:

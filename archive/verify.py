@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .errors import ArchiveError, LogCorrupt
 from .events import (
-    ZERO_HASH, EntitiesMerged, EventCorrected, EventRetracted, ParticipantAttended,
+    ZERO_HASH, EntitiesMerged, EventCorrected, EventRetracted, ParticipantAttended, Payload,
     apply_changes, parse_line, references,
 )
 from .log import Log
@@ -40,15 +40,7 @@ def verify(log: Log, progress: Callable[[int], None] | None = None) -> Report:
         if event.id in types:
             raise LogCorrupt(f"id {event.id} appears twice (first at seq "
                              f"{_seq_of(log, types[event.id][1])})", path=path, line=lineno)
-        for field, kind, ref in references(data):
-            if kind == "entity":
-                ok = ref in entities
-            else:
-                found = types.get(ref)
-                ok = found is not None and (kind not in _WANT or found[0] == _WANT[kind])
-            if not ok:
-                raise LogCorrupt(f"field `data.{field}` refers to {ref!r}, which is not an "
-                                 f"earlier {kind}", path=path, line=lineno)
+        _check_refs(data, types, entities, path, lineno)
         if isinstance(data, EventCorrected | EventRetracted):
             target_type = types[data.target][0]
             if target_type in (EventCorrected.TYPE, EventRetracted.TYPE, EntitiesMerged.TYPE):
@@ -57,10 +49,11 @@ def verify(log: Log, progress: Callable[[int], None] | None = None) -> Report:
             if isinstance(data, EventCorrected):
                 target = _event_at(log, types[data.target][1])
                 try:
-                    apply_changes(target.type, target.data, data.changes)
+                    fixed = apply_changes(target.type, target.data, data.changes)
                 except ArchiveError as exc:
                     raise LogCorrupt(f"correction does not fit its target: {exc}",
                                      path=path, line=lineno) from None
+                _check_refs(fixed, types, entities, path, lineno, "the corrected ")
         if isinstance(data, EntitiesMerged) and entities[data.kept] != entities[data.merged]:
             raise LogCorrupt("`entities.merged` joins different kinds", path=path, line=lineno)
         if isinstance(data, ParticipantAttended):
@@ -73,6 +66,19 @@ def verify(log: Log, progress: Callable[[int], None] | None = None) -> Report:
         if progress is not None:
             progress(1)
     return Report(events=seq, seq=seq, hash=prev, size=size)
+
+
+def _check_refs(data: Payload, types: dict[str, tuple[str, int]], entities: dict[str, str],
+                path: str, lineno: int, what: str = "") -> None:
+    for field, kind, ref in references(data):
+        if kind == "entity":
+            ok = ref in entities
+        else:
+            found = types.get(ref)
+            ok = found is not None and (kind not in _WANT or found[0] == _WANT[kind])
+        if not ok:
+            raise LogCorrupt(f"{what}field `data.{field}` refers to {ref!r}, which is not an "
+                             f"earlier {kind}", path=path, line=lineno)
 
 
 def _event_at(log: Log, offset: int):  # -> Event

@@ -92,10 +92,10 @@ def run_cli(archive_dir: Path) -> Callable[..., Result]:
     `result.stdout` and `result.stderr` are separate; stdin is not a terminal."""
 
     def run(*args: str, input: str | bytes | None = None, root: Path | None = None,
-            env: dict[str, str] | None = None) -> Result:
+            env: dict[str, str] | None = None, recorder: str = "tests") -> Result:
         runner = CliRunner()
         return runner.invoke(
-            cli, ["--archive", str(root or archive_dir), "--recorder", "tests", *args],
+            cli, ["--archive", str(root or archive_dir), "--recorder", recorder, *args],
             input=input, env=env, catch_exceptions=False,
         )
 
