@@ -7,7 +7,6 @@ WeasyPrint, sqlite-utils) are imported inside the commands that need them, so th
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -83,4 +82,4 @@ def main() -> None:
 
 
 # Command modules register themselves on `cli` when imported.
-from . import briefing, build, record, read  # noqa: E402,F401
+from . import briefing, build, read, record  # noqa: E402,F401

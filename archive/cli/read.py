@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import click
 
@@ -40,7 +39,7 @@ def log_(ctx: Context, types: tuple[str, ...], conference: str | None, person: s
                        f"  {label}")
     if not as_json:
         head = log.head()
-        click.echo(f"head: seq {head.seq}, hash {head.hash}", err=not sys.stdout.isatty())
+        click.echo(f"head: seq {head.seq}, hash {head.hash}")
 
 
 @cli.command()

@@ -30,7 +30,7 @@ KIND_OF = {
 #: Repeatable options for list fields, named in the singular.
 SINGULAR = {"quotes": "quote", "organisers": "organiser", "supporters": "supporter",
             "items": "item", "parties": "party"}
-HIDDEN = {"entity", "sha256", "filename", "media_type"}
+HIDDEN = {"entity", "sha256"}
 HELP = {
     "name": "The name, verbatim in any script.", "place": "City or venue.",
     "start": "First day (YYYY-MM-DD, or partial: YYYY-MM).", "end": "Last day.",
@@ -50,6 +50,8 @@ HELP = {
     "where": "Where.", "caption": "Caption.", "credit": "Credit or author.",
     "organiser": "An organiser (repeat).", "supporter": "A supporter (repeat).",
     "description": "A longer description.", "kind": "What kind.",
+    "filename": "File name (set from --file when a file is given).",
+    "media_type": "Media type, e.g. image/jpeg (guessed from --file).",
 }
 
 
@@ -57,11 +59,13 @@ def _emit(ctx: Context, result: Result, as_json: bool) -> None:
     for message in result.messages:
         click.echo(message, err=True)
     if as_json:
-        click.echo(json.dumps([{"id": e.id, "seq": e.seq, "type": e.type, "hash": e.hash}
+        click.echo(json.dumps([{"id": e.id, "seq": e.seq, "type": e.type, "hash": e.hash,
+                                "written": not result.existing}
                                for e in result.events], ensure_ascii=False))
         return
     for event in result.events:
-        click.echo(f"{event.seq}\t{event.id}\t{event.type}")
+        already = "\t(already recorded)" if result.existing else ""
+        click.echo(f"{event.seq}\t{event.id}\t{event.type}{already}")
 
 
 def _source(source: str | None, locator: str | None) -> Source | None:
@@ -124,16 +128,21 @@ def _option_for(name: str, info: Any) -> click.Option | None:
         typ = next(t for t in typ.types if not isinstance(t, msgspec.inspect.NoneType))
     flag = "--" + SINGULAR.get(name, name).replace("_", "-")
     help_ = HELP.get(SINGULAR.get(name, name), "")
+    if info.required:
+        help_ += "  [required]"
+    elif info.default not in (None, msgspec.NODEFAULT) and not isinstance(info.default, list):
+        help_ += f"  [default: {info.default}]"
     if isinstance(typ, msgspec.inspect.ListType):
         return click.Option([flag, name], multiple=True, help=help_)
     if isinstance(typ, msgspec.inspect.LiteralType):
-        choice = click.Choice([str(v) for v in typ.values])
-        return click.Option([flag, name], type=choice, help=help_,
-                            show_default=info.required is False and info.default is not None,
-                            default=None)
+        return click.Option([flag, name], type=click.Choice([str(v) for v in typ.values]),
+                            help=help_)
     if isinstance(typ, msgspec.inspect.FloatType):
         return click.Option([flag, name], type=float, help=help_)
-    return click.Option([flag, name], help=help_ + (" [required]" if info.required else ""))
+    return click.Option([flag, name], help=help_)
+
+
+COMMON = ("at", "source", "locator", "event_id", "expect_seq", "as_json", "conference", "file")
 
 
 def _make_add_command(cls: type[Payload]) -> click.Command:
@@ -143,15 +152,16 @@ def _make_add_command(cls: type[Payload]) -> click.Command:
 
     @pass_context
     def command(ctx: Context, **opts: Any) -> None:
-        common = {k: opts.pop(k, None) for k in ("at", "source", "locator", "event_id", "expect_seq",
-                                           "as_json", "conference", "file")}
+        common = {k: opts.pop(k, None) for k in COMMON}
         values = {k: (list(v) if isinstance(v, tuple) else v) for k, v in opts.items()}
         values = {k: v for k, v in values.items() if v is not None and v != []}
         for name in required:
             if name not in values:
+                param = by_name[name]
                 if not sys.stdin.isatty():
-                    raise click.UsageError(f"Missing option '--{name.replace('_', '-')}'.")
-                values[name] = click.prompt(name.replace("_", " ").capitalize())
+                    raise click.UsageError(f"Missing option '{param.opts[0]}'.")
+                answer = click.prompt(name.replace("_", " ").capitalize(), type=param.type)
+                values[name] = [answer] if param.multiple else answer
         rec = recorder(ctx)
         if common["file"] is not None:
             values.update(rec.store_file(common["file"]))
@@ -161,7 +171,8 @@ def _make_add_command(cls: type[Payload]) -> click.Command:
                          event_id=common["event_id"], expect_seq=common["expect_seq"])
         _emit(ctx, result, common["as_json"])
 
-    params: list[click.Parameter] = [p for f in fields if (p := _option_for(f.name, f))]
+    params: list[click.Option] = [p for f in fields if (p := _option_for(f.name, f))]
+    by_name = {p.name: p for p in params}
     if any(f.name == "conference" for f in fields):
         params.append(click.Option(["--conference"], help="Conference name or id "
                                    "[default: the only or latest one]"))
@@ -179,9 +190,8 @@ def _make_add_command(cls: type[Payload]) -> click.Command:
         click.Option(["--json", "as_json"], is_flag=True, help="Print the result as JSON."),
     ]
     doc = (cls.__doc__ or "").strip()
-    return click.Command(KIND_OF[cls.TYPE], callback=command, params=params,
-                         help=f"{doc}\n\nEvent type: {cls.TYPE}.",
-                         short_help=doc.split(".")[0] + ".")
+    return click.Command(KIND_OF[cls.TYPE], callback=command, params=list(params),
+                         help=f"{doc}\n\nEvent type: {cls.TYPE}.")
 
 
 for _cls in PAYLOADS:
