@@ -217,7 +217,7 @@ class Recorder:
             local: dict[str, str] = {}
             spooled: dict[str, int] = {}  # id -> offset in the spool, to check corrections
             entities: dict[str, str] = {}
-            digests: dict[str, str] = {}
+            position = 0  # bytes written to the spool so far
             try:
                 with open(spool_path, "wb", buffering=1 << 20) as spool:
                     for lineno, raw in enumerate(lines, 1):
@@ -237,26 +237,32 @@ class Recorder:
                             raise NotFound(f"import line {lineno}: {exc}; nothing was imported")
                         ident = draft.id or self.new_id()
                         if draft.id is not None:
-                            digest = content_digest(draft.type, data, draft.at, draft.source)
-                            known = digests.get(ident) or index.digest(ident)
+                            # the digest is only worked out for an id seen before (a retry)
+                            if ident in spooled:
+                                earlier = _spooled_event(spool, spooled[ident])
+                                known = content_digest(earlier.type, earlier.data, earlier.at,
+                                                       earlier.source)
+                            else:
+                                known = index.digest(ident)
                             if known is not None:
+                                digest = content_digest(draft.type, data, draft.at, draft.source)
                                 if known != digest:
                                     raise Conflict(
                                         f"import line {lineno}: id {ident} is already "
                                         "recorded with different content; nothing was imported")
                                 skipped += 1
                                 continue
-                            digests[ident] = digest
                         local[ident] = draft.type
                         if isinstance(data, ParticipantAttended):
                             entities.setdefault(data.entity, data.kind)
                         seq += 1
-                        spooled[ident] = spool.tell()
+                        spooled[ident] = position
                         line, prev = encode_event(
                             id=ident, seq=seq, type=draft.type, at=draft.at,
                             recorded_at=recorded_at, recorded_by=self.recorded_by,
                             source=draft.source, data=data, prev=prev)
                         spool.write(line + b"\n")
+                        position += len(line) + 1
                         count += 1
                         if progress is not None and count % 10_000 == 0:
                             progress(10_000)
