@@ -226,7 +226,7 @@ def test_retry_with_same_id_and_content_writes_nothing(
     after_first = log_bytes()
     again = run_cli(*args)
     assert again.exit_code == 0, again.output
-    assert again.stdout == "2\tnote-42\tnote.recorded\n"
+    assert again.stdout == "2\tnote-42\tnote.recorded\t(already recorded)\n"
     assert "already recorded: note-42 (nothing written)" in again.stderr
     assert log_bytes() == after_first
 
