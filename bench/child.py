@@ -2,10 +2,11 @@
 line. Run in their own process so that peak memory and imports are theirs alone.
 
 - `build ROOT [--db PATH] [--full]`: archive.database.build, timed inside the process.
-- `floor LOG DB`: the floor of a full build: parse + chain check of the log's lines
-  (orjson + SHA-256), then raw sqlite3 executemany of the same rows the build wrote (read
-  from its DB beforehand, untimed) into the same tables in one transaction, the same
-  indexes, and the same FTS rebuild.
+- `floor LOG DB`: the floor of a full build as issue 6 defines it: parse + chain check of
+  the log's lines (orjson + SHA-256), raw sqlite3 executemany of the same rows the build
+  wrote (read from its DB beforehand, untimed) into the same tables in one transaction, and
+  the same FTS rebuild. Creating the same secondary indexes afterwards is timed apart
+  (`index_seconds`, and `with_indexes_seconds` for the floor including them).
 - `es-save JSONL DB [--aggregate]`: the eventsourcing library's bulk save of the same
   events (its SQLite application recorder; --aggregate: its aggregate recorder, which
   uses executemany but keeps no global order).
@@ -107,10 +108,14 @@ def cmd_floor(args: list[str]) -> dict:
         rows_total += len(rows)
         del rows
     t = time.perf_counter()
+    db.execute("commit")
+    insert_seconds += time.perf_counter() - t
+    t = time.perf_counter()
+    db.execute("begin")
     for sql in indexes + views:
         db.execute(sql)
     db.execute("commit")
-    insert_seconds += time.perf_counter() - t
+    index_seconds = time.perf_counter() - t
 
     fts_seconds = 0.0
     for name, sql in virtual:
@@ -132,6 +137,8 @@ def cmd_floor(args: list[str]) -> dict:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(str(target) + suffix).unlink(missing_ok=True)
     return {"seconds": parse_seconds + insert_seconds + fts_seconds, "lines": n,
+            "with_indexes_seconds": parse_seconds + insert_seconds + index_seconds
+            + fts_seconds, "index_seconds": index_seconds, "indexes": len(indexes),
             "parse_seconds": parse_seconds, "insert_seconds": insert_seconds,
             "fts_seconds": fts_seconds, "rows": rows_total, "tables": len(tables),
             "fts_tables": len(virtual), "maxrss_kb": _rss_kb()}
