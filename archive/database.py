@@ -4,19 +4,24 @@ A full build streams the log through the fold into a fresh temporary file (bulk
 `executemany` in one transaction, no journal), then adds indexes, full-text search and
 views, fsyncs and atomically replaces the old database. An incremental build checks that
 the log still holds the line the database was built up to (its hash at the remembered byte
-offset, and the next line's `prev`), copies the database, applies only the new events and
-replaces it; if the log no longer matches, it rebuilds from scratch.
+offset, and the next line's `prev`) and applies only the new events, reading the log from
+that offset, in one SQLite transaction (a reader or a crash sees all of it or none); while
+`archive serve` has the file open as immutable it works on a copy and atomically replaces
+the file instead. If the log no longer matches, it rebuilds from scratch.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +29,14 @@ from .errors import ArchiveError, LogCorrupt, NotFound
 from .events import ZERO_HASH, check_date
 from .log import Log, Placed
 from .projection import (
-    Delete, Entity, Insert, Op, Stored, Update, project, stored,
+    REPLACED, Delete, Entity, Insert, Op, Stored, Update, project, stored,
 )
 from .schema import (
     BY_NAME, ENTITY_REFS, FTS_COLUMNS, FTS_TABLE, SCHEMA_VERSION, TABLES, VIEWS, indexes,
 )
 
 DB_NAME = "archive.db"
+
 _BATCH = 20_000
 _PROGRESS_EVERY = 2_000
 
@@ -93,29 +99,33 @@ def create_search_and_views(conn: sqlite3.Connection) -> None:
 
 class Writer:
     """Applies row operations: inserts are buffered per table and sent with executemany;
-    a delete or update first sends everything buffered, so order is kept."""
+    a delete or update first sends what is buffered for its table, so order is kept."""
 
     def __init__(self, conn: sqlite3.Connection, root: Path):
         self.conn = conn
         self.root = root
         self.buffers: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in TABLES}
         self.insert_sql = {
-            t.name: f"INSERT INTO {_q(t.name)} ({', '.join(map(_q, t.names))}) "
+            t.name: f"INSERT{' OR REPLACE' if t.name in REPLACED else ''} INTO {_q(t.name)} ({', '.join(map(_q, t.names))}) "
                     f"VALUES ({', '.join('?' * len(t.names))})"
             for t in TABLES
         }
         self.names = {t.name: t.names for t in TABLES}
+        self.getters = {t.name: itemgetter(*t.names) for t in TABLES}
 
     def insert(self, table: str, row: dict[str, Any]) -> None:
         if table == "attachments" and row.get("sha256"):
             present = (self.root / "events" / "attachments" / row["sha256"]).is_file()
             row = {**row, "file_present": int(present)}
         buffer = self.buffers[table]
-        buffer.append(tuple([row.get(c) for c in self.names[table]]))
+        try:
+            buffer.append(self.getters[table](row))
+        except KeyError:
+            buffer.append(tuple([row.get(c) for c in self.names[table]]))
         if len(buffer) >= _BATCH:
-            self._send(table)
+            self.send(table)
 
-    def _send(self, table: str) -> None:
+    def send(self, table: str) -> None:
         buffer = self.buffers[table]
         if buffer:
             try:
@@ -127,10 +137,10 @@ class Writer:
 
     def flush(self) -> None:
         for table in self.buffers:
-            self._send(table)
+            self.send(table)
 
     def delete(self, op: Delete) -> None:
-        self.flush()
+        self.send(op.table)
         pk = _q(BY_NAME[op.table].pk)
         if op.children:
             self.conn.execute(
@@ -140,7 +150,7 @@ class Writer:
             self.conn.execute(f"DELETE FROM {_q(op.table)} WHERE {pk} = ?", (op.id,))
 
     def update(self, op: Update) -> None:
-        self.flush()
+        self.send(op.table)
         sets = ", ".join(f"{_q(c)} = ?" for c in op.values)
         self.conn.execute(f"UPDATE {_q(op.table)} SET {sets} WHERE {_q(op.column)} = ?",
                           (*op.values.values(), op.value))
@@ -151,8 +161,8 @@ class SqliteState:
 
     Entities and aliases are cached; in a full build the cache knows every entity, so the
     fold never waits on SQLite for them. Other questions (an earlier event, references)
-    flush pending rows and ask SQLite, creating the indexes first if a full build has not
-    yet."""
+    send the rows buffered for the tables they read and ask SQLite. A full build creates
+    indexes after loading, except the few such a question needs earlier."""
 
     def __init__(self, conn: sqlite3.Connection, root: Path, *, complete: bool,
                  indexed: bool):
@@ -160,6 +170,7 @@ class SqliteState:
         self.writer = Writer(conn, root)
         self.complete = complete
         self.indexed = indexed
+        self.have: set[tuple[str, str]] = set()
         self.entities: dict[str, Entity | None] = {}
         self.aliases: dict[str, str | None] = {}
 
@@ -175,12 +186,11 @@ class SqliteState:
                 elif op.table == "entity_aliases":
                     self.aliases[op.row["id"]] = op.row["entity_id"]
             elif isinstance(op, Delete):
-                self._ready()
                 self.writer.delete(op)
                 if op.table == "entities":
                     self.entities[op.id] = None
             else:
-                self._ready()
+                self._index(op.table, op.column)
                 self.writer.update(op)
                 self._cache_update(op)
 
@@ -198,23 +208,28 @@ class SqliteState:
                 if kept == op.value:
                     self.aliases[key] = op.values["entity_id"]
 
-    def _ready(self) -> None:
-        """Before reading or changing rows in place: send buffered rows, have indexes."""
-        self.writer.flush()
-        if not self.indexed:
-            create_indexes(self.conn)
-            self.indexed = True
+    def _index(self, table: str, column: str) -> None:
+        """Make sure a lookup by `column` will not scan the table."""
+        if self.indexed or (table, column) in self.have or column == BY_NAME[table].pk:
+            return
+        self.writer.send(table)
+        self.conn.execute(f"CREATE {'UNIQUE ' if (table, column) == ('events', 'id') else ''}"
+                          f"INDEX IF NOT EXISTS {_q(f'idx_{table}_{column}')} "
+                          f"ON {_q(table)} ({_q(column)})")
+        self.have.add((table, column))
 
-    def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
-        self._ready()
-        return self.conn.execute(sql, params).fetchone()
+    def _read(self, *where: tuple[str, str]) -> None:
+        for table, column in where:
+            self._index(table, column)
+            self.writer.send(table)
 
     # -- reading (projection.State)
     def entity(self, id: str) -> Entity | None:
         if id in self.entities or self.complete:
             return self.entities.get(id)
-        row = self._one("SELECT id, kind, name, aliases, first_event_id FROM entities "
-                        "WHERE id = ?", (id,))
+        self._read(("entities", "id"))
+        row = self.conn.execute("SELECT id, kind, name, aliases, first_event_id FROM entities "
+                                "WHERE id = ?", (id,)).fetchone()
         found = Entity(row[0], row[1], row[2], tuple(_loads(row[3])), row[4]) if row else None
         self.entities[id] = found
         return found
@@ -222,25 +237,28 @@ class SqliteState:
     def alias(self, id: str) -> str | None:
         if id in self.aliases or self.complete:
             return self.aliases.get(id)
-        row = self._one("SELECT entity_id FROM entity_aliases WHERE id = ?", (id,))
+        self._read(("entity_aliases", "id"))
+        row = self.conn.execute("SELECT entity_id FROM entity_aliases WHERE id = ?",
+                                (id,)).fetchone()
         self.aliases[id] = row[0] if row else None
         return self.aliases[id]
 
     def event(self, id: str) -> Stored | None:
-        self._ready()
-        cur = self.conn.execute("SELECT * FROM events WHERE id = ?", (id,))
+        self._read(("events", "id"), ("_archive_current", "event_id"),
+                   ("retractions", "target_event_id"))
+        cur = self.conn.execute(
+            "SELECT e.*, (SELECT data FROM _archive_current WHERE event_id = e.id), "
+            "EXISTS (SELECT 1 FROM retractions WHERE target_event_id = e.id) "
+            "FROM events e WHERE e.id = ?", (id,))
         values = cur.fetchone()
         if values is None:
             return None
-        row = dict(zip([d[0] for d in cur.description], values, strict=True))
-        current = self.conn.execute("SELECT data FROM _archive_current WHERE event_id = ?",
-                                    (id,)).fetchone()
-        retracted = self.conn.execute("SELECT 1 FROM retractions WHERE target_event_id = ?",
-                                      (id,)).fetchone() is not None
-        return stored(row, current[0] if current else None, retracted)
+        names = [d[0] for d in cur.description][:-2]
+        row = dict(zip(names, values[:-2], strict=True))
+        return stored(row, values[-2], bool(values[-1]))
 
     def referenced(self, entity_id: str, except_row: str) -> bool:
-        self._ready()
+        self._read(*ENTITY_REFS)
         for table, column in ENTITY_REFS:
             if self.conn.execute(
                 f"SELECT 1 FROM {_q(table)} WHERE {_q(column)} = ? AND "
@@ -422,8 +440,7 @@ def _full(log: Log, out: Path, as_of: str | None, progress: Progress | None,
             if as_of and _DIGITS.match(as_of) and int(as_of) > seq:
                 raise NotFound(f"--as-of {as_of}: the log ends at sequence {seq}")
             conn.execute("COMMIT")
-            if not state.indexed:
-                create_indexes(conn)
+            create_indexes(conn)
             create_search_and_views(conn)
             _write_info(conn, seq, hash_, offset, as_of)
         except BaseException:
@@ -435,25 +452,76 @@ def _full(log: Log, out: Path, as_of: str | None, progress: Progress | None,
     return BuildResult(out, seq, hash_, n, True)
 
 
+def _apply_new(conn: sqlite3.Connection, log: Log, info: dict[str, str],
+               progress: Progress | None) -> tuple[int, str, int, int]:
+    """Fold the events after the remembered offset into `conn`, in one transaction."""
+    seq, hash_, offset = int(info["seq"]), info["hash"], int(info["offset"])
+    state = SqliteState(conn, log.root, complete=False, indexed=True)
+    never: Callable[[Placed], bool] = lambda p: False  # noqa: E731
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        seq, hash_, offset, n = _stream(log, state, offset, seq, hash_, never, never,
+                                        progress)
+        _write_info(conn, seq, hash_, offset, None)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return seq, hash_, offset, n
+
+
 def _incremental(log: Log, out: Path, info: dict[str, str],
                  progress: Progress | None) -> BuildResult:
-    seq, hash_, offset = int(info["seq"]), info["hash"], int(info["offset"])
-    with _temp_beside(out) as tmp:
-        shutil.copyfile(out, tmp)
-        conn = _connect(tmp)
+    """Apply the new events. In place, as one SQLite transaction (atomic and crash-safe
+    through SQLite's journal) unless `archive serve` has the file open as immutable: then
+    on a copy that atomically replaces it, so the server's open file never changes."""
+    lock = _serving_lock_path(out)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
         try:
-            state = SqliteState(conn, log.root, complete=False, indexed=True)
-            conn.execute("BEGIN")
-            never: Callable[[Placed], bool] = lambda p: False  # noqa: E731
-            seq, hash_, offset, n = _stream(log, state, offset, seq, hash_, never, never,
-                                            progress)
-            _write_info(conn, seq, hash_, offset, None)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.close()
-            raise
-        _finish(conn, tmp, out)
-    return BuildResult(out, seq, hash_, n, False)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            served = False
+        except BlockingIOError:
+            served = True
+        if not served:
+            conn = sqlite3.connect(out, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=DELETE")
+                conn.execute("PRAGMA synchronous=FULL")
+                seq, hash_, offset, n = _apply_new(conn, log, info, progress)
+            finally:
+                conn.close()
+            return BuildResult(out, seq, hash_, n, False)
+        with _temp_beside(out) as tmp:
+            shutil.copyfile(out, tmp)
+            conn = _connect(tmp)
+            try:
+                seq, hash_, offset, n = _apply_new(conn, log, info, progress)
+            except BaseException:
+                conn.close()
+                raise
+            _finish(conn, tmp, out)
+        return BuildResult(out, seq, hash_, n, False)
+    finally:
+        os.close(fd)
+
+
+def _serving_lock_path(db: Path) -> Path:
+    return db.with_name(f".{db.name}.serving")
+
+
+@contextmanager
+def serving(db: str | os.PathLike[str]) -> Iterator[int]:
+    """Hold a shared lock saying "this database is being served (opened immutable)":
+    incremental builds then replace the file instead of changing it in place. Yields the
+    lock's file descriptor, to hand to the serving process so the lock lives as long as it.
+    """
+    fd = os.open(_serving_lock_path(Path(db)), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield fd
+    finally:
+        os.close(fd)
 
 
 def build(root: str | os.PathLike[str], db_path: str | os.PathLike[str] | None = None, *,
@@ -534,4 +602,4 @@ def rows(path: str | os.PathLike[str]) -> Iterator[tuple[str, list[tuple[Any, ..
         conn.close()
 
 
-__all__ = ["BuildResult", "build", "is_stale", "read_info", "rows"]
+__all__ = ["BuildResult", "build", "is_stale", "read_info", "rows", "serving"]

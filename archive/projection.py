@@ -135,6 +135,8 @@ TABLES_OF: dict[str, tuple[str, ...]] = {
     "attachment.added": ("attachments",),
     "note.recorded": ("notes",),
 }
+#: Tables where an insert replaces the row with the same key (the corrected payload).
+REPLACED = frozenset({"_archive_current"})
 _NOT_FACTS = ("event.corrected", "event.retracted", "entities.merged")
 
 
@@ -350,8 +352,7 @@ def correct(data: EventCorrected, env: Envelope, state: State) -> list[Op]:
     table = TABLES_OF[target.env.type][0]
     ops: list[Op] = _remove(target)
     ops += facts(new, target.env, state)
-    ops += [Delete("_archive_current", target.env.id),
-            Insert("_archive_current", {"event_id": target.env.id, "data": to_json(new)})]
+    ops.append(Insert("_archive_current", {"event_id": target.env.id, "data": to_json(new)}))
     for name in data.changes:
         ops.append(Insert("revisions", {
             "id": f"{env.id}/{name}", "correction_event_id": env.id,
@@ -457,7 +458,7 @@ class MemoryState:
             if isinstance(op, Insert):
                 full = {c: op.row.get(c) for c in BY_NAME[op.table].names}
                 key = full[BY_NAME[op.table].pk]
-                if key in rows:
+                if key in rows and op.table not in REPLACED:
                     raise InvalidEvent(f"{op.table} already has a row {key!r}")
                 rows[key] = full
             elif isinstance(op, Delete):

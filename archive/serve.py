@@ -178,7 +178,7 @@ def serve(root: str | os.PathLike[str], *, port: int = 8001,
           echo: Callable[[str], None] = print, build_if_stale: bool = True) -> int:
     """Build the database if it lags the log, then run Datasette until interrupted.
     Returns Datasette's exit code."""
-    from .database import DB_NAME, build, is_stale
+    from .database import DB_NAME, build, is_stale, serving
 
     root = Path(root)
     db_path = root / "exports" / DB_NAME
@@ -187,12 +187,13 @@ def serve(root: str | os.PathLike[str], *, port: int = 8001,
         echo(f"Built {result.path} up to sequence {result.seq} ({result.applied} new events)")
     args = command(db_path, write_metadata(root), port)
     echo(f"Serving {db_path} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
-    proc = subprocess.Popen(args)
-    try:
-        return proc.wait()
-    except KeyboardInterrupt:
-        proc.terminate()
-        return proc.wait()
+    with serving(db_path) as lock_fd:  # builds meanwhile replace the file, never edit it
+        proc = subprocess.Popen(args, pass_fds=(lock_fd,))
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            proc.terminate()
+            return proc.wait()
 
 
 __all__ = ["QUERIES", "SETTINGS", "command", "make_datasette", "metadata", "serve",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -211,31 +210,45 @@ def test_incremental_equals_full_on_generated_logs(tmp_path_factory, items, data
     assert list(rows(incremental.path)) == list(rows(full.path)) == list(rows(again.path))
 
 
-def _shipped() -> bool:
-    log = REPO / "events" / "events.jsonl"
-    if not log.is_file():
-        return False
-    out = subprocess.run(["git", "-C", str(REPO), "log", "--oneline", "--",
-                          "events/events.jsonl"], capture_output=True, text=True)
-    return bool(out.stdout.strip())
-
-
-@pytest.mark.skipif(not _shipped(), reason="the Astana log is not in the repository yet")
 def test_the_shipped_astana_archive(tmp_path):
     root = tmp_path / "astana"
     shutil.copytree(REPO / "events", root / "events")
     result = build(root)
     db = sqlite_utils.Database(result.path)
-    assert result.seq == Log(root).head().seq
-    assert db.execute("select count(*) from conferences").fetchone()[0] >= 1
-    assert db.execute("select name, place from conferences").fetchone()[1] == "Astana"
-    assert db.execute("select count(*) from speeches").fetchone()[0] > 0
-    assert db.execute("select count(*) from quotes").fetchone()[0] > 0
-    dangling = db.execute("select count(*) from speeches s left join entities e "
-                          "on e.id = s.speaker_id where e.id is null").fetchone()[0]
-    assert dangling == 0
-    word = max(db.execute("select text from quotes").fetchone()[0].split(), key=len)
-    word = "".join(c for c in word if c.isalnum())
-    hits = db.execute("select t.kind from texts_fts f join texts t on t.rowid = f.rowid "
-                      "where texts_fts match ?", (f'"{word}"',)).fetchall()
-    assert ("quote",) in hits
+    assert result.seq == Log(root).head().seq == result.applied
+    assert db.execute("select name, place, start, end from conferences").fetchall() == [(
+        "Central and South Asian Regional Conference on Countering Violent Extremism",
+        "Astana", "2015-06-29", "2015-06-30")]
+    counts = {t: db[t].count for t in ("sessions", "speeches", "quotes", "proposals",
+                                              "agreement_items", "participations", "people")}
+    assert all(counts.values()), counts
+    for table, column in [("speeches", "speaker_id"), ("quotes", "speech_id"),
+                          ("participations", "entity_id"), ("sessions", "conference_id")]:
+        other = "speeches" if column == "speech_id" else \
+            "conferences" if column == "conference_id" else "entities"
+        dangling = db.execute(f"select count(*) from {table} t left join {other} o "
+                              f"on o.id = t.{column} where o.id is null").fetchone()[0]
+        assert dangling == 0, (table, column)
+    hits = db.execute("select t.kind, t.text, s.speaker_name from texts_fts f "
+                      "join texts t on t.rowid = f.rowid join speeches s on s.id = t.speech_id "
+                      "where texts_fts match 'persuasive'").fetchall()
+    assert [h[0] for h in hits] == ["quote"]
+    assert "persuasive voices" in hits[0][1] and hits[0][2]
+    again = build(root, tmp_path / "again.db", full=True)
+    assert facts(again.path) == facts(result.path)
+
+
+def test_incremental_build_while_served_replaces_the_file(tmp_path):
+    from archive.database import serving
+
+    root = make_archive(tmp_path / "a", SAMPLE[:6])
+    db = build(root).path
+    append(root, SAMPLE[6:9])
+    inode = db.stat().st_ino
+    assert build(root).applied == 3 and db.stat().st_ino == inode  # in place
+    append(root, SAMPLE[9:])
+    with serving(db):
+        result = build(root)
+    assert result.applied == len(SAMPLE) - 9 and not result.full
+    assert db.stat().st_ino != inode  # a new file: the server's open one never changed
+    assert facts(db) == facts(build(root, tmp_path / "full.db", full=True).path)
