@@ -21,12 +21,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import ARCHIVE_SCRIPT, PYTHON, archive_env
 
 from archive.errors import TornTail
 from archive.log import Log
 from archive.verify import verify
-
-from conftest import ARCHIVE_SCRIPT, PYTHON, archive_env
 
 pytestmark = pytest.mark.slow
 

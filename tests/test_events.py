@@ -13,8 +13,20 @@ from hypothesis import strategies as st
 
 from archive.errors import InvalidEvent
 from archive.events import (
-    PAYLOADS, REGISTRY, ZERO_HASH, Event, Source, SpeechDelivered, check_envelope,
-    content_digest, encode_event, line_hash, make_payload, parse_draft, parse_line, upcast,
+    PAYLOADS,
+    REGISTRY,
+    ZERO_HASH,
+    Event,
+    Source,
+    SpeechDelivered,
+    check_envelope,
+    content_digest,
+    encode_event,
+    line_hash,
+    make_payload,
+    parse_draft,
+    parse_line,
+    upcast,
 )
 from archive.log import Log
 from archive.verify import verify
@@ -159,8 +171,8 @@ def test_impossible_dates_are_rejected(value: str, message: str) -> None:
     assert invalid("session.held", {**MINIMAL["session.held"], "day": value}) == message
 
 
-@pytest.mark.parametrize("value", ["June 2015", "2015-9", "15-09-01", "2015/09/01", "2015-09-01 10:00",
-                                   "2015-06-29T10", ""])
+@pytest.mark.parametrize("value", ["June 2015", "2015-9", "15-09-01", "2015/09/01",
+                                   "2015-09-01 10:00", "2015-06-29T10", ""])
 def test_malformed_dates_name_field_and_value(value: str) -> None:
     got = invalid("followup.scheduled", {**MINIMAL["followup.scheduled"], "when": value})
     assert got.startswith("field `data.when`")

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from conftest import ARCHIVE_SCRIPT, CONFERENCE_ID, FIXED_NOW, archive_env
 
 from archive.errors import Conflict, LogCorrupt, TornTail
 from archive.events import ZERO_HASH, encode_event, make_payload, parse_line
 from archive.log import Head, Log, Pending
 from archive.record import Recorder
 from archive.verify import verify
-
-from conftest import ARCHIVE_SCRIPT, CONFERENCE_ID, FIXED_NOW, archive_env
 
 RunCli = Callable[..., Result]
 
