@@ -21,23 +21,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from .errors import ArchiveError, LogCorrupt, NotFound
 from .events import ZERO_HASH, check_date
 from .log import Log, Placed
-from .projection import (
-    REPLACED, Delete, Entity, Insert, Op, Stored, Update, project, stored,
-)
-from .schema import (
-    BY_NAME, ENTITY_REFS, FTS_COLUMNS, FTS_TABLE, SCHEMA_VERSION, TABLES, VIEWS, indexes,
-)
+from .projection import project
+from .rowstore import SqliteState, quote
+from .schema import FTS_COLUMNS, FTS_TABLE, SCHEMA_VERSION, TABLES, VIEWS, indexes
 
 DB_NAME = "archive.db"
 
-_BATCH = 20_000
 _PROGRESS_EVERY = 2_000
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes to do)
@@ -55,10 +50,6 @@ class BuildResult:
 
 
 # ---------------------------------------------------------------- schema
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
@@ -92,186 +83,6 @@ def create_search_and_views(conn: sqlite3.Connection) -> None:
     db.table(FTS_TABLE).enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize="porter")
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
-
-
-# ---------------------------------------------------------------- writing rows
-
-
-class Writer:
-    """Applies row operations: inserts are buffered per table and sent with executemany;
-    a delete or update first sends what is buffered for its table, so order is kept."""
-
-    def __init__(self, conn: sqlite3.Connection, root: Path):
-        self.conn = conn
-        self.root = root
-        self.buffers: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in TABLES}
-        self.insert_sql = {
-            t.name: f"INSERT{' OR REPLACE' if t.name in REPLACED else ''} INTO {_q(t.name)} ({', '.join(map(_q, t.names))}) "
-                    f"VALUES ({', '.join('?' * len(t.names))})"
-            for t in TABLES
-        }
-        self.names = {t.name: t.names for t in TABLES}
-        self.getters = {t.name: itemgetter(*t.names) for t in TABLES}
-
-    def insert(self, table: str, row: dict[str, Any]) -> None:
-        if table == "attachments" and row.get("sha256"):
-            present = (self.root / "events" / "attachments" / row["sha256"]).is_file()
-            row = {**row, "file_present": int(present)}
-        buffer = self.buffers[table]
-        try:
-            buffer.append(self.getters[table](row))
-        except KeyError:
-            buffer.append(tuple([row.get(c) for c in self.names[table]]))
-        if len(buffer) >= _BATCH:
-            self.send(table)
-
-    def send(self, table: str) -> None:
-        buffer = self.buffers[table]
-        if buffer:
-            try:
-                self.conn.executemany(self.insert_sql[table], buffer)
-            except sqlite3.IntegrityError as exc:
-                raise ArchiveError(f"cannot add rows to {table}: {exc} (is an id used "
-                                   "twice in the log? run `archive verify`)") from None
-            buffer.clear()
-
-    def flush(self) -> None:
-        for table in self.buffers:
-            self.send(table)
-
-    def delete(self, op: Delete) -> None:
-        self.send(op.table)
-        pk = _q(BY_NAME[op.table].pk)
-        if op.children:
-            self.conn.execute(
-                f"DELETE FROM {_q(op.table)} WHERE {pk} = ? OR ({pk} > ? AND {pk} < ?)",
-                (op.id, op.id + "/", op.id + "0"))
-        else:
-            self.conn.execute(f"DELETE FROM {_q(op.table)} WHERE {pk} = ?", (op.id,))
-
-    def update(self, op: Update) -> None:
-        self.send(op.table)
-        sets = ", ".join(f"{_q(c)} = ?" for c in op.values)
-        self.conn.execute(f"UPDATE {_q(op.table)} SET {sets} WHERE {_q(op.column)} = ?",
-                          (*op.values.values(), op.value))
-
-
-class SqliteState:
-    """The fold's view of the database being built (`projection.State`).
-
-    Entities and aliases are cached; in a full build the cache knows every entity, so the
-    fold never waits on SQLite for them. Other questions (an earlier event, references)
-    send the rows buffered for the tables they read and ask SQLite. A full build creates
-    indexes after loading, except the few such a question needs earlier."""
-
-    def __init__(self, conn: sqlite3.Connection, root: Path, *, complete: bool,
-                 indexed: bool):
-        self.conn = conn
-        self.writer = Writer(conn, root)
-        self.complete = complete
-        self.indexed = indexed
-        self.have: set[tuple[str, str]] = set()
-        self.entities: dict[str, Entity | None] = {}
-        self.aliases: dict[str, str | None] = {}
-
-    # -- writing
-    def apply(self, ops: list[Op]) -> None:
-        for op in ops:
-            if isinstance(op, Insert):
-                self.writer.insert(op.table, op.row)
-                if op.table == "entities":
-                    r = op.row
-                    self.entities[r["id"]] = Entity(r["id"], r["kind"], r["name"], (),
-                                                    r["first_event_id"])
-                elif op.table == "entity_aliases":
-                    self.aliases[op.row["id"]] = op.row["entity_id"]
-            elif isinstance(op, Delete):
-                self.writer.delete(op)
-                if op.table == "entities":
-                    self.entities[op.id] = None
-            else:
-                self._index(op.table, op.column)
-                self.writer.update(op)
-                self._cache_update(op)
-
-    def _cache_update(self, op: Update) -> None:
-        if op.table == "entities" and op.column == "id":
-            old = self.entities.get(op.value)
-            if old is not None:
-                v = op.values
-                aliases = tuple(_loads(v["aliases"])) if "aliases" in v else old.aliases
-                self.entities[op.value] = Entity(old.id, v.get("kind", old.kind),
-                                                 v.get("name", old.name), aliases,
-                                                 old.first_event_id)
-        elif op.table == "entity_aliases" and op.column == "entity_id":
-            for key, kept in self.aliases.items():
-                if kept == op.value:
-                    self.aliases[key] = op.values["entity_id"]
-
-    def _index(self, table: str, column: str) -> None:
-        """Make sure a lookup by `column` will not scan the table."""
-        if self.indexed or (table, column) in self.have or column == BY_NAME[table].pk:
-            return
-        self.writer.send(table)
-        self.conn.execute(f"CREATE {'UNIQUE ' if (table, column) == ('events', 'id') else ''}"
-                          f"INDEX IF NOT EXISTS {_q(f'idx_{table}_{column}')} "
-                          f"ON {_q(table)} ({_q(column)})")
-        self.have.add((table, column))
-
-    def _read(self, *where: tuple[str, str]) -> None:
-        for table, column in where:
-            self._index(table, column)
-            self.writer.send(table)
-
-    # -- reading (projection.State)
-    def entity(self, id: str) -> Entity | None:
-        if id in self.entities or self.complete:
-            return self.entities.get(id)
-        self._read(("entities", "id"))
-        row = self.conn.execute("SELECT id, kind, name, aliases, first_event_id FROM entities "
-                                "WHERE id = ?", (id,)).fetchone()
-        found = Entity(row[0], row[1], row[2], tuple(_loads(row[3])), row[4]) if row else None
-        self.entities[id] = found
-        return found
-
-    def alias(self, id: str) -> str | None:
-        if id in self.aliases or self.complete:
-            return self.aliases.get(id)
-        self._read(("entity_aliases", "id"))
-        row = self.conn.execute("SELECT entity_id FROM entity_aliases WHERE id = ?",
-                                (id,)).fetchone()
-        self.aliases[id] = row[0] if row else None
-        return self.aliases[id]
-
-    def event(self, id: str) -> Stored | None:
-        self._read(("events", "id"), ("_archive_current", "event_id"),
-                   ("retractions", "target_event_id"))
-        cur = self.conn.execute(
-            "SELECT e.*, (SELECT data FROM _archive_current WHERE event_id = e.id), "
-            "EXISTS (SELECT 1 FROM retractions WHERE target_event_id = e.id) "
-            "FROM events e WHERE e.id = ?", (id,))
-        values = cur.fetchone()
-        if values is None:
-            return None
-        names = [d[0] for d in cur.description][:-2]
-        row = dict(zip(names, values[:-2], strict=True))
-        return stored(row, values[-2], bool(values[-1]))
-
-    def referenced(self, entity_id: str, except_row: str) -> bool:
-        self._read(*ENTITY_REFS)
-        for table, column in ENTITY_REFS:
-            if self.conn.execute(
-                f"SELECT 1 FROM {_q(table)} WHERE {_q(column)} = ? AND "
-                f"{_q(BY_NAME[table].pk)} != ? LIMIT 1", (entity_id, except_row),
-            ).fetchone():
-                return True
-        return False
-
-
-def _loads(text: str | None) -> list[Any]:
-    import msgspec
-
-    return msgspec.json.decode(text) if text else []
 
 
 # ---------------------------------------------------------------- as-of
@@ -308,7 +119,7 @@ def _instant(text: str, end: bool = False) -> datetime:
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     parts = [int(x) for x in text.split("-")]
     if len(parts) == 3:
-        start = datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+        start = datetime(parts[0], parts[1], parts[2], tzinfo=UTC)
         return start + timedelta(days=1) - timedelta(microseconds=1) if end else start
     if len(parts) == 2:
         y, m = parts
@@ -597,7 +408,7 @@ def rows(path: str | os.PathLike[str]) -> Iterator[tuple[str, list[tuple[Any, ..
     try:
         for table in TABLES:
             yield table.name, conn.execute(
-                f"SELECT * FROM {_q(table.name)} ORDER BY {_q(table.pk)}").fetchall()
+                f"SELECT * FROM {quote(table.name)} ORDER BY {quote(table.pk)}").fetchall()
     finally:
         conn.close()
 

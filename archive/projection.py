@@ -25,9 +25,23 @@ import msgspec
 
 from .errors import InvalidEvent
 from .events import (
-    AgreementReached, AttachmentAdded, ConferenceHeld, EntitiesMerged, Event, EventCorrected,
-    EventRetracted, FigureCited, FollowupScheduled, NoteRecorded, ParticipantAttended, Payload,
-    ProposalMade, SessionHeld, SpeechDelivered, apply_changes, payload_class,
+    AgreementReached,
+    AttachmentAdded,
+    ConferenceHeld,
+    EntitiesMerged,
+    Event,
+    EventCorrected,
+    EventRetracted,
+    FigureCited,
+    FollowupScheduled,
+    NoteRecorded,
+    ParticipantAttended,
+    Payload,
+    ProposalMade,
+    SessionHeld,
+    SpeechDelivered,
+    apply_changes,
+    payload_class,
 )
 from .schema import BY_NAME, ENTITY_REFS, TABLES
 

@@ -77,7 +77,8 @@ TABLES: tuple[Table, ...] = (
     ], fks=(_CONF, ("chair_id", "entities", "id"), ("parent_id", "sessions", "id"), _SEQ),
        label="title", facets=("conference_id", "kind", "day"), sort="day"),
     _t("entities", "Countries, organisations and people, each once. Merged records keep the "
-       "other spellings in `aliases`. Views `people`, `organisations`, `countries` show one kind.", [
+       "other spellings in `aliases`. Views `people`, `organisations`, `countries` show "
+       "one kind.", [
         ("id", "text", "Entity id (given by the first `participant.attended` event naming it)"),
         ("kind", "text", "country, organisation or person"),
         ("name", "text", "Name (from the first mention, unless corrected)"),

@@ -161,10 +161,44 @@ def command(db_path: Path, metadata_path: Path, port: int) -> list[str]:
     args = [sys.executable, "-m", "datasette", "serve", "-i", str(db_path), "--host",
             "127.0.0.1", "--port", str(port), "--metadata", str(metadata_path),
             "--template-dir", str(TEMPLATES), "--plugins-dir", str(PLUGINS)]
+    return args + settings_args()
+
+
+def settings_args() -> list[str]:
+    args: list[str] = []
     for name, value in SETTINGS.items():
         text = ("on" if value else "off") if isinstance(value, bool) else str(value)
         args += ["--setting", name, text]
     return args
+
+
+def publish_command(root: Path, publisher: str, extra: tuple[str, ...] = ()) -> list[str]:
+    """`datasette publish PUBLISHER` for the archive database, configured as `serve` runs it
+    (metadata, templates, plugin, settings; `-i` is implied: published files are
+    immutable)."""
+    import shlex
+
+    from .database import DB_NAME
+
+    return [sys.executable, "-m", "datasette", "publish", publisher,
+            str(root / "exports" / DB_NAME), "--metadata", str(write_metadata(root)),
+            "--template-dir", str(TEMPLATES), "--plugins-dir", str(PLUGINS),
+            "--extra-options", shlex.join(settings_args()), *extra]
+
+
+def publish(root: str | os.PathLike[str], publisher: str, extra: tuple[str, ...] = (), *,
+            dry_run: bool = False, echo: Callable[[str], None] = print) -> int:
+    """Bring the database up to date and publish it with `datasette publish`."""
+    import shlex
+
+    from .database import build
+
+    root = Path(root)
+    if not dry_run:
+        build(root)
+    args = publish_command(root, publisher, extra)
+    echo(shlex.join(args))
+    return 0 if dry_run else subprocess.call(args)
 
 
 def write_metadata(root: Path) -> Path:
@@ -196,5 +230,5 @@ def serve(root: str | os.PathLike[str], *, port: int = 8001,
             return proc.wait()
 
 
-__all__ = ["QUERIES", "SETTINGS", "command", "make_datasette", "metadata", "serve",
-           "write_metadata"]
+__all__ = ["QUERIES", "SETTINGS", "command", "make_datasette", "metadata", "publish",
+           "publish_command", "serve", "write_metadata"]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from archive.errors import InvalidEvent
 from archive.events import ZERO_HASH, Event, Source, encode_event, make_payload
-from archive.projection import Delete, Insert, MemoryState, fold, project
+from archive.projection import Delete, Insert, fold, project
 
 SRC = Source(url="https://example.org/r", locator="p1")
 

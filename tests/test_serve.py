@@ -213,3 +213,49 @@ def test_real_datasette_refuses_writes(server, served):
         "with recursive r(i) as (select 1 union all select i + 1 from r) "
         "select count(*) from r"))
     assert status == 400 and "interrupted" in body.lower()
+
+
+def test_archive_serve_builds_then_serves(tmp_path):
+    """The `archive serve` command: builds the stale database, prints the URL, serves."""
+    import os
+    import signal
+    import sys
+
+    root = make_archive(tmp_path / "a", SAMPLE[:9])
+    port = free_port()
+    exe = Path(sys.executable).with_name("archive")
+    proc = subprocess.Popen([str(exe), "--archive", str(root), "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert proc.poll() is None
+            try:
+                if http(base + "/-/versions.json")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        status, body = http(base + "/archive/speeches.json?_shape=objects")
+        assert status == 200 and [r["id"] for r in json.loads(body)["rows"]] == ["sp1", "sp2"]
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        output = proc.communicate(timeout=10)[0]
+    assert f"Built {root / 'exports' / 'archive.db'} up to sequence 9" in output
+    assert f"at http://127.0.0.1:{port}/" in output
+
+
+def test_publish_dry_run_prints_the_datasette_command(served):
+    from click.testing import CliRunner
+
+    from archive.cli import cli
+
+    result = CliRunner().invoke(cli, ["--archive", str(served), "publish", "--dry-run",
+                                      "cloudrun", "--service", "conf"])
+    assert result.exit_code == 0, result.output
+    line = result.output.strip()
+    assert " -m datasette publish cloudrun " in line
+    assert str(served / "exports" / "archive.db") in line
+    assert "--plugins-dir" in line and "--template-dir" in line
+    assert "'--setting suggest_facets off" in line and line.endswith("--service conf")

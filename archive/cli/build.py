@@ -61,3 +61,26 @@ def serve(ctx: Context, port: int, no_build: bool) -> None:
     code = run(ctx.root, port=port, echo=click.echo, build_if_stale=not no_build)
     if code not in (0, -15):
         raise click.ClickException(f"datasette stopped with exit code {code}")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("publisher")
+@click.argument("extra", nargs=-1, type=click.UNPROCESSED)
+@click.option("--dry-run", is_flag=True, help="Print the datasette command, run nothing.")
+@pass_context
+def publish(ctx: Context, publisher: str, extra: tuple[str, ...], dry_run: bool) -> None:
+    """Put the database on the web with `datasette publish PUBLISHER` (cloudrun, heroku,
+    or any publisher plugin), configured as `archive serve` runs it. Options after
+    PUBLISHER go to datasette publish.
+
+    \b
+    Example:
+        archive publish cloudrun --service conference-archive
+        archive publish --dry-run cloudrun
+    """
+    from ..serve import publish as run
+
+    ctx.log()
+    code = run(ctx.root, publisher, extra, dry_run=dry_run, echo=click.echo)
+    if code:
+        raise click.ClickException(f"datasette publish stopped with exit code {code}")

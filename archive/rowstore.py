@@ -1,0 +1,199 @@
+"""Rows into SQLite: the batching writer and the fold's view of a database being built
+(`projection.State` answered from SQLite)."""
+
+from __future__ import annotations
+
+import sqlite3
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+from .errors import ArchiveError
+from .projection import REPLACED, Delete, Entity, Insert, Op, Stored, Update, stored
+from .schema import BY_NAME, ENTITY_REFS, TABLES
+
+_BATCH = 20_000
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Writer:
+    """Applies row operations: inserts are buffered per table and sent with executemany;
+    a delete or update first sends what is buffered for its table, so order is kept."""
+
+    def __init__(self, conn: sqlite3.Connection, root: Path):
+        self.conn = conn
+        self.root = root
+        self.buffers: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in TABLES}
+        self.insert_sql = {
+            t.name: f"INSERT{' OR REPLACE' if t.name in REPLACED else ''} INTO {quote(t.name)} "
+                    f"({', '.join(map(quote, t.names))}) VALUES ({', '.join('?' * len(t.names))})"
+            for t in TABLES
+        }
+        self.names = {t.name: t.names for t in TABLES}
+        self.getters = {t.name: itemgetter(*t.names) for t in TABLES}
+
+    def insert(self, table: str, row: dict[str, Any]) -> None:
+        if table == "attachments" and row.get("sha256"):
+            present = (self.root / "events" / "attachments" / row["sha256"]).is_file()
+            row = {**row, "file_present": int(present)}
+        buffer = self.buffers[table]
+        try:
+            buffer.append(self.getters[table](row))
+        except KeyError:
+            buffer.append(tuple([row.get(c) for c in self.names[table]]))
+        if len(buffer) >= _BATCH:
+            self.send(table)
+
+    def send(self, table: str) -> None:
+        buffer = self.buffers[table]
+        if buffer:
+            try:
+                self.conn.executemany(self.insert_sql[table], buffer)
+            except sqlite3.IntegrityError as exc:
+                raise ArchiveError(f"cannot add rows to {table}: {exc} (is an id used "
+                                   "twice in the log? run `archive verify`)") from None
+            buffer.clear()
+
+    def flush(self) -> None:
+        for table in self.buffers:
+            self.send(table)
+
+    def delete(self, op: Delete) -> None:
+        self.send(op.table)
+        pk = quote(BY_NAME[op.table].pk)
+        if op.children:
+            self.conn.execute(
+                f"DELETE FROM {quote(op.table)} WHERE {pk} = ? OR ({pk} > ? AND {pk} < ?)",
+                (op.id, op.id + "/", op.id + "0"))
+        else:
+            self.conn.execute(f"DELETE FROM {quote(op.table)} WHERE {pk} = ?", (op.id,))
+
+    def update(self, op: Update) -> None:
+        self.send(op.table)
+        sets = ", ".join(f"{quote(c)} = ?" for c in op.values)
+        self.conn.execute(f"UPDATE {quote(op.table)} SET {sets} WHERE {quote(op.column)} = ?",
+                          (*op.values.values(), op.value))
+
+
+class SqliteState:
+    """The fold's view of the database being built (`projection.State`).
+
+    Entities and aliases are cached; in a full build the cache knows every entity, so the
+    fold never waits on SQLite for them. Other questions (an earlier event, references)
+    send the rows buffered for the tables they read and ask SQLite. A full build creates
+    indexes after loading, except the few such a question needs earlier."""
+
+    def __init__(self, conn: sqlite3.Connection, root: Path, *, complete: bool,
+                 indexed: bool):
+        self.conn = conn
+        self.writer = Writer(conn, root)
+        self.complete = complete
+        self.indexed = indexed
+        self.have: set[tuple[str, str]] = set()
+        self.entities: dict[str, Entity | None] = {}
+        self.aliases: dict[str, str | None] = {}
+
+    # -- writing
+    def apply(self, ops: list[Op]) -> None:
+        for op in ops:
+            if isinstance(op, Insert):
+                self.writer.insert(op.table, op.row)
+                if op.table == "entities":
+                    r = op.row
+                    self.entities[r["id"]] = Entity(r["id"], r["kind"], r["name"], (),
+                                                    r["first_event_id"])
+                elif op.table == "entity_aliases":
+                    self.aliases[op.row["id"]] = op.row["entity_id"]
+            elif isinstance(op, Delete):
+                self.writer.delete(op)
+                if op.table == "entities":
+                    self.entities[op.id] = None
+            else:
+                self._index(op.table, op.column)
+                self.writer.update(op)
+                self._cache_update(op)
+
+    def _cache_update(self, op: Update) -> None:
+        if op.table == "entities" and op.column == "id":
+            old = self.entities.get(op.value)
+            if old is not None:
+                v = op.values
+                aliases = tuple(_loads(v["aliases"])) if "aliases" in v else old.aliases
+                self.entities[op.value] = Entity(old.id, v.get("kind", old.kind),
+                                                 v.get("name", old.name), aliases,
+                                                 old.first_event_id)
+        elif op.table == "entity_aliases" and op.column == "entity_id":
+            for key, kept in self.aliases.items():
+                if kept == op.value:
+                    self.aliases[key] = op.values["entity_id"]
+
+    def _index(self, table: str, column: str) -> None:
+        """Make sure a lookup by `column` will not scan the table."""
+        if self.indexed or (table, column) in self.have or column == BY_NAME[table].pk:
+            return
+        self.writer.send(table)
+        self.conn.execute(f"CREATE {'UNIQUE ' if (table, column) == ('events', 'id') else ''}"
+                          f"INDEX IF NOT EXISTS {quote(f'idx_{table}_{column}')} "
+                          f"ON {quote(table)} ({quote(column)})")
+        self.have.add((table, column))
+
+    def _read(self, *where: tuple[str, str]) -> None:
+        for table, column in where:
+            self._index(table, column)
+            self.writer.send(table)
+
+    # -- reading (projection.State)
+    def entity(self, id: str) -> Entity | None:
+        if id in self.entities or self.complete:
+            return self.entities.get(id)
+        self._read(("entities", "id"))
+        row = self.conn.execute("SELECT id, kind, name, aliases, first_event_id FROM entities "
+                                "WHERE id = ?", (id,)).fetchone()
+        found = Entity(row[0], row[1], row[2], tuple(_loads(row[3])), row[4]) if row else None
+        self.entities[id] = found
+        return found
+
+    def alias(self, id: str) -> str | None:
+        if id in self.aliases or self.complete:
+            return self.aliases.get(id)
+        self._read(("entity_aliases", "id"))
+        row = self.conn.execute("SELECT entity_id FROM entity_aliases WHERE id = ?",
+                                (id,)).fetchone()
+        self.aliases[id] = row[0] if row else None
+        return self.aliases[id]
+
+    def event(self, id: str) -> Stored | None:
+        self._read(("events", "id"), ("_archive_current", "event_id"),
+                   ("retractions", "target_event_id"))
+        cur = self.conn.execute(
+            "SELECT e.*, (SELECT data FROM _archive_current WHERE event_id = e.id), "
+            "EXISTS (SELECT 1 FROM retractions WHERE target_event_id = e.id) "
+            "FROM events e WHERE e.id = ?", (id,))
+        values = cur.fetchone()
+        if values is None:
+            return None
+        names = [d[0] for d in cur.description][:-2]
+        row = dict(zip(names, values[:-2], strict=True))
+        return stored(row, values[-2], bool(values[-1]))
+
+    def referenced(self, entity_id: str, except_row: str) -> bool:
+        self._read(*ENTITY_REFS)
+        for table, column in ENTITY_REFS:
+            if self.conn.execute(
+                f"SELECT 1 FROM {quote(table)} WHERE {quote(column)} = ? AND "
+                f"{quote(BY_NAME[table].pk)} != ? LIMIT 1", (entity_id, except_row),
+            ).fetchone():
+                return True
+        return False
+
+
+def _loads(text: str | None) -> list[Any]:
+    import msgspec
+
+    return msgspec.json.decode(text) if text else []
+
+
+__all__ = ["SqliteState", "Writer"]
