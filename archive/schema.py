@@ -112,7 +112,7 @@ TABLES: tuple[Table, ...] = (
     ], fks=(_CONF, ("entity_id", "entities", "id"), ("affiliation_id", "entities", "id"),
             ("country_id", "entities", "id"), _SEQ),
        indexes=(("kind",),), label="name_given",
-       facets=("kind", "country_id", "affiliation_id", "category"), sort="name_given"),
+       facets=("kind", "country_id", "affiliation_id"), sort="name_given"),
     _t("speeches", "Speeches and remarks: speaker, role, session, kind and a summary; "
        "verbatim quotes are in `quotes`.", [
         ("id", "text", "Speech id (the `speech.delivered` event id)"),
@@ -128,7 +128,7 @@ TABLES: tuple[Table, ...] = (
     ], fks=(_CONF, _SESSION, ("speaker_id", "entities", "id"),
             ("affiliation_id", "entities", "id"), _SEQ),
        indexes=(("kind",),), label="speaker_name",
-       facets=("kind", "session_id", "speaker_id", "affiliation_id"), sort="event_seq"),
+       facets=("kind", "session_id"), sort="event_seq"),
     _t("quotes", "Verbatim quotes from speeches, in the order recorded.", [
         ("id", "text", "Quote id: the speech id, a slash and the quote's number"),
         ("speech_id", "text", "The speech it comes from"),
@@ -218,7 +218,7 @@ TABLES: tuple[Table, ...] = (
         ("prev", "text", "Hash of the line before"),
         ("hash", "text", "SHA-256 of this line (without its hash member)"),
     ], pk="seq", indexes=(("type",), ("recorded_at",)), label="type",
-       facets=("type", "recorded_by"), sort_desc="seq", provenance=False),
+       facets=("type",), sort_desc="seq", provenance=False),
     _t("revisions", "Corrections applied: one row per changed field, old and new value.", [
         ("id", "text", "Correction event id, a slash and the field"),
         ("correction_event_id", "text", "The `event.corrected` event"),
@@ -261,7 +261,7 @@ TABLES: tuple[Table, ...] = (
         ("row_id", "text", "The row the text is in"),
         ("event_seq", "integer", "Sequence number of the event that recorded it"),
     ], fks=(_CONF, ("speaker_id", "entities", "id"), ("speech_id", "speeches", "id"), _SEQ),
-       indexes=(("kind",),), label="text", facets=("kind", "speaker_id", "table_name"),
+       indexes=(("kind",),), label="text", facets=("kind",),
        provenance=False),
     _t("_archive_build", "How this database was built: the log position it reflects.", [
         ("key", "text", "Setting"),

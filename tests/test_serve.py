@@ -63,7 +63,7 @@ def test_table_pages_show_labels_facets_and_descriptions(ds):
     assert "Speeches and remarks" in page.text
     assert "Ivan Ivanov" in page.text  # label of speaker_id
     data = get(ds, "/archive/speeches.json?_shape=objects").json()
-    assert {"kind", "session_id", "speaker_id"} <= set(data["facet_results"])
+    assert {"kind", "session_id"} <= set(data["facet_results"])
     assert {r["id"] for r in data["rows"]} == {"sp1", "sp2"}
 
 
