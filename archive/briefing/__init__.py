@@ -51,9 +51,9 @@ class Limits:
     `max_facts` and `max_chars` are checked before layout (layout time grows with them),
     `max_pages` after layout and before anything is written."""
 
-    max_facts: int = 20_000
+    max_facts: int = 12_000
     max_chars: int = 4_000_000
-    max_pages: int = 1_500
+    max_pages: int = 1_200
 
 
 def default_output(root: Path, *, as_of_seq: int | None = None, since: int | None = None,

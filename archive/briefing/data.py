@@ -225,15 +225,16 @@ class _Loader:
         session_order = {sid: i for i, sid in enumerate(self.sessions)}
 
         def order(key: tuple[str | None, str | None]) -> tuple[str, int]:
-            day, sid = key
-            return (day or "9999", session_order.get(sid, len(session_order)) if sid else -1)
+            day, sid = key  # days in order, undated last; remarks outside a session last
+            last = len(session_order)
+            return (day or "9999", session_order.get(sid, last) if sid else last + 1)
 
         days: dict[str | None, list[Session]] = {}
         for key in sorted(grouped, key=order):
             day, sid = key
             s = self.sessions.get(sid) if sid else None
             session = Session(
-                sid, s["title"] if s else "Other remarks", s["kind"] if s else None, day,
+                sid, s["title"] if s else "Remarks outside a recorded session", s["kind"] if s else None, day,
                 self.name(s["chair_id"]) if s else None, tuple(grouped[key]),
                 proposals_per_session.get(sid, 0))
             days.setdefault(day, []).append(session)

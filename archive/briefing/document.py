@@ -147,7 +147,7 @@ def sections(b: Briefing) -> list[Section]:
         if content:
             out.append(Section(id_, title))
         if id_ == "speeches" and content:
-            out.extend(Section(f"day-{i}", longdate(d.day) if d.day else "Date not recorded", 2)
+            out.extend(Section(f"day-{i}", longdate(d.day) if d.day else "Day not recorded", 2)
                        for i, d in enumerate(b.days, 1))
     return out
 
