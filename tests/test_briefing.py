@@ -16,21 +16,32 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import briefing_pdf as pdf
 import pytest
+from briefing_fixtures import (
+    AGREED_ITEMS,
+    AHAMED_QUOTE,
+    DRAGANOV_QUOTE,
+    KAZAKH_NAME,
+    KERLIKOWSKE_QUOTE,
+    PHOTO_CAPTION,
+    PM_QUOTES,
+    PROPOSALS,
+    C,
+    demo_drafts,
+    store_attachment,
+    tiny_png,
+    write_demo_log,
+    write_log,
+)
 from click.testing import CliRunner
 
-import briefing_pdf as pdf
 from archive.briefing import Limits, render, render_database
 from archive.briefing.fetcher import SafeFetcher
 from archive.briefing.pdf import html_to_pdf
 from archive.cli import cli
 from archive.database import build
 from archive.errors import Ambiguous, NotFound, RenderError
-from briefing_fixtures import (
-    AGREED_ITEMS, AHAMED_QUOTE, C, DRAGANOV_QUOTE, KAZAKH_NAME, KERLIKOWSKE_QUOTE,
-    PHOTO_CAPTION, PM_QUOTES, PROPOSALS, demo_drafts, store_attachment, tiny_png,
-    write_demo_log, write_log,
-)
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWD = Path("/etc/passwd").read_text()
@@ -168,7 +179,7 @@ def test_photo_with_file_is_drawn_and_caption_only_otherwise(demo, demo_text):
     assert pdf.images(out) == 1
     assert pdf.contains(demo_text, PHOTO_CAPTION)
     assert pdf.contains(demo_text, "Panel on media (photo not available)")
-    assert pdf.contains(demo_text, "the file is not in the archive")
+    assert pdf.contains(demo_text, "no usable file in the archive")
 
 
 def test_charts_are_drawn_as_svg_with_labels(demo, demo_text):
@@ -215,7 +226,8 @@ def test_since_gives_an_update_with_both_stamps(demo, tmp_path):
     h30, h37 = (con.execute("select hash from events where seq = ?", (s,)).fetchone()[0]
                 for s in (30, 37))
     con.close()
-    assert pdf.contains(cover, "UPDATE BRIEFING") and pdf.contains(cover, h30) and pdf.contains(cover, h37)
+    assert pdf.contains(cover, "UPDATE BRIEFING")
+    assert pdf.contains(cover, h30) and pdf.contains(cover, h37)
     assert pdf.contains(text, "CVE leaders' summit")  # recorded after event 30
     assert not pdf.contains(text, PROPOSALS[0])  # recorded before
     assert pdf.contains(text, "Prime Minister of Kazakhstan")  # corrected after 30
@@ -420,3 +432,27 @@ def test_astana_archive_briefing(tmp_path):
     assert result.refused == ()
     for title, page, _ in pdf.contents(result.path):
         assert pdf.contains(pdf.text(result.path, page), title)
+
+
+def test_weasyprint_warnings_are_captured_and_returned(tmp_path, caplog):
+    out = html_to_pdf('<p style="color: no-such-colour; widows: -3">text</p>', root=tmp_path,
+                      max_pages=5)
+    assert out.pages == 1 and out.warnings
+    assert any("no-such-colour" in w or "Ignored" in w for w in out.warnings)
+    assert not [r for r in caplog.records if r.name == "weasyprint"]  # not leaked to stderr
+
+
+def test_damaged_photo_is_shown_as_its_caption(tmp_path):
+    root = tmp_path / "damaged"
+    sha = store_attachment(root, b"\x89PNG\r\n\x1a\n but not really an image")
+    write_log(root, [
+        (C, "conference.held", {"name": "Photo test"}, None, "p1"),
+        ("ph", "attachment.added", {"conference": C, "sha256": sha, "media_type": "image/png",
+                                    "caption": "A damaged photo"}, None, "p2"),
+    ])
+    result = render(root, as_of="ph")  # an event id works as --as-of too
+    assert result.path == root / "exports" / "briefing-as-of-2.pdf"
+    text = pdf.text(result.path)
+    assert pdf.contains(text, "A damaged photo")
+    assert pdf.contains(text, "no usable file in the archive")
+    assert pdf.images(result.path) == 0 and result.fetched == ()

@@ -18,8 +18,24 @@ from typing import Any
 
 from ..errors import Ambiguous, NotFound, RenderError
 from .model import (
-    Agreement, AgreementItem, Attachment, Briefing, Conference, Day, Figure, Followup, Note,
-    Participant, Proposal, Quote, Ref, Retraction, Revision, Session, Speech, Stamp,
+    Agreement,
+    AgreementItem,
+    Attachment,
+    Briefing,
+    Conference,
+    Day,
+    Figure,
+    Followup,
+    Note,
+    Participant,
+    Proposal,
+    Quote,
+    Ref,
+    Retraction,
+    Revision,
+    Session,
+    Speech,
+    Stamp,
 )
 
 #: Raster formats WeasyPrint draws without fetching anything else (SVG could reference files).
@@ -234,7 +250,8 @@ class _Loader:
             day, sid = key
             s = self.sessions.get(sid) if sid else None
             session = Session(
-                sid, s["title"] if s else "Remarks outside a recorded session", s["kind"] if s else None, day,
+                sid, s["title"] if s else "Remarks outside a recorded session",
+                s["kind"] if s else None, day,
                 self.name(s["chair_id"]) if s else None, tuple(grouped[key]),
                 proposals_per_session.get(sid, 0))
             days.setdefault(day, []).append(session)
@@ -308,7 +325,19 @@ class _Loader:
         if media_type not in IMAGE_TYPES:
             return None
         path = self.root / "events" / "attachments" / sha
-        return sha if path.is_file() else None
+        return sha if path.is_file() and _is_image(path) else None
+
+
+def _is_image(path: Path) -> bool:
+    """Whether the file really is a raster image (a damaged one is shown as a caption)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError):
+        return False
+    return True
 
 
 def _counts(b: dict[str, Any]) -> dict[str, int]:

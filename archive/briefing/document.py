@@ -203,7 +203,8 @@ def render_html(b: Briefing, *, attachment_base: str,
     html = template.render(
         b=b, css=Markup(stylesheet), charts=[_markup(c) for c in drawn],
         sections=sections(b), participant_groups=participant_groups(b),
-        citations=Citations(), attachment_base=attachment_base, kind_label=kind_label(b), summary_limit=SUMMARY_LIMIT,
+        citations=Citations(), attachment_base=attachment_base, kind_label=kind_label(b),
+        summary_limit=SUMMARY_LIMIT,
         **metadata(b),
     )
     return html, drawn

@@ -39,7 +39,7 @@ def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | 
     Example:
         archive briefing
         archive briefing --since 40 -o update.pdf
-        archive briefing --as-of 2015-06-30 --day 2015-06-29 --html
+        archive briefing --as-of 30 --day 2015-06-29 --html
     """
     from ..briefing import render
 
