@@ -15,11 +15,12 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed system-deps
 
-# Debian packages the tests and the briefing use: a real browser, pdftotext, fonts.
+# Debian packages the tests and the briefing use: a real browser, pdftotext, fonts, strace.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium chromium-driver"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	command -v strace >/dev/null || missing="$$missing strace"; \
 	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \

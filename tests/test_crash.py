@@ -122,7 +122,11 @@ def test_acknowledged_appends_survive_sigkill(archive_dir: Path, children: list)
         assert proc.returncode == -signal.SIGKILL, err.decode()
         got = acknowledged(out)
         if in_flight:
-            assert got and got[0] == in_flight, f"seed {seed}: retry not acknowledged"
+            if not got:
+                # killed (on a loaded machine) before even the retry returned: the same
+                # append is still in flight, and the next writer retries it again
+                continue
+            assert got[0] == in_flight, f"seed {seed}: retry not acknowledged first"
             acked.append(got.pop(0))
         acked += got
         # the append that was under way when the kill came (retried by the next writer)

@@ -118,7 +118,7 @@ def test_head_reads_only_the_tail(sample: Log) -> None:
 
 def _strace(args: list[str], root: Path, tmp_path: Path) -> list[str]:
     if shutil.which("strace") is None:
-        pytest.skip("strace is not installed")
+        pytest.fail("strace is not installed (`make install` installs it)")
     out = tmp_path / "trace"
     proc = subprocess.run(
         ["strace", "-f", "-qq", "-e", "trace=openat,write,fsync,fdatasync,flock,close",
