@@ -1,0 +1,55 @@
+"""The README documents every command and event type, and its generated parts are current."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from archive.cli import cli
+from archive.events import REGISTRY
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+# the hand-written text: generated blocks (between cog markers) removed
+HAND = re.sub(r"<!-- \[\[\[cog.*?\[\[\[end\]\]\] -->", "", README, flags=re.S)
+
+
+def _commands() -> list[tuple[str, click.Command]]:
+    out = []
+    for name, command in cli.commands.items():
+        out.append((name, command))
+        for sub, subcommand in getattr(command, "commands", {}).items():
+            out.append((f"{name} {sub}", subcommand))
+    return out
+
+
+@pytest.mark.parametrize("name", [name for name, _ in _commands()])
+def test_every_command_has_a_hand_written_example_in_the_readme(name: str) -> None:
+    assert re.search(rf"archive {re.escape(name)}\b", HAND), f"`archive {name}` not in README"
+
+
+@pytest.mark.parametrize("name,command", _commands())
+def test_every_command_has_an_example_in_its_help(name: str, command: click.Command) -> None:
+    if isinstance(command, click.Group):
+        assert "Example:" in (command.help or "")
+    elif name.startswith("add "):
+        assert "Example:" in (cli.commands["add"].help or "")
+    else:
+        assert "Example:" in (command.help or ""), name
+
+
+@pytest.mark.parametrize("type_", sorted(REGISTRY))
+def test_every_event_type_is_documented(type_: str) -> None:
+    assert f"`{type_}`" in README
+
+
+def test_generated_sections_are_current() -> None:
+    result = subprocess.run([sys.executable, "-m", "cogapp", "--check", "README.md"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr + \
+        "\nrun `make docs` to regenerate the README"
