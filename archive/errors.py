@@ -31,7 +31,7 @@ class LogCorrupt(ArchiveError):
 
 
 class TornTail(LogCorrupt):
-    """The last line of the log is incomplete: a write that was interrupted and never acknowledged."""
+    """The last line of the log is incomplete: an interrupted write, never acknowledged."""
 
 
 class Conflict(ArchiveError):

@@ -429,7 +429,7 @@ class Draft(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 # ---------------------------------------------------------------- codec
 
 
-def _text_fields(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _text_fields(cls: type[msgspec.Struct]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Which fields hold a Name (one line) and which a Text, from the annotations."""
     hints = typing.get_type_hints(cls, include_extras=True)
 
@@ -441,7 +441,8 @@ def _text_fields(cls: type) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return lines, texts
 
 
-_TEXT_FIELDS = {cls: _text_fields(cls) for cls in (*PAYLOADS, Source)}
+_WITH_TEXT: list[type[msgspec.Struct]] = [*PAYLOADS, Source]
+_TEXT_FIELDS = {cls: _text_fields(cls) for cls in _WITH_TEXT}
 
 _decode_raw = msgspec.json.Decoder(_RawEvent).decode
 _decode_draft = msgspec.json.Decoder(Draft).decode
@@ -569,7 +570,8 @@ def parse_line(line: bytes) -> Event:
         raise InvalidEvent(_field_error(msgspec.ValidationError(str(exc)), None)) from None
     data = _decode_payload(raw.type, raw.v, bytes(raw.data))
     if line_hash(line) != raw.hash:
-        raise InvalidEvent(f"hash mismatch: the line was changed after it was written (id {raw.id})")
+        raise InvalidEvent(
+            f"hash mismatch: the line was changed after it was written (id {raw.id})")
     return Event(
         id=raw.id, seq=raw.seq, type=raw.type, v=payload_class(raw.type).VERSION, at=raw.at,
         recorded_at=raw.recorded_at, recorded_by=raw.recorded_by, source=raw.source,

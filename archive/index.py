@@ -19,8 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .events import (
-    ZERO_HASH, ConferenceHeld, EntitiesMerged, Event, EventCorrected, ParticipantAttended,
-    SessionHeld, content_digest,
+    ZERO_HASH,
+    ConferenceHeld,
+    EntitiesMerged,
+    Event,
+    EventCorrected,
+    ParticipantAttended,
+    SessionHeld,
+    content_digest,
 )
 from .log import Log
 
@@ -164,6 +170,7 @@ class Index:
         if row is None:
             return
         target = self.log_event_at(correction.target)
+        scope: str
         if isinstance(target.data, ParticipantAttended):
             scope, ident = target.data.kind, target.data.entity
         elif isinstance(target.data, SessionHeld):

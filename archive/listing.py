@@ -7,9 +7,22 @@ from dataclasses import dataclass
 
 from .errors import NotFound
 from .events import (
-    AgreementReached, AttachmentAdded, ConferenceHeld, EntitiesMerged, Event, EventCorrected,
-    EventRetracted, FigureCited, FollowupScheduled, NoteRecorded, ParticipantAttended,
-    Payload, ProposalMade, SessionHeld, SpeechDelivered, references,
+    AgreementReached,
+    AttachmentAdded,
+    ConferenceHeld,
+    EntitiesMerged,
+    Event,
+    EventCorrected,
+    EventRetracted,
+    FigureCited,
+    FollowupScheduled,
+    NoteRecorded,
+    ParticipantAttended,
+    Payload,
+    ProposalMade,
+    SessionHeld,
+    SpeechDelivered,
+    references,
 )
 from .index import name_key
 from .log import Log

@@ -26,9 +26,22 @@ import msgspec.inspect
 
 from .errors import Ambiguous, Conflict, InvalidEvent, NotFound
 from .events import (
-    EntitiesMerged, Event, EventCorrected, EventRetracted, ParticipantAttended, Payload,
-    Source, apply_changes, check_envelope, content_digest, encode_event, make_payload,
-    parse_draft, parse_line, payload_class, references,
+    EntitiesMerged,
+    Event,
+    EventCorrected,
+    EventRetracted,
+    ParticipantAttended,
+    Payload,
+    Source,
+    apply_changes,
+    check_envelope,
+    content_digest,
+    encode_event,
+    make_payload,
+    parse_draft,
+    parse_line,
+    payload_class,
+    references,
 )
 from .index import Index
 from .log import Head, Log, Pending, _fsync_dir
@@ -155,9 +168,9 @@ class Recorder:
             for key in ("role", "affiliation"):
                 if fields.get(key) is not None and key != name_field:
                     extra[key] = fields[key]
-        data = make_payload(ParticipantAttended.TYPE, {
+        created = make_payload(ParticipantAttended.TYPE, {
             "conference": conference, "entity": ident, "kind": default, "name": value, **extra})
-        pending.append(Pending(self.new_id(), ParticipantAttended.TYPE, data, at, source))
+        pending.append(Pending(self.new_id(), ParticipantAttended.TYPE, created, at, source))
         result.messages.append(f"{name_field}: new {default} {value!r} ({ident})")
         return ident
 
@@ -234,10 +247,12 @@ class Recorder:
                             raise InvalidEvent(f"{exc}; nothing was imported", line=lineno,
                                                path="import") from None
                         except NotFound as exc:
-                            raise NotFound(f"import line {lineno}: {exc}; nothing was imported")
+                            raise NotFound(f"import line {lineno}: {exc}; nothing was imported") \
+                                from None
                         ident = draft.id or self.new_id()
                         if draft.id is not None:
                             # the digest is only worked out for an id seen before (a retry)
+                            known: str | None
                             if ident in spooled:
                                 earlier = _spooled_event(spool, spooled[ident])
                                 known = content_digest(earlier.type, earlier.data, earlier.at,
@@ -333,7 +348,9 @@ class Recorder:
 
 def coerce_changes(type_: str, changes: dict[str, str]) -> dict[str, Any]:
     """Turn `field=text` pairs into values of the field's type (JSON unless text)."""
-    info = {f.name: f.type for f in msgspec.inspect.type_info(payload_class(type_)).fields}
+    struct = msgspec.inspect.type_info(payload_class(type_))
+    assert isinstance(struct, msgspec.inspect.StructType)
+    info = {f.name: f.type for f in struct.fields}
     out: dict[str, Any] = {}
     for name, text in changes.items():
         typ = info.get(name)
@@ -368,7 +385,7 @@ def _expect(head: Head, expect_seq: int | None) -> None:
 
 def _local(pending: list[Pending]) -> tuple[dict[str, str], dict[str, str]]:
     ids = {p.id: p.type for p in pending}
-    entities = {p.data.entity: p.data.kind for p in pending
+    entities: dict[str, str] = {p.data.entity: p.data.kind for p in pending
                 if isinstance(p.data, ParticipantAttended)}
     return ids, entities
 

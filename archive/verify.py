@@ -9,8 +9,15 @@ from dataclasses import dataclass
 
 from .errors import ArchiveError, LogCorrupt
 from .events import (
-    ZERO_HASH, EntitiesMerged, EventCorrected, EventRetracted, ParticipantAttended, Payload,
-    apply_changes, parse_line, references,
+    ZERO_HASH,
+    EntitiesMerged,
+    EventCorrected,
+    EventRetracted,
+    ParticipantAttended,
+    Payload,
+    apply_changes,
+    parse_line,
+    references,
 )
 from .log import Log
 

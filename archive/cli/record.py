@@ -165,7 +165,7 @@ def _make_add_command(cls: type[Payload]) -> click.Command:
         rec = recorder(ctx)
         if common["file"] is not None:
             values.update(rec.store_file(common["file"]))
-        names = {k: values.pop(k) for k in list(values) if k in refs}
+        names: dict[str, str] = {k: str(values.pop(k)) for k in list(values) if k in refs}
         result = rec.add(cls.TYPE, values, names, conference=common["conference"],
                          at=common["at"], source=_source(common["source"], common["locator"]),
                          event_id=common["event_id"], expect_seq=common["expect_seq"])
