@@ -6,8 +6,15 @@ from their modules, so that importing `archive` stays fast.
 """
 
 from .errors import (
-    Ambiguous, ArchiveError, Conflict, InvalidEvent, LogCorrupt, NotAnArchive, NotFound,
-    RenderError, TornTail,
+    Ambiguous,
+    ArchiveError,
+    Conflict,
+    InvalidEvent,
+    LogCorrupt,
+    NotAnArchive,
+    NotFound,
+    RenderError,
+    TornTail,
 )
 from .events import REGISTRY, Draft, Event, Payload, Source, make_payload, parse_line
 from .log import Head, Log, Pending
