@@ -217,7 +217,8 @@ class Recorder:
                      progress: Callable[[int], None] | None = None) -> Result:
         """Append events from JSON Lines, all or nothing: every line is validated (schema,
         references, ids) before any is written. Lines stream through a spool file, so
-        memory stays flat however large the import."""
+        memory stays flat however large the import. `progress` is told now and then how
+        many more bytes of input were read."""
         result = Result()
         check_envelope(id=None, at=None, source=None, recorded_by=self.recorded_by)
         with self.log.locked(), Index(self.log) as index:
@@ -231,9 +232,11 @@ class Recorder:
             spooled: dict[str, int] = {}  # id -> offset in the spool, to check corrections
             entities: dict[str, str] = {}
             position = 0  # bytes written to the spool so far
+            consumed = reported = 0  # bytes of input read so far, and reported
             try:
                 with open(spool_path, "wb", buffering=1 << 20) as spool:
                     for lineno, raw in enumerate(lines, 1):
+                        consumed += len(raw)
                         if not raw.strip():
                             continue
                         try:
@@ -280,7 +283,8 @@ class Recorder:
                         position += len(line) + 1
                         count += 1
                         if progress is not None and count % 10_000 == 0:
-                            progress(10_000)
+                            progress(consumed - reported)
+                            reported = consumed
                 self._append_spool(spool_path, head)
             finally:
                 spool_path.unlink(missing_ok=True)

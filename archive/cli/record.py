@@ -8,6 +8,7 @@ repeatable, reference fields take a name (or id) that the archive resolves.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -218,8 +219,9 @@ def import_(ctx: Context, file: str, expect_seq: int | None) -> None:
     """
     stream = open_input(file)
     with stream:
-        if sys.stderr.isatty():
-            with click.progressbar(length=0, label="importing", file=sys.stderr) as bar:
+        size = os.fstat(stream.fileno()).st_size if stream is not sys.stdin.buffer else 0
+        if sys.stderr.isatty() and size > 1 << 20:
+            with click.progressbar(length=size, label="importing", file=sys.stderr) as bar:
                 result = recorder(ctx).import_lines(stream, expect_seq=expect_seq,
                                                     progress=bar.update)
         else:
