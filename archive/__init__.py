@@ -5,6 +5,7 @@ The public API: the log and its events, the append path, verification. The heavy
 from their modules, so that importing `archive` stays fast.
 """
 
+from .codec import parse_line
 from .errors import (
     Ambiguous,
     ArchiveError,
@@ -16,7 +17,7 @@ from .errors import (
     RenderError,
     TornTail,
 )
-from .events import REGISTRY, Draft, Event, Payload, Source, make_payload, parse_line
+from .events import REGISTRY, Draft, Event, Payload, Source, make_payload
 from .log import Head, Log, Pending
 from .record import Recorder, Result
 from .verify import Report, verify

@@ -1,23 +1,14 @@
 """Event definitions: the envelope, one frozen payload type per event, the registry, upcasters.
 
 Pure: no clock, no randomness, no I/O. Each payload class's docstring says what the event
-means; the README's event reference is generated from them.
-
-A log line is one JSON object (UTF-8, compact, fields in the order below) ending with
-its own hash:
-
-    {"id":..,"seq":..,"type":..,"v":..,"at":..,"recorded_at":..,"recorded_by":..,
-     "source":{"url":..,"locator":..},"data":{..payload..},"prev":..,"hash":..}
-
-`hash` is the SHA-256 (hex) of the line's bytes as they would be without the final
-`,"hash":"..."` member; `prev` is the hash of the line before (64 zeros for the first).
+means; the README's event reference is generated from them. How an event becomes a line
+of the log (and back) is `archive.codec`.
 """
 
 from __future__ import annotations
 
 import calendar
 import functools
-import hashlib
 import math
 import re
 import typing
@@ -385,33 +376,6 @@ class Event(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     hash: Hash
 
 
-class _RawEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    id: Id
-    seq: Annotated[int, Meta(ge=1)]
-    type: str
-    v: Annotated[int, Meta(ge=1)]
-    at: PartialDate | None
-    recorded_at: PartialDate
-    recorded_by: Name
-    source: Source | None
-    data: msgspec.Raw
-    prev: Hash
-    hash: Hash
-
-
-class _Unhashed(msgspec.Struct, frozen=True):
-    id: str
-    seq: int
-    type: str
-    v: int
-    at: str | None
-    recorded_at: str
-    recorded_by: str
-    source: Source | None
-    data: Payload
-    prev: str
-
-
 class Draft(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """An event before the log places it: what a user or an import supplies.
 
@@ -426,7 +390,7 @@ class Draft(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     source: Source | None = None
 
 
-# ---------------------------------------------------------------- codec
+# ---------------------------------------------------------------- validation helpers
 
 
 def _text_fields(cls: type[msgspec.Struct]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -444,11 +408,6 @@ def _text_fields(cls: type[msgspec.Struct]) -> tuple[tuple[str, ...], tuple[str,
 _WITH_TEXT: list[type[msgspec.Struct]] = [*PAYLOADS, Source]
 _TEXT_FIELDS = {cls: _text_fields(cls) for cls in _WITH_TEXT}
 
-_decode_raw = msgspec.json.Decoder(_RawEvent).decode
-_decode_draft = msgspec.json.Decoder(Draft).decode
-_encoder = msgspec.json.Encoder()
-_PAYLOAD_DECODERS = {t: msgspec.json.Decoder(cls).decode for t, cls in REGISTRY.items()}
-_HASH_SUFFIX_LEN = len(b',"hash":"') + 64 + len(b'"}')
 
 
 def _field_error(exc: msgspec.ValidationError, data: Any, prefix: str = "") -> str:
@@ -525,177 +484,6 @@ def make_payload(type_: str, data: dict[str, Any], version: int | None = None) -
     return payload
 
 
-def _decode_payload(type_: str, version: int, raw: bytes) -> Payload:
-    cls = payload_class(type_)
-    if version == cls.VERSION:
-        try:
-            payload = _PAYLOAD_DECODERS[type_](raw)
-        except msgspec.ValidationError:
-            pass  # fall through to the slower path for a message naming the value
-        else:
-            if might_hold_controls(raw):
-                try:
-                    check_text(payload)
-                except ValueError as exc:
-                    raise InvalidEvent(_field_error(msgspec.ValidationError(str(exc)), None,
-                                                    "data.")) from None
-            return payload
-    data = msgspec.json.decode(raw)
-    if not isinstance(data, dict):
-        raise InvalidEvent("field `data`: expected an object")
-    return make_payload(type_, data, version)
-
-
-def parse_line(line: bytes) -> Event:
-    """Parse and validate one log line (without its newline). Checks its own hash."""
-    try:
-        raw = _decode_raw(line)
-    except msgspec.ValidationError as exc:
-        try:
-            obj = msgspec.json.decode(line)
-        except msgspec.DecodeError:
-            obj = None
-        raise InvalidEvent(_field_error(exc, obj)) from None
-    except msgspec.DecodeError as exc:
-        raise InvalidEvent(f"not valid JSON: {exc}") from None
-    try:
-        check_id("id", raw.id)
-        check_date("at", raw.at)
-        check_date("recorded_at", raw.recorded_at)
-        if might_hold_controls(line):
-            _bad_char("recorded_by", raw.recorded_by, _BAD_IN_LINE)
-            if raw.source is not None:
-                check_text(raw.source, "source.")
-    except ValueError as exc:
-        raise InvalidEvent(_field_error(msgspec.ValidationError(str(exc)), None)) from None
-    data = _decode_payload(raw.type, raw.v, bytes(raw.data))
-    if line_hash(line) != raw.hash:
-        raise InvalidEvent(
-            f"hash mismatch: the line was changed after it was written (id {raw.id})")
-    return Event(
-        id=raw.id, seq=raw.seq, type=raw.type, v=payload_class(raw.type).VERSION, at=raw.at,
-        recorded_at=raw.recorded_at, recorded_by=raw.recorded_by, source=raw.source,
-        data=data, prev=raw.prev, hash=raw.hash,
-    )
-
-
-def line_hash(line: bytes) -> str:
-    """The hash a line claims to have: SHA-256 of the line without its `hash` member."""
-    return hashlib.sha256(line[:-_HASH_SUFFIX_LEN] + b"}").hexdigest()
-
-
-def claimed_hash(line: bytes) -> str:
-    """The hash written at the end of a line, without parsing it."""
-    return line[-66:-2].decode("ascii", "replace")
-
-
-def encode_event(
-    *, id: str, seq: int, type: str, at: str | None, recorded_at: str, recorded_by: str,
-    source: Source | None, data: Payload, prev: str,
-) -> tuple[bytes, str]:
-    """Encode an event as its canonical line (no newline) and return it with its hash."""
-    body = _encoder.encode(_Unhashed(
-        id=id, seq=seq, type=type, v=data.VERSION, at=at, recorded_at=recorded_at,
-        recorded_by=recorded_by, source=source, data=data, prev=prev,
-    ))
-    digest = hashlib.sha256(body).hexdigest()
-    return body[:-1] + b',"hash":"' + digest.encode() + b'"}', digest
-
-
-def parse_draft(line: bytes) -> tuple[Draft, Payload]:
-    """Parse and validate one line of an import file: the draft and its typed payload."""
-    try:
-        draft = _decode_draft(line)
-        check_date("at", draft.at)
-        if draft.id is not None:
-            check_id("id", draft.id)
-        if draft.source is not None and might_hold_controls(line):
-            check_text(draft.source, "source.")
-        cls = payload_class(draft.type)
-        return draft, _decode_payload(draft.type, draft.v or cls.VERSION, bytes(draft.data))
-    except msgspec.ValidationError as exc:
-        try:
-            obj = msgspec.json.decode(line)
-        except msgspec.DecodeError:
-            obj = None
-        message = _non_finite(line) or _field_error(exc, obj)
-        if "unknown field" in message:
-            message += " (an import line has type, data and optionally id, v, at, source; " \
-                       "the archive assigns seq, prev, hash, recorded_at and recorded_by)"
-        raise InvalidEvent(message) from None
-    except msgspec.DecodeError as exc:
-        raise InvalidEvent(_non_finite(line) or f"not valid JSON: {exc}") from None
-    except ValueError as exc:
-        raise InvalidEvent(str(exc)) from None
-
-
-def _non_finite(line: bytes) -> str | None:
-    """Name the field holding NaN, Infinity or an out-of-range number such as 1e999 (JSON
-    has no such values; Python's json module reads them, so use it to say where)."""
-    import json
-
-    try:
-        obj = json.loads(line)
-    except ValueError:
-        return None
-
-    def walk(value: Any, path: str) -> str | None:
-        if isinstance(value, float) and not math.isfinite(value):
-            return f"field `{path.lstrip('.')}` must be a finite number, not {value!r}"
-        items = value.items() if isinstance(value, dict) else \
-            enumerate(value) if isinstance(value, list) else ()
-        for key, item in items:
-            found = walk(item, f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]")
-            if found:
-                return found
-        return None
-
-    return walk(obj, "")
-
-
-class _Envelope(msgspec.Struct, frozen=True):
-    id: Id | None = None
-    at: PartialDate | None = None
-    source: Source | None = None
-    recorded_by: Name | None = None
-
-
-def check_envelope(*, id: str | None, at: str | None, source: Source | None,
-                   recorded_by: str | None = None) -> None:
-    """Validate the envelope fields a caller supplies (id, at, source, recorder) before an
-    append, as `parse_line` will: a Struct built in code is not validated by msgspec."""
-    obj = {"id": id, "at": at, "source": msgspec.to_builtins(source),
-           "recorded_by": recorded_by}
-    try:
-        msgspec.convert(obj, _Envelope)
-        if id is not None:
-            check_id("id", id)
-        check_date("at", at)
-        if recorded_by is not None:
-            _bad_char("recorded_by", recorded_by, _BAD_IN_LINE)
-        if source is not None:
-            check_text(source, "source.")
-    except msgspec.ValidationError as exc:
-        raise InvalidEvent(_field_error(exc, obj)) from None
-    except ValueError as exc:
-        raise InvalidEvent(_field_error(msgspec.ValidationError(str(exc)), None)) from None
-
-
-def content_digest(type_: str, data: Payload, at: str | None, source: Source | None) -> str:
-    """What makes two appends of one id "the same content" (for idempotent retries)."""
-    return hashlib.sha256(_encoder.encode([type_, data, at, source])).hexdigest()
-
-
-def to_builtins(obj: Any) -> Any:
-    return msgspec.to_builtins(obj)
-
-
-def event_dict(event: Event) -> dict[str, Any]:
-    """The event as plain JSON-ready data (as in the log)."""
-    out: dict[str, Any] = msgspec.to_builtins(event)
-    return out
-
-
 def apply_changes(type_: str, data: Payload, changes: dict[str, Any]) -> Payload:
     """The payload a correction produces: validated like a new event. Pure."""
     cls = payload_class(type_)
@@ -711,11 +499,10 @@ def apply_changes(type_: str, data: Payload, changes: dict[str, Any]) -> Payload
 
 
 __all__ = [
-    "PAYLOADS", "REGISTRY", "UPCASTERS", "ZERO_HASH", "Draft", "Event", "Payload",
-    "Source", "apply_changes", "check_date", "check_envelope", "content_digest", "encode_event",
-    "line_hash", "make_payload", "parse_draft", "parse_line", "payload_class", "references",
-    "upcast",
-] + [cls.__name__ for cls in PAYLOADS]
+    "PAYLOADS", "REGISTRY", "UPCASTERS", "ZERO_HASH", "Draft", "Event", "Payload", "Source",
+    "apply_changes", "check_date", "check_id", "check_text", "make_payload", "payload_class",
+    "references", "upcast",
+] + [cls.__name__ for cls in PAYLOADS] + [cls.__name__ for cls in PAYLOADS]
 
 
 def references(data: Payload) -> list[tuple[str, str, str]]:
@@ -726,3 +513,16 @@ def references(data: Payload) -> list[tuple[str, str, str]]:
         if value is not None:
             out.append((field, kind, value))
     return out
+
+
+_MOVED_TO_CODEC = {"parse_line", "encode_event", "line_hash", "claimed_hash", "parse_draft",
+                   "content_digest", "check_envelope", "event_dict", "to_builtins"}
+
+
+def __getattr__(name: str) -> Any:
+    # The line codec moved to archive.codec; this keeps old imports working meanwhile.
+    if name in _MOVED_TO_CODEC:
+        from . import codec
+
+        return getattr(codec, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .codec import content_digest
 from .events import (
     ZERO_HASH,
     ConferenceHeld,
@@ -26,7 +27,6 @@ from .events import (
     EventCorrected,
     ParticipantAttended,
     SessionHeld,
-    content_digest,
 )
 from .log import Log
 

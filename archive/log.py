@@ -16,8 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .codec import encode_event, parse_line
 from .errors import Conflict, InvalidEvent, LogCorrupt, NotAnArchive, TornTail
-from .events import ZERO_HASH, Event, Payload, Source, encode_event, parse_line
+from .events import ZERO_HASH, Event, Payload, Source
 
 LOG_NAME = "events.jsonl"
 LOCK_NAME = ".lock"

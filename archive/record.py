@@ -24,6 +24,7 @@ from typing import IO, Any
 import msgspec
 import msgspec.inspect
 
+from .codec import check_envelope, content_digest, encode_event, parse_draft, parse_line
 from .errors import Ambiguous, Conflict, InvalidEvent, NotFound
 from .events import (
     EntitiesMerged,
@@ -34,12 +35,7 @@ from .events import (
     Payload,
     Source,
     apply_changes,
-    check_envelope,
-    content_digest,
-    encode_event,
     make_payload,
-    parse_draft,
-    parse_line,
     payload_class,
     references,
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .codec import parse_line
 from .errors import ArchiveError, LogCorrupt
 from .events import (
     ZERO_HASH,
@@ -16,7 +17,6 @@ from .events import (
     ParticipantAttended,
     Payload,
     apply_changes,
-    parse_line,
     references,
 )
 from .log import Log

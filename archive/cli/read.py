@@ -6,7 +6,8 @@ import json
 
 import click
 
-from ..events import REGISTRY, event_dict
+from ..codec import event_dict
+from ..events import REGISTRY
 from ..listing import Filters, find, select
 from ..verify import verify as verify_log
 from . import Context, cli, pass_context

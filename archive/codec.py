@@ -1,0 +1,307 @@
+"""The line codec: one log line <-> one Event, the hash chain's arithmetic, and import
+lines (drafts). Pure: no I/O.
+
+A log line is one JSON object (UTF-8, compact, fields in the order below) ending with
+its own hash:
+
+    {"id":..,"seq":..,"type":..,"v":..,"at":..,"recorded_at":..,"recorded_by":..,
+     "source":{"url":..,"locator":..},"data":{..payload..},"prev":..,"hash":..}
+
+`hash` is the SHA-256 (hex) of the line's bytes as they would be without the final
+`,"hash":"..."` member; `prev` is the hash of the line before (64 zeros for the first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Annotated, Any, NamedTuple, Union
+
+import msgspec
+from msgspec import Meta
+
+from .errors import InvalidEvent
+from .events import (
+    _BAD_IN_LINE,
+    PAYLOADS,
+    REGISTRY,
+    Draft,
+    Event,
+    Hash,
+    Id,
+    Name,
+    PartialDate,
+    Payload,
+    Source,
+    _bad_char,
+    _field_error,
+    check_date,
+    check_id,
+    check_text,
+    make_payload,
+    might_hold_controls,
+    payload_class,
+)
+
+
+class _RawEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    id: Id
+    seq: Annotated[int, Meta(ge=1)]
+    type: str
+    v: Annotated[int, Meta(ge=1)]
+    at: PartialDate | None
+    recorded_at: PartialDate
+    recorded_by: Name
+    source: Source | None
+    data: msgspec.Raw
+    prev: Hash
+    hash: Hash
+
+
+class _Unhashed(msgspec.Struct, frozen=True):
+    id: str
+    seq: int
+    type: str
+    v: int
+    at: str | None
+    recorded_at: str
+    recorded_by: str
+    source: Source | None
+    data: Payload
+    prev: str
+
+
+
+_decode_raw = msgspec.json.Decoder(_RawEvent).decode
+_decode_draft = msgspec.json.Decoder(Draft).decode
+_encoder = msgspec.json.Encoder()
+_PAYLOAD_DECODERS = {t: msgspec.json.Decoder(cls).decode for t, cls in REGISTRY.items()}
+_HASH_SUFFIX_LEN = len(b',"hash":"') + 64 + len(b'"}')
+
+def _decode_payload(type_: str, version: int, raw: bytes) -> Payload:
+    cls = payload_class(type_)
+    if version == cls.VERSION:
+        try:
+            payload = _PAYLOAD_DECODERS[type_](raw)
+        except msgspec.ValidationError:
+            pass  # fall through to the slower path for a message naming the value
+        else:
+            if might_hold_controls(raw):
+                try:
+                    check_text(payload)
+                except ValueError as exc:
+                    raise InvalidEvent(_field_error(msgspec.ValidationError(str(exc)), None,
+                                                    "data.")) from None
+            return payload
+    data = msgspec.json.decode(raw)
+    if not isinstance(data, dict):
+        raise InvalidEvent("field `data`: expected an object")
+    return make_payload(type_, data, version)
+
+
+def parse_line(line: bytes) -> Event:
+    """Parse and validate one log line (without its newline). Checks its own hash."""
+    try:
+        raw = _decode_raw(line)
+    except msgspec.ValidationError as exc:
+        try:
+            obj = msgspec.json.decode(line)
+        except msgspec.DecodeError:
+            obj = None
+        raise InvalidEvent(_field_error(exc, obj)) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidEvent(f"not valid JSON: {exc}") from None
+    try:
+        check_id("id", raw.id)
+        check_date("at", raw.at)
+        check_date("recorded_at", raw.recorded_at)
+        if might_hold_controls(line):
+            _bad_char("recorded_by", raw.recorded_by, _BAD_IN_LINE)
+            if raw.source is not None:
+                check_text(raw.source, "source.")
+    except ValueError as exc:
+        raise InvalidEvent(_field_error(msgspec.ValidationError(str(exc)), None)) from None
+    data = _decode_payload(raw.type, raw.v, bytes(raw.data))
+    if line_hash(line) != raw.hash:
+        raise InvalidEvent(
+            f"hash mismatch: the line was changed after it was written (id {raw.id})")
+    return Event(
+        id=raw.id, seq=raw.seq, type=raw.type, v=payload_class(raw.type).VERSION, at=raw.at,
+        recorded_at=raw.recorded_at, recorded_by=raw.recorded_by, source=raw.source,
+        data=data, prev=raw.prev, hash=raw.hash,
+    )
+
+
+def line_hash(line: bytes) -> str:
+    """The hash a line claims to have: SHA-256 of the line without its `hash` member."""
+    return hashlib.sha256(line[:-_HASH_SUFFIX_LEN] + b"}").hexdigest()
+
+
+def claimed_hash(line: bytes) -> str:
+    """The hash written at the end of a line, without parsing it."""
+    return line[-66:-2].decode("ascii", "replace")
+
+
+def encode_event(
+    *, id: str, seq: int, type: str, at: str | None, recorded_at: str, recorded_by: str,
+    source: Source | None, data: Payload, prev: str,
+) -> tuple[bytes, str]:
+    """Encode an event as its canonical line (no newline) and return it with its hash."""
+    body = _encoder.encode(_Unhashed(
+        id=id, seq=seq, type=type, v=data.VERSION, at=at, recorded_at=recorded_at,
+        recorded_by=recorded_by, source=source, data=data, prev=prev,
+    ))
+    digest = hashlib.sha256(body).hexdigest()
+    return body[:-1] + b',"hash":"' + digest.encode() + b'"}', digest
+
+
+def parse_draft(line: bytes) -> tuple[Draft, Payload]:
+    """Parse and validate one line of an import file: the draft and its typed payload."""
+    try:
+        draft = _decode_draft(line)
+        check_date("at", draft.at)
+        if draft.id is not None:
+            check_id("id", draft.id)
+        if draft.source is not None and might_hold_controls(line):
+            check_text(draft.source, "source.")
+        cls = payload_class(draft.type)
+        return draft, _decode_payload(draft.type, draft.v or cls.VERSION, bytes(draft.data))
+    except msgspec.ValidationError as exc:
+        try:
+            obj = msgspec.json.decode(line)
+        except msgspec.DecodeError:
+            obj = None
+        message = _non_finite(line) or _field_error(exc, obj)
+        if "unknown field" in message:
+            message += " (an import line has type, data and optionally id, v, at, source; " \
+                       "the archive assigns seq, prev, hash, recorded_at and recorded_by)"
+        raise InvalidEvent(message) from None
+    except msgspec.DecodeError as exc:
+        raise InvalidEvent(_non_finite(line) or f"not valid JSON: {exc}") from None
+    except ValueError as exc:
+        raise InvalidEvent(str(exc)) from None
+
+
+def _non_finite(line: bytes) -> str | None:
+    """Name the field holding NaN, Infinity or an out-of-range number such as 1e999 (JSON
+    has no such values; Python's json module reads them, so use it to say where)."""
+    import json
+
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+
+    def walk(value: Any, path: str) -> str | None:
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"field `{path.lstrip('.')}` must be a finite number, not {value!r}"
+        items = value.items() if isinstance(value, dict) else \
+            enumerate(value) if isinstance(value, list) else ()
+        for key, item in items:
+            found = walk(item, f"{path}.{key}" if isinstance(key, str) else f"{path}[{key}]")
+            if found:
+                return found
+        return None
+
+    return walk(obj, "")
+
+
+class _Envelope(msgspec.Struct, frozen=True):
+    id: Id | None = None
+    at: PartialDate | None = None
+    source: Source | None = None
+    recorded_by: Name | None = None
+
+
+def check_envelope(*, id: str | None, at: str | None, source: Source | None,
+                   recorded_by: str | None = None) -> None:
+    """Validate the envelope fields a caller supplies (id, at, source, recorder) before an
+    append, as `parse_line` will: a Struct built in code is not validated by msgspec."""
+    obj = {"id": id, "at": at, "source": msgspec.to_builtins(source),
+           "recorded_by": recorded_by}
+    try:
+        msgspec.convert(obj, _Envelope)
+        if id is not None:
+            check_id("id", id)
+        check_date("at", at)
+        if recorded_by is not None:
+            _bad_char("recorded_by", recorded_by, _BAD_IN_LINE)
+        if source is not None:
+            check_text(source, "source.")
+    except msgspec.ValidationError as exc:
+        raise InvalidEvent(_field_error(exc, obj)) from None
+    except ValueError as exc:
+        raise InvalidEvent(_field_error(msgspec.ValidationError(str(exc)), None)) from None
+
+
+def content_digest(type_: str, data: Payload, at: str | None, source: Source | None) -> str:
+    """What makes two appends of one id "the same content" (for idempotent retries)."""
+    return hashlib.sha256(_encoder.encode([type_, data, at, source])).hexdigest()
+
+
+def to_builtins(obj: Any) -> Any:
+    return msgspec.to_builtins(obj)
+
+
+def event_dict(event: Event) -> dict[str, Any]:
+    """The event as plain JSON-ready data (as in the log)."""
+    out: dict[str, Any] = msgspec.to_builtins(event)
+    return out
+
+
+# ---------------------------------------------------------------- import lines, fast
+
+
+class Parsed(NamedTuple):
+    """One validated import line."""
+
+    type: str
+    data: Payload
+    id: str | None
+    at: str | None
+    source: Source | None
+
+
+def _typed_draft(cls: type[Payload]) -> type[msgspec.Struct]:
+    return msgspec.defstruct(
+        f"Draft_{cls.__name__}",
+        [("data", cls), ("id", Id | None, None), ("v", int | None, None),
+         ("at", PartialDate | None, None), ("source", Source | None, None)],
+        tag_field="type", tag=cls.TYPE, frozen=True, forbid_unknown_fields=True)
+
+
+_TYPED_DRAFTS = {cls: _typed_draft(cls) for cls in PAYLOADS}
+_TYPE_OF = {draft: cls.TYPE for cls, draft in _TYPED_DRAFTS.items()}
+_decode_typed = msgspec.json.Decoder(
+    Union[tuple(_TYPED_DRAFTS.values())]  # noqa: UP007 (a union built at run time)
+).decode
+
+
+def parse_import_line(line: bytes) -> Parsed:
+    """`parse_draft` in one decoding pass (the payload type is chosen by the line's
+    `type`). Anything unusual (an old version, an error to explain) takes the slow path,
+    so the result and the error messages are the same."""
+    try:
+        draft: Any = _decode_typed(line)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return _slow(line)
+    type_ = _TYPE_OF[type(draft)]
+    data = draft.data
+    if draft.v is not None and draft.v != data.VERSION:
+        return _slow(line)
+    try:
+        if draft.id is not None:
+            check_id("id", draft.id)
+        check_date("at", draft.at)
+        if might_hold_controls(line):
+            check_text(data)
+            if draft.source is not None:
+                check_text(draft.source, "source.")
+    except ValueError:
+        return _slow(line)
+    return Parsed(type_, data, draft.id, draft.at, draft.source)
+
+
+def _slow(line: bytes) -> Parsed:
+    draft, data = parse_draft(line)
+    return Parsed(draft.type, data, draft.id, draft.at, draft.source)
