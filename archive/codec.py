@@ -44,7 +44,7 @@ from .events import (
 )
 
 
-class _RawEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class _RawEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     id: Id
     seq: Annotated[int, Meta(ge=1)]
     type: str
@@ -58,7 +58,7 @@ class _RawEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     hash: Hash
 
 
-class _Unhashed(msgspec.Struct, frozen=True):
+class _Unhashed(msgspec.Struct, frozen=True, gc=False):
     id: str
     seq: int
     type: str
@@ -267,7 +267,7 @@ def _typed_draft(cls: type[Payload]) -> type[msgspec.Struct]:
         f"Draft_{cls.__name__}",
         [("data", cls), ("id", Id | None, None), ("v", int | None, None),
          ("at", PartialDate | None, None), ("source", Source | None, None)],
-        tag_field="type", tag=cls.TYPE, frozen=True, forbid_unknown_fields=True)
+        tag_field="type", tag=cls.TYPE, frozen=True, forbid_unknown_fields=True, gc=False)
 
 
 _TYPED_DRAFTS = {cls: _typed_draft(cls) for cls in PAYLOADS}

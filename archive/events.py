@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import functools
 import math
+import operator
 import re
 import typing
 from collections.abc import Callable
@@ -106,7 +107,8 @@ def check_date(field: str, value: str | None) -> None:
 # ---------------------------------------------------------------- payloads
 
 
-class Payload(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+class Payload(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True,
+              gc=False):
     """Base of every payload. `TYPE` is the stable type string, `VERSION` its schema version."""
 
     TYPE: ClassVar[str]
@@ -353,14 +355,14 @@ UPCASTERS: dict[tuple[str, int], Upcaster] = {
 # ---------------------------------------------------------------- envelope
 
 
-class Source(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Source(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     """Where a fact comes from: a URL (or other stable identifier) and a place in it."""
 
     url: Name
     locator: Name | None = None
 
 
-class Event(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Event(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     """One line of the log: the envelope and its typed payload."""
 
     id: Id
@@ -376,7 +378,7 @@ class Event(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     hash: Hash
 
 
-class Draft(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Draft(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     """An event before the log places it: what a user or an import supplies.
 
     The log assigns `seq`, `prev`, `hash`, `recorded_at` and `recorded_by`; `id` is
@@ -507,12 +509,24 @@ __all__ = [
 
 def references(data: Payload) -> list[tuple[str, str, str]]:
     """(field, what it must point at, id) for every id this payload refers to. Pure."""
-    out = []
-    for field, kind in data.REFS.items():
-        value = getattr(data, field)
-        if value is not None:
-            out.append((field, kind, value))
-    return out
+    fields, get = _REF_GETTERS[type(data)]
+    values = get(data)
+    return [(name, kind, value) for (name, kind), value in zip(fields, values, strict=True)
+            if value is not None]
+
+
+def _ref_getter(cls: type[Payload]) -> tuple[tuple[tuple[str, str], ...],
+                                             Callable[[Payload], tuple[Any, ...]]]:
+    fields = tuple(cls.REFS.items())
+    if not fields:
+        return fields, lambda data: ()
+    get = operator.attrgetter(*(name for name, _ in fields))
+    if len(fields) == 1:
+        return fields, lambda data: (get(data),)
+    return fields, get
+
+
+_REF_GETTERS = {cls: _ref_getter(cls) for cls in PAYLOADS}
 
 
 _MOVED_TO_CODEC = {"parse_line", "encode_event", "line_hash", "claimed_hash", "parse_draft",

@@ -15,10 +15,9 @@ from __future__ import annotations
 import sqlite3
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
-from .codec import content_digest
 from .events import (
     ZERO_HASH,
     ConferenceHeld,
@@ -26,16 +25,19 @@ from .events import (
     Event,
     EventCorrected,
     ParticipantAttended,
+    Payload,
     SessionHeld,
 )
 from .log import Log
 
 INDEX_NAME = ".log-index.sqlite"
+_CHUNK = 900  # ids per `in (...)` query: under SQLite's smallest variable limit (999)
+#: Bumped when the tables change; an index of another version is rebuilt from the log.
+VERSION = "2"
 _SCHEMA = """
 create table if not exists meta (key text primary key, value);
 create table if not exists ids (
-    id text primary key, seq integer not null, type text not null, offset integer not null,
-    digest text not null);
+    id text primary key, seq integer not null, type text not null, offset integer not null);
 create table if not exists entities (id text primary key, kind text not null, name text not null);
 create table if not exists names (
     scope text not null, key text not null, id text not null, primary key (scope, key));
@@ -45,36 +47,34 @@ create table if not exists conferences (id text primary key, seq integer not nul
 
 def name_key(name: str) -> str:
     """The normalised key names are matched on: NFKC, casefold, single spaces."""
+    if name.isascii():  # the same result, without the Unicode tables
+        return " ".join(name.lower().split())
     return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """Index entries one event contributes (pure; see `entries`)."""
 
-    ids: tuple[str, int, str, int, str]
+    ids: tuple[str, int, str, int]
     entity: tuple[str, str, str] | None
     names: tuple[tuple[str, str, str], ...]
     conference: tuple[str, int, str] | None
 
 
-def entries(event: Event, start: int) -> Row:
-    """What the index learns from one event. Pure."""
-    data = event.data
-    digest = content_digest(event.type, data, event.at, event.source)
+def entries(event_id: str, seq: int, type_: str, data: Payload, start: int) -> Row:
+    """What the index learns from one event (starting at byte `start`). Pure."""
     entity = None
-    names: list[tuple[str, str, str]] = []
+    names: tuple[tuple[str, str, str], ...] = ()
     conference = None
     if isinstance(data, ConferenceHeld):
-        conference = (event.id, event.seq, data.name)
-        names.append(("conference", name_key(data.name), event.id))
+        conference = (event_id, seq, data.name)
+        names = (("conference", name_key(data.name), event_id),)
     elif isinstance(data, SessionHeld):
-        names.append((f"session:{data.conference}", name_key(data.title), event.id))
+        names = ((f"session:{data.conference}", name_key(data.title), event_id),)
     elif isinstance(data, ParticipantAttended):
         entity = (data.entity, data.kind, data.name)
-        names.append((data.kind, name_key(data.name), data.entity))
-    return Row((event.id, event.seq, event.type, start, digest), entity, tuple(names),
-               conference)
+        names = ((data.kind, name_key(data.name), data.entity),)
+    return Row((event_id, seq, type_, start), entity, names, conference)
 
 
 class Index:
@@ -91,6 +91,12 @@ class Index:
         self.db.execute("pragma journal_mode=wal")
         self.db.execute("pragma synchronous=off")
         self.db.executescript(_SCHEMA)
+        version = self.db.execute("select value from meta where key = 'version'").fetchone()
+        if version is None or version[0] != VERSION:
+            self.db.executescript(
+                "drop table meta; drop table ids; drop table entities; drop table names;"
+                "drop table conferences;" + _SCHEMA)
+            self.db.execute("insert into meta values ('version', ?)", (VERSION,))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -116,8 +122,8 @@ class Index:
         offset, seq, hash_ = self._meta()
         if not self._matches_log(offset, hash_):
             self.db.executescript(
-                "delete from meta; delete from ids; delete from entities; delete from names;"
-                "delete from conferences;")
+                "delete from meta where key != 'version'; delete from ids; delete from entities;"
+                "delete from names; delete from conferences;")
             offset, seq, hash_ = 0, 0, ZERO_HASH
         placed = ((p.event, p.end) for p in self.log.read(offset, prev=hash_, seq=seq))
         return self._absorb(placed, offset)
@@ -126,7 +132,7 @@ class Index:
         batch: list[Row] = []
         added, start, last = 0, offset, None
         for event, end in placed:
-            batch.append(entries(event, start))
+            batch.append(entries(event.id, event.seq, event.type, event.data, start))
             start, last = end, event
             data = event.data
             if len(batch) >= 10_000 or isinstance(data, (EntitiesMerged, EventCorrected)):
@@ -143,18 +149,26 @@ class Index:
         return added
 
     def _store(self, rows: list[Row], offset: int, seq: int, hash_: str) -> None:
+        self.db.execute("begin")
+        self.add_rows(rows)
+        self.set_head(offset, seq, hash_)
+        self.db.execute("commit")
+
+    def add_rows(self, rows: list[Row]) -> None:
+        """Insert index rows (inside the caller's transaction)."""
         db = self.db
-        db.execute("begin")
-        db.executemany("insert or replace into ids values (?,?,?,?,?)", [r.ids for r in rows])
+        db.executemany("insert or replace into ids values (?,?,?,?)", [r.ids for r in rows])
         db.executemany("insert or ignore into entities values (?,?,?)",
                        [r.entity for r in rows if r.entity])
         db.executemany("insert or replace into names values (?,?,?)",
                        [n for r in rows for n in r.names])
         db.executemany("insert or replace into conferences values (?,?,?)",
                        [r.conference for r in rows if r.conference])
-        db.executemany("insert or replace into meta values (?,?)",
-                       [("offset", offset), ("seq", seq), ("hash", hash_)])
-        db.execute("commit")
+
+    def set_head(self, offset: int, seq: int, hash_: str) -> None:
+        """Remember how far the index reaches (inside the caller's transaction)."""
+        self.db.executemany("insert or replace into meta values (?,?)",
+                            [("offset", offset), ("seq", seq), ("hash", hash_)])
 
     def learn_merge(self, merge: EntitiesMerged) -> None:
         """Names of the merged entity now resolve to the kept one."""
@@ -184,9 +198,26 @@ class Index:
 
     # ------------------------------------------------------------ questions
 
-    def digest(self, event_id: str) -> str | None:
-        row = self.db.execute("select digest from ids where id = ?", (event_id,)).fetchone()
-        return row[0] if row else None
+    def types_of(self, event_ids: list[str]) -> dict[str, str]:
+        """The type of each of these ids that is indexed (one query per chunk)."""
+        return dict(self._many("select id, type from ids where id in ({})", event_ids))
+
+    def kinds_of(self, entity_ids: list[str]) -> dict[str, str]:
+        """The kind of each of these entities that is indexed."""
+        return dict(self._many("select id, kind from entities where id in ({})", entity_ids))
+
+    def offsets_of(self, event_ids: list[str]) -> dict[str, tuple[int, int]]:
+        """(byte offset, seq) of each of these ids that is indexed."""
+        return {r[0]: (r[1], r[2]) for r in self._many(
+            "select id, offset, seq from ids where id in ({})", event_ids)}
+
+    def _many(self, sql: str, keys: list[str]) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        unique = list(dict.fromkeys(keys))
+        for i in range(0, len(unique), _CHUNK):
+            part = unique[i:i + _CHUNK]
+            out += self.db.execute(sql.format(",".join("?" * len(part))), part).fetchall()
+        return out
 
     def type_of(self, event_id: str) -> str | None:
         row = self.db.execute("select type from ids where id = ?", (event_id,)).fetchone()

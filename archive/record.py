@@ -24,7 +24,7 @@ from typing import IO, Any
 import msgspec
 import msgspec.inspect
 
-from .codec import check_envelope, content_digest, encode_event, parse_draft, parse_line
+from .codec import check_envelope, content_digest
 from .errors import Ambiguous, Conflict, InvalidEvent, NotFound
 from .events import (
     EntitiesMerged,
@@ -39,6 +39,7 @@ from .events import (
     payload_class,
     references,
 )
+from .importer import Importer
 from .index import Index
 from .log import Head, Log, Pending, _fsync_dir
 
@@ -115,16 +116,16 @@ class Recorder:
             data = make_payload(type_, fields)
             _check(index, data, _local(pending))
             ident = event_id or self.new_id()
-            if event_id is not None:
-                found = index.digest(event_id)
-                if found is not None:
-                    if found != content_digest(type_, data, at, source):
-                        raise Conflict(f"id {event_id} is already in the log with different "
-                                       "content; use a new id, or `archive correct` it")
-                    result.existing = True
-                    result.events.append(index.log_event_at(event_id))
-                    result.messages.append(f"already recorded: {event_id} (nothing written)")
-                    return result
+            if event_id is not None and index.type_of(event_id) is not None:
+                earlier = index.log_event_at(event_id)
+                if content_digest(earlier.type, earlier.data, earlier.at, earlier.source) != \
+                        content_digest(type_, data, at, source):
+                    raise Conflict(f"id {event_id} is already in the log with different "
+                                   "content; use a new id, or `archive correct` it")
+                result.existing = True
+                result.events.append(earlier)
+                result.messages.append(f"already recorded: {event_id} (nothing written)")
+                return result
             pending.append(Pending(ident, type_, data, at, source))
             result.events = self._write(index, pending, head)
         return result
@@ -212,106 +213,24 @@ class Recorder:
     def import_lines(self, lines: Iterable[bytes], *, expect_seq: int | None = None,
                      progress: Callable[[int], None] | None = None) -> Result:
         """Append events from JSON Lines, all or nothing: every line is validated (schema,
-        references, ids) before any is written. Lines stream through a spool file, so
-        memory stays flat however large the import. `progress` is told now and then how
-        many more bytes of input were read."""
-        result = Result()
+        references, ids) before any is written; memory stays flat however large the
+        import (see `archive.importer`). `progress` is told now and then how many more
+        bytes of input were read."""
         check_envelope(id=None, at=None, source=None, recorded_by=self.recorded_by)
         with self.log.locked(), Index(self.log) as index:
             head = self.log.head()
             _expect(head, expect_seq)
             index.catch_up()
-            spool_path = self.log.dir / f".import-{os.getpid()}.tmp"
-            recorded_at = self.clock()
-            seq, prev, count, skipped = head.seq, head.hash, 0, 0
-            local: dict[str, str] = {}
-            spooled: dict[str, int] = {}  # id -> offset in the spool, to check corrections
-            entities: dict[str, str] = {}
-            position = 0  # bytes written to the spool so far
-            consumed = reported = 0  # bytes of input read so far, and reported
-            try:
-                with open(spool_path, "wb", buffering=1 << 20) as spool:
-                    for lineno, raw in enumerate(lines, 1):
-                        consumed += len(raw)
-                        if not raw.strip():
-                            continue
-                        try:
-                            draft, data = parse_draft(raw.rstrip(b"\r\n"))
-                            _check(index, data, (local, entities))
-                            if isinstance(data, EventCorrected) and data.target in spooled:
-                                target = _spooled_event(spool, spooled[data.target])
-                                _check(index, apply_changes(target.type, target.data,
-                                                            data.changes), (local, entities))
-                        except InvalidEvent as exc:
-                            raise InvalidEvent(f"{exc}; nothing was imported", line=lineno,
-                                               path="import") from None
-                        except NotFound as exc:
-                            raise NotFound(f"import line {lineno}: {exc}; nothing was imported") \
-                                from None
-                        ident = draft.id or self.new_id()
-                        if draft.id is not None:
-                            # the digest is only worked out for an id seen before (a retry)
-                            known: str | None
-                            if ident in spooled:
-                                earlier = _spooled_event(spool, spooled[ident])
-                                known = content_digest(earlier.type, earlier.data, earlier.at,
-                                                       earlier.source)
-                            else:
-                                known = index.digest(ident)
-                            if known is not None:
-                                digest = content_digest(draft.type, data, draft.at, draft.source)
-                                if known != digest:
-                                    raise Conflict(
-                                        f"import line {lineno}: id {ident} is already "
-                                        "recorded with different content; nothing was imported")
-                                skipped += 1
-                                continue
-                        local[ident] = draft.type
-                        if isinstance(data, ParticipantAttended):
-                            entities.setdefault(data.entity, data.kind)
-                        seq += 1
-                        spooled[ident] = position
-                        line, prev = encode_event(
-                            id=ident, seq=seq, type=draft.type, at=draft.at,
-                            recorded_at=recorded_at, recorded_by=self.recorded_by,
-                            source=draft.source, data=data, prev=prev)
-                        spool.write(line + b"\n")
-                        position += len(line) + 1
-                        count += 1
-                        if progress is not None and count % 10_000 == 0:
-                            progress(consumed - reported)
-                            reported = consumed
-                self._append_spool(spool_path, head)
-            finally:
-                spool_path.unlink(missing_ok=True)
-        result.messages.append(f"imported {count} events (sequence {head.seq + 1}-{seq})"
-                               if count else "imported 0 events")
-        if skipped:
-            result.messages.append(f"{skipped} already recorded (same id and content)")
-        result.existing = count == 0
+            outcome = Importer(self.log, index, head, recorded_at=self.clock(),
+                               recorded_by=self.recorded_by, new_id=self.new_id,
+                               progress=progress).run(lines)
+        result = Result(existing=outcome.count == 0)
+        result.messages.append(
+            f"imported {outcome.count} events (sequence {outcome.first}-{outcome.last})"
+            if outcome.count else "imported 0 events")
+        if outcome.skipped:
+            result.messages.append(f"{outcome.skipped} already recorded (same id and content)")
         return result
-
-    def _append_spool(self, spool_path: Path, head: Head) -> None:
-        new_file = not self.log.path.exists()
-        fd = os.open(self.log.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            if os.fstat(fd).st_size != head.offset:
-                raise Conflict("the log changed size while locked")
-            try:
-                with open(spool_path, "rb") as spool:
-                    while chunk := spool.read(8 << 20):
-                        view = memoryview(chunk)
-                        while view:
-                            view = view[os.write(fd, view):]
-                os.fsync(fd)
-            except BaseException:
-                os.ftruncate(fd, head.offset)
-                os.fsync(fd)
-                raise
-        finally:
-            os.close(fd)
-        if new_file:
-            _fsync_dir(self.log.dir)
 
     # ------------------------------------------------------------ attachments
 
@@ -367,14 +286,6 @@ def coerce_changes(type_: str, changes: dict[str, str]) -> dict[str, Any]:
         except msgspec.DecodeError:
             raise InvalidEvent(f"field `changes.{name}`: {text!r} is not valid JSON") from None
     return out
-
-
-def _spooled_event(spool: IO[bytes], offset: int) -> Event:
-    """An event written earlier in this import, read back from the spool."""
-    spool.flush()
-    with open(spool.name, "rb") as f:
-        f.seek(offset)
-        return parse_line(f.readline().rstrip(b"\n"))
 
 
 def _expect(head: Head, expect_seq: int | None) -> None:

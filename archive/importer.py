@@ -1,0 +1,236 @@
+"""Bulk import: JSON Lines in, validated as a whole, appended in one durable step.
+
+Lines are parsed in one pass (`codec.parse_import_line`), checked in batches, encoded
+with their place in the chain and written to a spool file beside the log. Only when
+every line has passed is the spool appended to the log (large writes, one fsync). What
+the checks need to remember — which ids exist, what kind each entity is — goes into the
+log index inside one SQLite transaction (committed after the fsync, rolled back on any
+error), so memory stays flat however large the import, and the index is already up to
+date for the next `archive add`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO
+
+from .codec import Parsed, content_digest, encode_event, parse_import_line, parse_line
+from .errors import Conflict, InvalidEvent, NotFound
+from .events import (
+    EntitiesMerged,
+    Event,
+    EventCorrected,
+    EventRetracted,
+    ParticipantAttended,
+    Payload,
+    apply_changes,
+    references,
+)
+from .index import Index, Row, entries
+from .log import Head, Log, _fsync_dir
+
+BATCH = 10_000
+_WANT = {"conference": "conference.held", "session": "session.held"}
+_FIXES = (EventCorrected.TYPE, EventRetracted.TYPE, EntitiesMerged.TYPE)
+
+
+@dataclass
+class Outcome:
+    """What an import wrote: how many events, which sequence numbers, how many skipped."""
+
+    count: int = 0
+    skipped: int = 0
+    first: int = 0
+    last: int = 0
+
+
+@dataclass
+class _Batch:
+    """What one batch knows beyond the index: ids and entities it has created itself."""
+
+    types: dict[str, str] = field(default_factory=dict)
+    offsets: dict[str, int] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    rows: list[Row] = field(default_factory=list)
+
+
+class Importer:
+    """One import, under the log's lock. Use `run(lines)` once."""
+
+    def __init__(self, log: Log, index: Index, head: Head, *, recorded_at: str,
+                 recorded_by: str, new_id: Callable[[], str],
+                 progress: Callable[[int], None] | None = None):
+        self.log, self.index, self.head = log, index, head
+        self.recorded_at, self.recorded_by, self.new_id = recorded_at, recorded_by, new_id
+        self.progress = progress
+        self.seq, self.prev, self.position = head.seq, head.hash, 0
+        self.fixes: list[Payload] = []  # merges and corrections the index learns at the end
+        self.spool_path = log.dir / f".import-{os.getpid()}.tmp"
+        self.spool: IO[bytes]
+        self.outcome = Outcome(first=head.seq + 1, last=head.seq)
+
+    def run(self, lines: Iterable[bytes]) -> Outcome:
+        db = self.index.db
+        db.execute("begin")
+        try:
+            with open(self.spool_path, "w+b", buffering=1 << 20) as self.spool:
+                batch: list[tuple[int, Parsed]] = []
+                consumed = reported = 0
+                for lineno, raw in enumerate(lines, 1):
+                    consumed += len(raw)
+                    if not raw.strip():
+                        continue
+                    try:
+                        batch.append((lineno, parse_import_line(raw.rstrip(b"\r\n"))))
+                    except InvalidEvent as exc:
+                        raise InvalidEvent(f"{exc}; nothing was imported", line=lineno,
+                                           path="import") from None
+                    if len(batch) >= BATCH:
+                        self._batch(batch)
+                        batch = []
+                        if self.progress is not None:
+                            self.progress(consumed - reported)
+                            reported = consumed
+                self._batch(batch)
+                self.spool.flush()
+                self._append_spool()
+            for fix in self.fixes:
+                if isinstance(fix, EntitiesMerged):
+                    self.index.learn_merge(fix)
+                elif isinstance(fix, EventCorrected):
+                    self.index.learn_correction(fix)
+            self.index.set_head(self.head.offset + self.position, self.seq, self.prev)
+            db.execute("commit")
+        except BaseException:
+            db.execute("rollback")
+            raise
+        finally:
+            self.spool_path.unlink(missing_ok=True)
+        self.outcome.last = self.seq
+        return self.outcome
+
+    # ------------------------------------------------------------ one batch
+
+    def _batch(self, batch: list[tuple[int, Parsed]]) -> None:
+        if not batch:
+            return
+        index = self.index
+        given = [p.id for _, p in batch if p.id is not None]
+        refs = [references(p.data) for _, p in batch]
+        entity_refs = [r for found in refs for _, kind, r in found if kind == "entity"]
+        event_refs = [r for found in refs for _, kind, r in found if kind != "entity"]
+        known_types = index.types_of(given + event_refs)
+        known_kinds = index.kinds_of(entity_refs)
+        local = _Batch()
+        for (lineno, p), found in zip(batch, refs, strict=True):
+            try:
+                self._one(p, found, local, known_types, known_kinds)
+            except (InvalidEvent, NotFound, Conflict) as exc:
+                raise type(exc)(f"import line {lineno}: {exc}; nothing was imported") from None
+        index.add_rows(local.rows)
+
+    def _one(self, p: Parsed, refs: list[tuple[str, str, str]], local: _Batch,
+             known_types: dict[str, str], known_kinds: dict[str, str]) -> None:
+        ident = p.id
+        if ident is not None and (ident in known_types or ident in local.types):
+            earlier = self._event(ident, local)
+            if content_digest(earlier.type, earlier.data, earlier.at, earlier.source) != \
+                    content_digest(p.type, p.data, p.at, p.source):
+                raise Conflict(f"id {ident} is already recorded with different content")
+            self.outcome.skipped += 1
+            return
+        self._check_refs(refs, local, known_types, known_kinds)
+        if p.type in _FIXES:
+            self._check_fix(p.data, local, known_types, known_kinds)
+        ident = ident or self.new_id()
+        self.seq += 1
+        line, self.prev = encode_event(
+            id=ident, seq=self.seq, type=p.type, at=p.at, recorded_at=self.recorded_at,
+            recorded_by=self.recorded_by, source=p.source, data=p.data, prev=self.prev)
+        start = self.head.offset + self.position
+        local.types[ident] = p.type
+        local.offsets[ident] = self.position
+        if isinstance(p.data, ParticipantAttended):
+            local.kinds.setdefault(p.data.entity, p.data.kind)
+        local.rows.append(entries(ident, self.seq, p.type, p.data, start))
+        self.spool.write(line + b"\n")
+        self.position += len(line) + 1
+        self.outcome.count += 1
+
+    def _check_refs(self, refs: list[tuple[str, str, str]], local: _Batch,
+                    known_types: dict[str, str], known_kinds: dict[str, str]) -> None:
+        for name, kind, ref in refs:
+            if kind == "entity":
+                if ref not in local.kinds and ref not in known_kinds:
+                    raise NotFound(f"field `data.{name}`: no person, organisation or country "
+                                   f"with id {ref!r}")
+                continue
+            found = local.types.get(ref) or known_types.get(ref)
+            want = _WANT.get(kind)
+            if found is None or (want is not None and found != want):
+                raise NotFound(f"field `data.{name}`: no {kind} with id {ref!r}")
+
+    def _check_fix(self, data: Payload, local: _Batch, known_types: dict[str, str],
+                   known_kinds: dict[str, str]) -> None:
+        if isinstance(data, EventCorrected | EventRetracted):
+            target = self._event(data.target, local)
+            if target.type in _FIXES:
+                raise InvalidEvent(f"field `data.target`: {data.target} is a {target.type}; "
+                                   "correct or retract the original event instead")
+            if isinstance(data, EventCorrected):
+                corrected = apply_changes(target.type, target.data, data.changes)
+                extra_types = self.index.types_of(
+                    [r for _, k, r in references(corrected) if k != "entity"])
+                extra_kinds = self.index.kinds_of(
+                    [r for _, k, r in references(corrected) if k == "entity"])
+                self._check_refs(references(corrected), local,
+                                 {**known_types, **extra_types}, {**known_kinds, **extra_kinds})
+                self.fixes.append(data)
+        elif isinstance(data, EntitiesMerged):
+            found = self.index.kinds_of([data.kept, data.merged])
+            kinds = [local.kinds.get(x) or found.get(x) for x in (data.kept, data.merged)]
+            if kinds[0] != kinds[1]:
+                raise InvalidEvent(f"cannot merge a {kinds[1]} into a {kinds[0]}")
+            self.fixes.append(data)
+
+    def _event(self, ident: str, local: _Batch) -> Event:
+        """An earlier event: in this batch, earlier in this import (the spool) or the log."""
+        if ident in local.offsets:
+            return self._spooled(local.offsets[ident])
+        offset, _seq = self.index.offsets_of([ident])[ident]
+        if offset >= self.head.offset:
+            return self._spooled(offset - self.head.offset)
+        return self.index.log_event_at(ident)
+
+    def _spooled(self, position: int) -> Event:
+        self.spool.flush()
+        with open(self.spool_path, "rb") as f:
+            f.seek(position)
+            return parse_line(f.readline().rstrip(b"\n"))
+
+    # ------------------------------------------------------------ the append
+
+    def _append_spool(self) -> None:
+        log, head = self.log, self.head
+        new_file = not log.path.exists()
+        fd = os.open(log.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:
+            if os.fstat(fd).st_size != head.offset:
+                raise Conflict("the log changed size while locked")
+            try:
+                with open(self.spool_path, "rb") as spool:
+                    while chunk := spool.read(8 << 20):
+                        view = memoryview(chunk)
+                        while view:
+                            view = view[os.write(fd, view):]
+                os.fsync(fd)
+            except BaseException:
+                os.ftruncate(fd, head.offset)
+                os.fsync(fd)
+                raise
+        finally:
+            os.close(fd)
+        if new_file:
+            _fsync_dir(log.dir)
