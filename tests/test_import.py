@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import CONFERENCE_ID, FIXED_NOW
 
 from archive.errors import Conflict, InvalidEvent, NotFound
 from archive.importer import BATCH
@@ -15,8 +16,6 @@ from archive.index import INDEX_NAME
 from archive.log import Log
 from archive.record import Recorder
 from archive.verify import verify
-
-from conftest import CONFERENCE_ID, FIXED_NOW
 
 
 def line(type_: str, data: dict, **envelope: object) -> bytes:
