@@ -11,6 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archive.codec import (
+    check_envelope,
+    content_digest,
+    encode_event,
+    line_hash,
+    parse_draft,
+    parse_import_line,
+    parse_line,
+)
 from archive.errors import InvalidEvent
 from archive.events import (
     PAYLOADS,
@@ -19,13 +28,7 @@ from archive.events import (
     Event,
     Source,
     SpeechDelivered,
-    check_envelope,
-    content_digest,
-    encode_event,
-    line_hash,
     make_payload,
-    parse_draft,
-    parse_line,
     upcast,
 )
 from archive.log import Log
@@ -306,6 +309,43 @@ def test_v1_import_line_is_upcast() -> None:
                        "data": {"conference": "c1", "speaker": "e1", "quote": "Q"}})
     _, payload = parse_draft(line.encode())
     assert payload == SpeechDelivered(conference="c1", speaker="e1", quotes=["Q"])
+
+
+# ---------------------------------------------------------------- the fast import path
+
+
+_IMPORT_LINES = [
+    *(json.dumps({"type": t, "data": d, "id": "x-1", "at": "2015-06",
+                  "source": {"url": "urn:r", "locator": "p1"}}) for t, d in MINIMAL.items()),
+    json.dumps({"type": "speech.delivered", "v": 1, "data": {"conference": "c", "speaker": "s",
+                                                             "quote": "Q"}}),
+    json.dumps({"type": "note.recorded", "data": {"conference": "c", "text": "a\u0001b"}}),
+    json.dumps({"type": "note.recorded", "data": {"conference": "c", "text": "tab\tok"}}),
+    json.dumps({"type": "note.recorded", "data": {"conference": "c"}}),
+    json.dumps({"type": "note.recorded", "data": {"conference": "c", "text": "x"},
+                "id": "bad id"}),
+    json.dumps({"type": "note.recorded", "data": {"conference": "c", "text": "x"},
+                "at": "2015-02-30"}),
+    json.dumps({"type": "nothing.happened", "data": {}}),
+    json.dumps({"type": "note.recorded", "data": {"conference": "c", "text": "x"}, "seq": 4}),
+    '{"type": "figure.cited", "data": {"conference": "c", "counts": "x", "value": NaN}}',
+    "not json",
+]
+
+
+@pytest.mark.parametrize("line", _IMPORT_LINES)
+def test_the_one_pass_import_parser_agrees_with_the_general_one(line: str) -> None:
+    """Same payload for good lines, the same error message for bad ones."""
+    try:
+        draft, payload = parse_draft(line.encode())
+    except InvalidEvent as exc:
+        with pytest.raises(InvalidEvent) as fast:
+            parse_import_line(line.encode())
+        assert str(fast.value) == str(exc)
+        return
+    parsed = parse_import_line(line.encode())
+    assert (parsed.type, parsed.data, parsed.id, parsed.at, parsed.source) == \
+        (draft.type, payload, draft.id, draft.at, draft.source)
 
 
 # ---------------------------------------------------------------- round-trip (Hypothesis)

@@ -14,8 +14,9 @@ import pytest
 from click.testing import Result
 from conftest import ARCHIVE_SCRIPT, CONFERENCE_ID, FIXED_NOW, archive_env
 
+from archive.codec import encode_event, parse_line
 from archive.errors import Conflict, LogCorrupt, TornTail
-from archive.events import ZERO_HASH, encode_event, make_payload, parse_line
+from archive.events import ZERO_HASH, make_payload
 from archive.log import Head, Log, Pending
 from archive.record import Recorder
 from archive.verify import verify
