@@ -29,7 +29,7 @@ from .events import (
     references,
 )
 from .index import Index, Row, entries
-from .log import Head, Log, _fsync_dir
+from .log import Head, Log
 
 BATCH = 10_000
 _WANT = {"conference": "conference.held", "session": "session.held"}
@@ -213,24 +213,5 @@ class Importer:
     # ------------------------------------------------------------ the append
 
     def _append_spool(self) -> None:
-        log, head = self.log, self.head
-        new_file = not log.path.exists()
-        fd = os.open(log.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        try:
-            if os.fstat(fd).st_size != head.offset:
-                raise Conflict("the log changed size while locked")
-            try:
-                with open(self.spool_path, "rb") as spool:
-                    while chunk := spool.read(8 << 20):
-                        view = memoryview(chunk)
-                        while view:
-                            view = view[os.write(fd, view):]
-                os.fsync(fd)
-            except BaseException:
-                os.ftruncate(fd, head.offset)
-                os.fsync(fd)
-                raise
-        finally:
-            os.close(fd)
-        if new_file:
-            _fsync_dir(log.dir)
+        with open(self.spool_path, "rb") as spool:
+            self.log.write_bytes(iter(lambda: spool.read(8 << 20), b""), self.head)

@@ -215,9 +215,14 @@ class Log:
                 data=p.data, prev=prev, hash=digest,
             ))
             prev = digest
-        if not out:
-            return events
-        blob = b"\n".join(out) + b"\n"
+        if out:
+            self.write_bytes([b"\n".join(out) + b"\n"], head)
+        return events
+
+    def write_bytes(self, chunks: Iterable[bytes], head: Head) -> None:
+        """Durably append complete lines (the caller holds the lock; `head` is where the
+        log ends). One chunk is one `write`; then fsync, and the folder's fsync if the
+        file is new. On any failure the log is cut back to `head`: all or nothing."""
         new_file = not self.path.exists()
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         if os.fstat(fd).st_size != head.offset:
@@ -226,13 +231,12 @@ class Log:
             raise Conflict("the log changed size while locked; is someone writing "
                            "without the lock?")
         try:
-            view = memoryview(blob)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
+            for chunk in chunks:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
             os.fsync(fd)
         except BaseException:
-            # Never leave a partial batch: cut back to the head we started from.
             os.ftruncate(fd, head.offset)
             os.fsync(fd)
             raise
@@ -240,7 +244,6 @@ class Log:
             os.close(fd)
         if new_file:
             _fsync_dir(self.dir)
-        return events
 
     def append(
         self, pending: list[Pending], *, recorded_at: str, recorded_by: str,
