@@ -16,24 +16,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
+from . import rules
 from .codec import Parsed, content_digest, encode_event, parse_import_line, parse_line
 from .errors import Conflict, InvalidEvent, NotFound
 from .events import (
     EntitiesMerged,
     Event,
     EventCorrected,
-    EventRetracted,
     ParticipantAttended,
     Payload,
-    apply_changes,
     references,
 )
 from .index import Index, Row, entries
 from .log import Head, Log
 
 BATCH = 10_000
-_WANT = {"conference": "conference.held", "session": "session.held"}
-_FIXES = (EventCorrected.TYPE, EventRetracted.TYPE, EntitiesMerged.TYPE)
 
 
 @dataclass
@@ -54,6 +51,41 @@ class _Batch:
     offsets: dict[str, int] = field(default_factory=dict)
     kinds: dict[str, str] = field(default_factory=dict)
     rows: list[Row] = field(default_factory=list)
+
+
+class _Known:
+    """What the log holds before a line (`rules.Known`): the index (earlier batches of
+    this import are in its open transaction), looked up a batch at a time, and what this
+    batch has created so far."""
+
+    def __init__(self, importer: Importer, local: _Batch):
+        self.importer, self.index, self.local = importer, importer.index, local
+        self.types: dict[str, str | None] = {}
+        self.kinds: dict[str, str | None] = {}
+
+    def prefetch(self, event_ids: list[str], entity_ids: list[str]) -> None:
+        found = self.index.types_of(event_ids)
+        self.types = {i: found.get(i) for i in event_ids}
+        kinds = self.index.kinds_of(entity_ids)
+        self.kinds = {i: kinds.get(i) for i in entity_ids}
+
+    def type_of(self, event_id: str) -> str | None:
+        if event_id in self.local.types:
+            return self.local.types[event_id]
+        if event_id in self.types:
+            return self.types[event_id]
+        return self.index.type_of(event_id)
+
+    def kind_of(self, entity_id: str) -> str | None:
+        if entity_id in self.local.kinds:
+            return self.local.kinds[entity_id]
+        if entity_id in self.kinds:
+            return self.kinds[entity_id]
+        return self.index.kind_of(entity_id)
+
+    def payload(self, event_id: str) -> tuple[str, Payload]:
+        event = self.importer._event(event_id, self.local)
+        return event.type, event.data
 
 
 class Importer:
@@ -116,34 +148,30 @@ class Importer:
     def _batch(self, batch: list[tuple[int, Parsed]]) -> None:
         if not batch:
             return
-        index = self.index
-        given = [p.id for _, p in batch if p.id is not None]
         refs = [references(p.data) for _, p in batch]
-        entity_refs = [r for found in refs for _, kind, r in found if kind == "entity"]
-        event_refs = [r for found in refs for _, kind, r in found if kind != "entity"]
-        known_types = index.types_of(given + event_refs)
-        known_kinds = index.kinds_of(entity_refs)
-        local = _Batch()
+        known = _Known(self, _Batch())
+        known.prefetch([p.id for _, p in batch if p.id is not None] +
+                       [r for found in refs for _, kind, r in found if kind != "entity"],
+                       [r for found in refs for _, kind, r in found if kind == "entity"])
         for (lineno, p), found in zip(batch, refs, strict=True):
             try:
-                self._one(p, found, local, known_types, known_kinds)
+                self._one(p, found, known)
             except (InvalidEvent, NotFound, Conflict) as exc:
                 raise type(exc)(f"import line {lineno}: {exc}; nothing was imported") from None
-        index.add_rows(local.rows)
+        self.index.add_rows(known.local.rows)
 
-    def _one(self, p: Parsed, refs: list[tuple[str, str, str]], local: _Batch,
-             known_types: dict[str, str], known_kinds: dict[str, str]) -> None:
-        ident = p.id
-        if ident is not None and (ident in known_types or ident in local.types):
+    def _one(self, p: Parsed, refs: list[tuple[str, str, str]], known: _Known) -> None:
+        ident, local = p.id, known.local
+        if ident is not None and known.type_of(ident) is not None:
             earlier = self._event(ident, local)
             if content_digest(earlier.type, earlier.data, earlier.at, earlier.source) != \
                     content_digest(p.type, p.data, p.at, p.source):
                 raise Conflict(f"id {ident} is already recorded with different content")
             self.outcome.skipped += 1
             return
-        self._check_refs(refs, local, known_types, known_kinds)
-        if p.type in _FIXES:
-            self._check_fix(p.data, local, known_types, known_kinds)
+        rules.check(p.data, known, refs)
+        if isinstance(p.data, EventCorrected | EntitiesMerged):
+            self.fixes.append(p.data)
         ident = ident or self.new_id()
         self.seq += 1
         line, self.prev = encode_event(
@@ -158,42 +186,6 @@ class Importer:
         self.spool.write(line + b"\n")
         self.position += len(line) + 1
         self.outcome.count += 1
-
-    def _check_refs(self, refs: list[tuple[str, str, str]], local: _Batch,
-                    known_types: dict[str, str], known_kinds: dict[str, str]) -> None:
-        for name, kind, ref in refs:
-            if kind == "entity":
-                if ref not in local.kinds and ref not in known_kinds:
-                    raise NotFound(f"field `data.{name}`: no person, organisation or country "
-                                   f"with id {ref!r}")
-                continue
-            found = local.types.get(ref) or known_types.get(ref)
-            want = _WANT.get(kind)
-            if found is None or (want is not None and found != want):
-                raise NotFound(f"field `data.{name}`: no {kind} with id {ref!r}")
-
-    def _check_fix(self, data: Payload, local: _Batch, known_types: dict[str, str],
-                   known_kinds: dict[str, str]) -> None:
-        if isinstance(data, EventCorrected | EventRetracted):
-            target = self._event(data.target, local)
-            if target.type in _FIXES:
-                raise InvalidEvent(f"field `data.target`: {data.target} is a {target.type}; "
-                                   "correct or retract the original event instead")
-            if isinstance(data, EventCorrected):
-                corrected = apply_changes(target.type, target.data, data.changes)
-                extra_types = self.index.types_of(
-                    [r for _, k, r in references(corrected) if k != "entity"])
-                extra_kinds = self.index.kinds_of(
-                    [r for _, k, r in references(corrected) if k == "entity"])
-                self._check_refs(references(corrected), local,
-                                 {**known_types, **extra_types}, {**known_kinds, **extra_kinds})
-                self.fixes.append(data)
-        elif isinstance(data, EntitiesMerged):
-            found = self.index.kinds_of([data.kept, data.merged])
-            kinds = [local.kinds.get(x) or found.get(x) for x in (data.kept, data.merged)]
-            if kinds[0] != kinds[1]:
-                raise InvalidEvent(f"cannot merge a {kinds[1]} into a {kinds[0]}")
-            self.fixes.append(data)
 
     def _event(self, ident: str, local: _Batch) -> Event:
         """An earlier event: in this batch, earlier in this import (the spool) or the log."""

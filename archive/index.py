@@ -223,7 +223,12 @@ class Index:
         row = self.db.execute("select type from ids where id = ?", (event_id,)).fetchone()
         return row[0] if row else None
 
-    def entity_kind(self, entity_id: str) -> str | None:
+    def payload(self, event_id: str) -> tuple[str, Payload]:
+        """The type and payload of an indexed event (read from the log)."""
+        event = self.log_event_at(event_id)
+        return event.type, event.data
+
+    def kind_of(self, entity_id: str) -> str | None:
         row = self.db.execute("select kind from entities where id = ?", (entity_id,)).fetchone()
         return row[0] if row else None
 

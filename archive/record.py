@@ -24,6 +24,7 @@ from typing import IO, Any
 import msgspec
 import msgspec.inspect
 
+from . import rules
 from .codec import check_envelope, content_digest
 from .errors import Ambiguous, Conflict, InvalidEvent, NotFound
 from .events import (
@@ -34,10 +35,8 @@ from .events import (
     ParticipantAttended,
     Payload,
     Source,
-    apply_changes,
     make_payload,
     payload_class,
-    references,
 )
 from .importer import Importer
 from .index import Index
@@ -114,7 +113,7 @@ class Recorder:
                     f"{'known' if known else 'new'} {fields.get('kind')} "
                     f"{fields.get('name')!r} ({fields['entity']})")
             data = make_payload(type_, fields)
-            _check(index, data, _local(pending))
+            rules.check(data, _Adding(index, pending))
             ident = event_id or self.new_id()
             if event_id is not None and index.type_of(event_id) is not None:
                 earlier = index.log_event_at(event_id)
@@ -143,14 +142,14 @@ class Recorder:
                 raise NotFound(f"no session titled {value!r} in this conference; "
                                "record it first with `archive add session`")
             return found
-        if index.entity_kind(value) is not None:
+        if index.kind_of(value) is not None:
             return value
         local = {p.data.entity: p.data for p in pending if isinstance(p.data, ParticipantAttended)}
         default = DEFAULT_KIND.get(name_field, "person")
         kinds = [default] + [k for k in ("person", "organisation", "country") if k != default]
         found = index.find_name(kinds, value)
         if found is not None:
-            result.messages.append(f"{name_field}: known {index.entity_kind(found)} "
+            result.messages.append(f"{name_field}: known {index.kind_of(found)} "
                                    f"{index.entity_name(found)!r} ({found})")
             return found
         for ident, data in local.items():
@@ -294,48 +293,25 @@ def _expect(head: Head, expect_seq: int | None) -> None:
                        f"{head.seq}: someone appended first; nothing was written")
 
 
-def _local(pending: list[Pending]) -> tuple[dict[str, str], dict[str, str]]:
-    ids = {p.id: p.type for p in pending}
-    entities: dict[str, str] = {p.data.entity: p.data.kind for p in pending
-                if isinstance(p.data, ParticipantAttended)}
-    return ids, entities
+class _Adding:
+    """What the log holds (the index), and what this add is about to write before it."""
 
+    def __init__(self, index: Index, pending: list[Pending]):
+        self.index = index
+        self.pending = {p.id: p for p in pending}
+        self.kinds = {p.data.entity: p.data.kind for p in pending
+                      if isinstance(p.data, ParticipantAttended)}
 
-def _check(index: Index, data: Payload, local: tuple[dict[str, str], dict[str, str]]) -> None:
-    """References must point at what exists (in the log or earlier in this batch)."""
-    ids, entities = local
-    for name, kind, ref in references(data):
-        if kind == "entity":
-            if ref not in entities and index.entity_kind(ref) is None:
-                raise NotFound(f"field `data.{name}`: no person, organisation or country "
-                               f"with id {ref!r}")
-            continue
-        found = ids.get(ref) or index.type_of(ref)
-        want = {"conference": "conference.held", "session": "session.held"}.get(kind)
-        if found is None or (want is not None and found != want):
-            what = {"conference": "conference", "session": "session"}.get(kind, "event")
-            raise NotFound(f"field `data.{name}`: no {what} with id {ref!r}")
-    if isinstance(data, EventCorrected | EventRetracted):
-        target_type = ids.get(data.target) or index.type_of(data.target)
-        if target_type in (EventCorrected.TYPE, EventRetracted.TYPE, EntitiesMerged.TYPE):
-            verb = "correct" if isinstance(data, EventCorrected) else "retract"
-            raise InvalidEvent(f"field `data.target`: {data.target} is a {target_type}; "
-                               f"{verb} the original event instead")
-    if isinstance(data, EventCorrected):
-        if data.target in ids:
-            unknown = sorted(set(data.changes) - set(payload_class(ids[data.target])
-                                                     .__struct_fields__))
-            if unknown:
-                raise InvalidEvent(f"field `data.changes.{unknown[0]}`: {ids[data.target]} "
-                                   f"has no field {unknown[0]!r}")
-        elif index.type_of(data.target) is not None:
-            target = index.log_event_at(data.target)
-            # the corrected event must still refer to what exists
-            _check(index, apply_changes(target.type, target.data, data.changes), local)
-    if isinstance(data, EntitiesMerged):
-        kinds = [entities.get(x) or index.entity_kind(x) for x in (data.kept, data.merged)]
-        if kinds[0] != kinds[1]:
-            raise InvalidEvent(f"cannot merge a {kinds[1]} into a {kinds[0]}")
+    def type_of(self, event_id: str) -> str | None:
+        p = self.pending.get(event_id)
+        return p.type if p is not None else self.index.type_of(event_id)
+
+    def kind_of(self, entity_id: str) -> str | None:
+        return self.kinds.get(entity_id) or self.index.kind_of(entity_id)
+
+    def payload(self, event_id: str) -> tuple[str, Payload]:
+        p = self.pending.get(event_id)
+        return (p.type, p.data) if p is not None else self.index.payload(event_id)
 
 
 def _conference(index: Index, value: str | None) -> str:
@@ -355,7 +331,7 @@ def _conference(index: Index, value: str | None) -> str:
 
 
 def _entity_ref(index: Index, value: str) -> str:
-    if index.entity_kind(value) is not None:
+    if index.kind_of(value) is not None:
         return value
     found = index.find_name(["person", "organisation", "country"], value)
     if found is None:

@@ -398,8 +398,8 @@ def test_verify_checks_references(log: Log, run_cli: RunCli) -> None:
     log.append([Pending("s1", "speech.delivered", speech)], recorded_at=FIXED_NOW,
                recorded_by="tests")
     assert_verify_fails_at(run_cli, log, 2,
-                           "field `data.speaker` refers to 'nobody', which is not an earlier "
-                           "entity")
+                           "field `data.speaker`: no person, organisation or country with "
+                           "id 'nobody', before this line")
 
 
 def test_verify_checks_session_and_correction_targets(log: Log, run_cli: RunCli) -> None:
@@ -410,8 +410,8 @@ def test_verify_checks_session_and_correction_targets(log: Log, run_cli: RunCli)
     log.append([Pending("pa", "participant.attended", person),
                 Pending("s1", "speech.delivered", speech)],
                recorded_at=FIXED_NOW, recorded_by="tests")
-    assert_verify_fails_at(run_cli, log, 3, "field `data.session` refers to 'no-session', "
-                                            "which is not an earlier session")
+    assert_verify_fails_at(run_cli, log, 3, "field `data.session`: no session with id "
+                                            "'no-session', before this line")
 
 
 def test_verify_checks_correction_target_exists_and_fits(log: Log, run_cli: RunCli,
@@ -419,20 +419,21 @@ def test_verify_checks_correction_target_exists_and_fits(log: Log, run_cli: RunC
     fix = make_payload("event.corrected", {"target": "missing", "changes": {"text": "x"}})
     log.append([Pending("c1", "event.corrected", fix)], recorded_at=FIXED_NOW,
                recorded_by="tests")
-    assert_verify_fails_at(run_cli, log, 2, "field `data.target` refers to 'missing'")
+    assert_verify_fails_at(run_cli, log, 2, "field `data.target`: no event with id 'missing'")
     log.path.write_bytes(log.path.read_bytes().splitlines(keepends=True)[0])
     log.append([note("n1"), Pending("c2", "event.corrected", make_payload(
         "event.corrected", {"target": "n1", "changes": {"colour": "red"}}))],
         recorded_at=FIXED_NOW, recorded_by="tests")
-    assert_verify_fails_at(run_cli, log, 3, "correction does not fit its target")
+    assert_verify_fails_at(run_cli, log, 3, "field `changes.colour`: note.recorded has no "
+                                            "field 'colour'")
 
 
 def test_verify_checks_what_a_correction_refers_to(log: Log, run_cli: RunCli) -> None:
     fix = make_payload("event.corrected", {"target": "n1", "changes": {"session": "nowhere"}})
     log.append([note("n1"), Pending("c1", "event.corrected", fix)], recorded_at=FIXED_NOW,
                recorded_by="tests")
-    assert_verify_fails_at(run_cli, log, 3, "the corrected field `data.session` refers to "
-                                            "'nowhere', which is not an earlier session")
+    assert_verify_fails_at(run_cli, log, 3, "the corrected field `data.session`: no session "
+                                            "with id 'nowhere', before this line")
 
 
 def test_verify_rejects_a_retraction_of_a_fix(log: Log, run_cli: RunCli) -> None:
@@ -441,7 +442,8 @@ def test_verify_rejects_a_retraction_of_a_fix(log: Log, run_cli: RunCli) -> None
         "r2", "event.retracted", make_payload("event.retracted", {"target": "r1",
                                                                   "reason": "y"}))],
         recorded_at=FIXED_NOW, recorded_by="tests")
-    assert_verify_fails_at(run_cli, log, 4, "`data.target` is a event.retracted, not a fact")
+    assert_verify_fails_at(run_cli, log, 4, "field `data.target`: r1 is a event.retracted; "
+                                            "retract the original event instead")
 
 
 def test_verify_reports_a_hand_edited_line_from_a_real_process(
@@ -806,7 +808,8 @@ def test_correction_of_an_unknown_field_fails(run_cli: RunCli,
     assert result.stderr == "Error: field `data.text`: Expected `str` of length >= 1 (got '')\n"
     result = run_cli("correct", "n1", "--set", "session=nowhere")
     assert result.exit_code == 1
-    assert result.stderr == "Error: field `data.session`: no session with id 'nowhere'\n"
+    assert result.stderr == ("Error: the corrected field `data.session`: no session with id "
+                             "'nowhere'\n")
     assert log_bytes() == before
 
 
