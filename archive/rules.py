@@ -58,6 +58,8 @@ def check(data: Payload, known: Known, refs: list[tuple[str, str, str]] | None =
     """Raise NotFound or InvalidEvent if `data` breaks a rule. `refs` may be passed when
     the caller has already worked out `references(data)`."""
     check_references(references(data) if refs is None else refs, known)
+    if data.TYPE not in FIXES:
+        return
     if isinstance(data, EventCorrected | EventRetracted):
         target_type = known.type_of(data.target)
         if target_type in FIXES:
