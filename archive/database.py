@@ -53,17 +53,24 @@ class BuildResult:
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
-    """Tables with their keys and foreign keys (no secondary indexes yet)."""
+    """Tables with their keys and foreign keys (no secondary indexes yet).
+
+    Each table is created with its foreign keys in one statement (`add_foreign_keys` would
+    rebuild every table, ~0.4 s)."""
     import sqlite_utils
 
     db = sqlite_utils.Database(conn)
     types = {"text": str, "integer": int, "real": float}
-    for table in TABLES:
+    done: set[str] = set()
+    todo = list(TABLES)
+    while todo:  # every table after the tables it points to
+        table = next(t for t in todo if all(o in done or o == t.name for _, o, _ in t.fks))
+        todo.remove(table)
+        done.add(table.name)
         db.table(table.name).create(
             {name: types[kind] for name, kind, _ in table.all_columns},
-            pk=table.pk,
+            pk=table.pk, foreign_keys=list(table.fks),
         )
-    db.add_foreign_keys([(t.name, *fk) for t in TABLES for fk in t.fks])
 
 
 def create_indexes(conn: sqlite3.Connection) -> None:
@@ -162,7 +169,7 @@ def _log_matches(log: Log, info: dict[str, str]) -> bool:
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
     for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY",
-                   "cache_size=-200000", "locking_mode=EXCLUSIVE"):
+                   "cache_size=-65536", "locking_mode=EXCLUSIVE"):
         conn.execute(f"PRAGMA {pragma}")
     return conn
 

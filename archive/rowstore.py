@@ -20,13 +20,17 @@ def quote(name: str) -> str:
 
 
 class Writer:
-    """Applies row operations: inserts are buffered per table and sent with executemany;
-    a delete or update first sends what is buffered for its table, so order is kept."""
+    """Applies row operations. Inserts are buffered per table, keyed by primary key (the
+    `events` buffer by event id), and sent with executemany when `full()` says so, always
+    between two events: the rows one event makes are all buffered or all sent. A delete
+    drops buffered rows directly (and deletes from SQLite what was sent before); an update
+    by a column other than the key first sends what is buffered for its table."""
 
     def __init__(self, conn: sqlite3.Connection, root: Path):
         self.conn = conn
         self.root = root
-        self.buffers: dict[str, list[tuple[Any, ...]]] = {t.name: [] for t in TABLES}
+        self.buffers: dict[str, dict[Any, tuple[Any, ...]]] = {t.name: {} for t in TABLES}
+        self.pending = 0
         self.insert_sql = {
             t.name: f"INSERT{' OR REPLACE' if t.name in REPLACED else ''} INTO {quote(t.name)} "
                     f"({', '.join(map(quote, t.names))}) VALUES ({', '.join('?' * len(t.names))})"
@@ -34,35 +38,60 @@ class Writer:
         }
         self.names = {t.name: t.names for t in TABLES}
         self.getters = {t.name: itemgetter(*t.names) for t in TABLES}
+        # What a buffered row is keyed by: the primary key, but the event id for `events`.
+        self.keys = {t.name: t.names.index("id" if t.name == "events" else t.pk)
+                     for t in TABLES}
 
     def insert(self, table: str, row: dict[str, Any]) -> None:
         if table == "attachments" and row.get("sha256"):
             present = (self.root / "events" / "attachments" / row["sha256"]).is_file()
             row = {**row, "file_present": int(present)}
-        buffer = self.buffers[table]
         try:
-            buffer.append(self.getters[table](row))
+            values = self.getters[table](row)
         except KeyError:
-            buffer.append(tuple([row.get(c) for c in self.names[table]]))
-        if len(buffer) >= _BATCH:
-            self.send(table)
+            values = tuple([row.get(c) for c in self.names[table]])
+        buffer = self.buffers[table]
+        key = values[self.keys[table]]
+        if key in buffer:
+            if table not in REPLACED:
+                raise ArchiveError(f"cannot add rows to {table}: {key!r} is there twice (is "
+                                   "an id used twice in the log? run `archive verify`)")
+            del buffer[key]  # INSERT OR REPLACE: the newer row, in the newer place
+        buffer[key] = values
+        self.pending += 1
+
+    def full(self) -> bool:
+        return self.pending >= _BATCH
 
     def send(self, table: str) -> None:
         buffer = self.buffers[table]
         if buffer:
             try:
-                self.conn.executemany(self.insert_sql[table], buffer)
+                self.conn.executemany(self.insert_sql[table], buffer.values())
             except sqlite3.IntegrityError as exc:
                 raise ArchiveError(f"cannot add rows to {table}: {exc} (is an id used "
                                    "twice in the log? run `archive verify`)") from None
+            self.pending -= len(buffer)
             buffer.clear()
 
     def flush(self) -> None:
         for table in self.buffers:
             self.send(table)
+        self.pending = 0
+
+    def buffered(self, table: str, key: Any) -> tuple[Any, ...] | None:
+        return self.buffers[table].get(key)
 
     def delete(self, op: Delete) -> None:
-        self.send(op.table)
+        buffer = self.buffers[op.table]
+        if buffer:
+            removed = int(buffer.pop(op.id, None) is not None)
+            if op.children:  # child rows are numbered from 1 and made by one event together
+                n = 1
+                while buffer.pop(f"{op.id}/{n}", None) is not None:
+                    n += 1
+                removed += n - 1
+            self.pending -= removed
         pk = quote(BY_NAME[op.table].pk)
         if op.children:
             self.conn.execute(
@@ -72,6 +101,14 @@ class Writer:
             self.conn.execute(f"DELETE FROM {quote(op.table)} WHERE {pk} = ?", (op.id,))
 
     def update(self, op: Update) -> None:
+        if (op.column == BY_NAME[op.table].pk and op.column not in op.values
+                and op.value in self.buffers[op.table]):
+            buffer = self.buffers[op.table]
+            names = self.names[op.table]
+            row = dict(zip(names, buffer[op.value], strict=True))
+            row.update(op.values)
+            buffer[op.value] = tuple(row[c] for c in names)
+            return
         self.send(op.table)
         sets = ", ".join(f"{quote(c)} = ?" for c in op.values)
         self.conn.execute(f"UPDATE {quote(op.table)} SET {sets} WHERE {quote(op.column)} = ?",
@@ -82,9 +119,11 @@ class SqliteState:
     """The fold's view of the database being built (`projection.State`).
 
     Entities and aliases are cached; in a full build the cache knows every entity, so the
-    fold never waits on SQLite for them. Other questions (an earlier event, references)
-    send the rows buffered for the tables they read and ask SQLite. A full build creates
-    indexes after loading, except the few such a question needs earlier."""
+    fold never waits on SQLite for them. An earlier event is answered from the rows still
+    buffered when it is there (nothing is sent early), else from SQLite by its id (a full
+    build creates that unique index first: ids are time-ordered, so it stays cheap).
+    References send the rows buffered for the tables they read and ask SQLite. A full build
+    creates the other indexes after loading, except the few such a question needs earlier."""
 
     def __init__(self, conn: sqlite3.Connection, root: Path, *, complete: bool,
                  indexed: bool):
@@ -95,26 +134,34 @@ class SqliteState:
         self.have: set[tuple[str, str]] = set()
         self.entities: dict[str, Entity | None] = {}
         self.aliases: dict[str, str | None] = {}
+        #: Events retracted by this build (in a full build: every retracted event).
+        self.retracted: set[str] = set()
+        self._index("events", "id")
 
     # -- writing
     def apply(self, ops: list[Op]) -> None:
+        writer = self.writer
         for op in ops:
             if isinstance(op, Insert):
-                self.writer.insert(op.table, op.row)
+                writer.insert(op.table, op.row)
                 if op.table == "entities":
                     r = op.row
                     self.entities[r["id"]] = Entity(r["id"], r["kind"], r["name"], (),
                                                     r["first_event_id"])
                 elif op.table == "entity_aliases":
                     self.aliases[op.row["id"]] = op.row["entity_id"]
+                elif op.table == "retractions":
+                    self.retracted.add(op.row["target_event_id"])
             elif isinstance(op, Delete):
-                self.writer.delete(op)
+                writer.delete(op)
                 if op.table == "entities":
                     self.entities[op.id] = None
             else:
                 self._index(op.table, op.column)
-                self.writer.update(op)
+                writer.update(op)
                 self._cache_update(op)
+        if writer.pending >= _BATCH:
+            writer.flush()
 
     def _cache_update(self, op: Update) -> None:
         if op.table == "entities" and op.column == "id":
@@ -134,7 +181,6 @@ class SqliteState:
         """Make sure a lookup by `column` will not scan the table."""
         if self.indexed or (table, column) in self.have or column == BY_NAME[table].pk:
             return
-        self.writer.send(table)
         self.conn.execute(f"CREATE {'UNIQUE ' if (table, column) == ('events', 'id') else ''}"
                           f"INDEX IF NOT EXISTS {quote(f'idx_{table}_{column}')} "
                           f"ON {quote(table)} ({quote(column)})")
@@ -166,18 +212,27 @@ class SqliteState:
         return self.aliases[id]
 
     def event(self, id: str) -> Stored | None:
-        self._read(("events", "id"), ("_archive_current", "event_id"),
-                   ("retractions", "target_event_id"))
-        cur = self.conn.execute(
-            "SELECT e.*, (SELECT data FROM _archive_current WHERE event_id = e.id), "
-            "EXISTS (SELECT 1 FROM retractions WHERE target_event_id = e.id) "
-            "FROM events e WHERE e.id = ?", (id,))
-        values = cur.fetchone()
-        if values is None:
-            return None
-        names = [d[0] for d in cur.description][:-2]
-        row = dict(zip(names, values[:-2], strict=True))
-        return stored(row, values[-2], bool(values[-1]))
+        writer = self.writer
+        values = writer.buffered("events", id)
+        if values is not None:
+            row = dict(zip(writer.names["events"], values, strict=True))
+        else:
+            cur = self.conn.execute("SELECT * FROM events WHERE id = ?", (id,))
+            found = cur.fetchone()
+            if found is None:
+                return None
+            row = dict(zip([d[0] for d in cur.description], found, strict=True))
+        current = writer.buffered("_archive_current", id)
+        if current is not None:
+            data = current[1]
+        else:
+            got = self.conn.execute("SELECT data FROM _archive_current WHERE event_id = ?",
+                                    (id,)).fetchone()
+            data = got[0] if got else None
+        retracted = id in self.retracted or (not self.complete and self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM retractions WHERE target_event_id = ?)",
+            (id,)).fetchone()[0] == 1)
+        return stored(row, data, retracted)
 
     def referenced(self, entity_id: str, except_row: str) -> bool:
         self._read(*ENTITY_REFS)

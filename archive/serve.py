@@ -127,6 +127,7 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
             entry["sort_desc"] = table.sort_desc
         if table.hidden:
             entry["hidden"] = True
+        entry.update(table.extra)
         tables[table.name] = entry
     for view in VIEWS:
         tables[view] = {"description": f"The {view} in `entities`.",

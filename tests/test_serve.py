@@ -63,7 +63,7 @@ def test_table_pages_show_labels_facets_and_descriptions(ds):
     assert "Speeches and remarks" in page.text
     assert "Ivan Ivanov" in page.text  # label of speaker_id
     data = get(ds, "/archive/speeches.json?_shape=objects").json()
-    assert {"kind", "session_id"} <= set(data["facet_results"])
+    assert set(data["facet_results"]) == {"kind"}  # not session_id: ~12k values at 1M
     assert {r["id"] for r in data["rows"]} == {"sp1", "sp2"}
 
 
