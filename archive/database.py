@@ -168,8 +168,8 @@ def _log_matches(log: Log, info: dict[str, str]) -> bool:
 
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY",
-                   "cache_size=-65536", "locking_mode=EXCLUSIVE"):
+    for pragma in ("page_size=16384", "journal_mode=OFF", "synchronous=OFF",
+                   "temp_store=MEMORY", "cache_size=-65536", "locking_mode=EXCLUSIVE"):
         conn.execute(f"PRAGMA {pragma}")
     return conn
 
