@@ -306,6 +306,7 @@ def _incremental(log: Log, out: Path, info: dict[str, str],
             try:
                 conn.execute("PRAGMA journal_mode=DELETE")
                 conn.execute("PRAGMA synchronous=FULL")
+                conn.execute("PRAGMA cache_size=-65536")  # 62 indexes to update: keep pages
                 seq, hash_, offset, n = _apply_new(conn, log, info, progress)
             finally:
                 conn.close()
