@@ -252,3 +252,24 @@ def test_incremental_build_while_served_replaces_the_file(tmp_path):
     assert result.applied == len(SAMPLE) - 9 and not result.full
     assert db.stat().st_ino != inode  # a new file: the server's open one never changed
     assert facts(db) == facts(build(root, tmp_path / "full.db", full=True).path)
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                 HealthCheck.too_slow])
+@given(histories())
+def test_rows_still_buffered_and_rows_sent_give_the_same_database(tmp_path_factory, items):
+    """A full build answers earlier events from its buffer and drops buffered rows on a
+    delete; with a batch of one row everything goes through SQLite instead."""
+    from archive import rowstore
+
+    tmp = tmp_path_factory.mktemp("b")
+    root = make_archive(tmp / "a", items)
+    buffered = build(root, tmp / "buffered.db", full=True)
+    batch = rowstore._BATCH
+    rowstore._BATCH = 1
+    try:
+        sent = build(root, tmp / "sent.db", full=True)
+    finally:
+        rowstore._BATCH = batch
+    assert list(rows(buffered.path)) == list(rows(sent.path))
