@@ -527,16 +527,3 @@ def _ref_getter(cls: type[Payload]) -> tuple[tuple[tuple[str, str], ...],
 
 
 _REF_GETTERS = {cls: _ref_getter(cls) for cls in PAYLOADS}
-
-
-_MOVED_TO_CODEC = {"parse_line", "encode_event", "line_hash", "claimed_hash", "parse_draft",
-                   "content_digest", "check_envelope", "event_dict", "to_builtins"}
-
-
-def __getattr__(name: str) -> Any:
-    # The line codec moved to archive.codec; this keeps old imports working meanwhile.
-    if name in _MOVED_TO_CODEC:
-        from . import codec
-
-        return getattr(codec, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archive.errors import InvalidEvent
-from archive.events import ZERO_HASH, Event, Source, encode_event, make_payload
+from archive.codec import encode_event
+from archive.events import ZERO_HASH, Event, Source, make_payload
 from archive.projection import Delete, Insert, fold, project
 
 SRC = Source(url="https://example.org/r", locator="p1")
