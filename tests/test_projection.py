@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.errors import InvalidEvent
 from archive.codec import encode_event
+from archive.errors import InvalidEvent
 from archive.events import ZERO_HASH, Event, Source, make_payload
 from archive.projection import Delete, Insert, fold, project
 
