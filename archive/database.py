@@ -190,7 +190,7 @@ def _stream(log: Log, state: SqliteState, start: int, seq: int, prev: str,
             done = offset - start
         if stop_after(placed):
             break
-    state.writer.flush()
+    state.finish()
     if progress is not None:
         progress(offset - start - done, total)
     return seq, prev, offset, n
