@@ -16,7 +16,7 @@ import os
 from typing import Any
 
 from datasette import hookimpl
-from datasette.utils import urlsafe_components
+from datasette.utils import tilde_encode, urlsafe_components
 from datasette.utils.asgi import AsgiFileDownload, Response
 
 PLUGIN = "archive"
@@ -80,6 +80,28 @@ def _safe_url(url: str | None) -> str | None:
     return None
 
 
+async def _links(datasette: Any, db: Any, database: str, table: str,
+                 row: dict[str, Any]) -> list[dict[str, str]]:
+    """What this row refers to, by label (Datasette's row page shows bare ids)."""
+    links = []
+    for fk in await db.foreign_keys_for_table(table):
+        value = row.get(fk["column"])
+        if value is None or fk["other_table"] == "events":
+            continue
+        label_column = await db.label_column_for_table(fk["other_table"])
+        label = value
+        if label_column:
+            found = await db.execute(
+                f"select [{label_column}] from [{fk['other_table']}] "
+                f"where [{fk['other_column']}] = ?", [value])
+            if found.rows and found.rows[0][0] is not None:
+                label = found.rows[0][0]
+        links.append({"column": fk["column"], "label": str(label),
+                      "url": datasette.urls.row(database, fk["other_table"],
+                                                tilde_encode(str(value)))})
+    return links
+
+
 @hookimpl
 def extra_template_vars(template: str, database: str, table: str, view_name: str,
                         request: Any, datasette: Any) -> Any:
@@ -97,11 +119,13 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
         if "event_seq" not in columns or len(pks) != 1:
             return out
         pk_values = urlsafe_components(request.url_vars["pks"])
-        found = await db.execute(
-            f"select event_seq from [{table}] where [{pks[0]}] = ?", [pk_values[0]])
+        found = await db.execute(f"select * from [{table}] where [{pks[0]}] = ?",
+                                 [pk_values[0]])
         if not found.rows:
             return out
-        seq = found.rows[0][0]
+        row = dict(found.rows[0])
+        seq = row["event_seq"]
+        out["archive_links"] = await _links(datasette, db, database, table, row)
         event = await db.execute(
             "select seq, id, type, recorded_at, recorded_by, source_url, source_locator, hash "
             "from events where seq = ?", [seq])

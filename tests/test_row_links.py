@@ -1,0 +1,39 @@
+"""Row pages name what a fact refers to (Datasette's own row page shows bare ids)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from fixtures_db import XSS_ATTR, make_archive
+
+from archive.database import build
+from archive.serve import make_datasette
+
+
+@pytest.fixture(scope="module")
+def ds(tmp_path_factory: pytest.TempPathFactory):
+    root: Path = make_archive(tmp_path_factory.mktemp("links") / "a")
+    build(root)
+    return make_datasette(root / "exports" / "archive.db", root)
+
+
+def page(ds, path: str) -> str:
+    response = asyncio.run(ds.client.get(path))
+    assert response.status_code == 200
+    return response.text
+
+
+def test_a_speech_row_links_its_speaker_session_and_conference_by_name(ds) -> None:
+    text = page(ds, "/archive/speeches/sp1")
+    assert '<li>speaker_id: <a href="/archive/entities/ivanov">Ivan Ivanov</a></li>' in text
+    assert '<li>session_id: <a href="/archive/sessions/s1">Opening</a></li>' in text
+    assert '<li>conference_id: <a href="/archive/conferences/conf">' in text
+
+
+def test_a_hostile_label_is_escaped_on_the_row_page(ds) -> None:
+    text = page(ds, "/archive/participations/p-evil")
+    assert XSS_ATTR not in text
+    assert '<a href="/archive/entities/evil">&#34;&gt;&lt;img src=x onerror=alert(1)&gt;</a>' \
+        in text
