@@ -258,6 +258,10 @@ def _full(log: Log, out: Path, as_of: str | None, progress: Progress | None,
             if as_of and _DIGITS.match(as_of) and int(as_of) > seq:
                 raise NotFound(f"--as-of {as_of}: the log ends at sequence {seq}")
             conn.execute("COMMIT")
+            # Sorting for the indexes: a smaller cache bounds the sorter's memory, which
+            # spills to a temporary file (in memory, it grew with the tables).
+            conn.execute("PRAGMA cache_size=-16000")
+            conn.execute("PRAGMA temp_store=FILE")
             create_indexes(conn)
             create_search_and_views(conn)
             _write_info(conn, seq, hash_, offset, as_of)
