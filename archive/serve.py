@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -109,6 +110,23 @@ order by f.rank limit 200""",
 }
 
 
+def _title(root: Path | None) -> str:
+    """"Conference archive", or the conference's name when the archive holds just one."""
+    from .database import DB_NAME
+
+    path = root / "exports" / DB_NAME if root else None
+    if path is None or not path.exists():
+        return "Conference archive"
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        names = [r[0] for r in db.execute("select name from conferences limit 2")]
+    except sqlite3.Error:
+        names = []
+    finally:
+        db.close()
+    return f"{names[0]}: the archive" if len(names) == 1 else "Conference archive"
+
+
 def metadata(root: Path | None = None) -> dict[str, Any]:
     """Datasette metadata for the archive database."""
     tables: dict[str, Any] = {}
@@ -135,12 +153,12 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
     tables["texts"]["searchmode"] = "escaped"
     briefing = (root / "exports" / "briefing.pdf") if root else None
     return {
-        "title": "Conference archive",
+        "title": _title(root),
         "description": "What happened at the conference: who took part and spoke, what they "
                        "said, proposed and agreed, and the figures cited. Every row links back "
                        "to the event in the append-only log that recorded it and to its source.",
         "source": "The archive's event log (events/events.jsonl)",
-        "license": "CC BY 4.0",
+        "license": "CC BY 4.0 for the archive's records; quoted text stays its sources'",
         "license_url": "https://creativecommons.org/licenses/by/4.0/",
         "databases": {DATABASE: {"tables": tables, "queries": QUERIES}},
         "plugins": {"archive": {"briefing": str(briefing.resolve()) if briefing else None}},

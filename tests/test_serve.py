@@ -52,7 +52,7 @@ def test_metadata_describes_every_table_and_column():
 def test_home_page_lists_tables_and_offers_search(ds):
     page = get(ds, "/")
     assert page.status_code == 200
-    assert "Conference archive" in page.text
+    assert "Regional Conference on Countering Extremism: the archive" in page.text
     assert 'action="/archive/texts"' in page.text and 'name="_search"' in page.text
     assert "briefing.pdf" not in page.text  # not rendered yet
 
@@ -170,7 +170,7 @@ def server(served):
 
 def test_real_datasette_serves_pages_and_json(server, served):
     status, home = http(server + "/")
-    assert status == 200 and "Conference archive" in home
+    assert status == 200 and "Regional Conference on Countering Extremism: the archive" in home
     status, body = http(server + "/archive/speeches.json?_shape=objects")
     assert status == 200
     assert {r["id"]: r["speaker_name"] for r in json.loads(body)["rows"]} == \
