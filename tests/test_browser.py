@@ -49,7 +49,8 @@ def page(browser: Browser) -> Iterator[Page]:
 
 def test_home_page(page: Page, base: str):
     page.goto(base + "/")
-    assert page.locator("h1").inner_text() == "Regional Conference on Countering Extremism: the archive"
+    assert page.locator("h1").inner_text() == \
+        "Regional Conference on Countering Extremism: the archive"
     assert "Every row links back" in page.locator("body").inner_text()
     assert page.get_by_role("link", name="archive", exact=True).is_visible()
     assert page.get_by_role("link", name="events", exact=True).is_visible()
