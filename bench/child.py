@@ -160,8 +160,11 @@ def cmd_es_save(args: list[str]) -> dict:
 
     import orjson
     from eventsourcing.persistence import StoredEvent
-    from eventsourcing.sqlite import (SQLiteAggregateRecorder, SQLiteApplicationRecorder,
-                                      SQLiteDatastore)
+    from eventsourcing.sqlite import (
+        SQLiteAggregateRecorder,
+        SQLiteApplicationRecorder,
+        SQLiteDatastore,
+    )
 
     src, db_path = Path(args[0]), Path(args[1])
     for suffix in ("", "-wal", "-shm"):

@@ -329,7 +329,7 @@ class Generator:
         data = {"conference": conf.id, "kind": r.choice(("photo", "photo", "document")),
                 "caption": self.text(3, 9), "credit": f"{r.choice(FIRST)} {r.choice(LAST)}"}
         if r.random() < 0.5:
-            data["sha256"] = "%064x" % r.getrandbits(256)
+            data["sha256"] = f"{r.getrandbits(256):064x}"
             data["filename"] = f"img_{r.randrange(10**6):06d}.jpg"
             data["media_type"] = "image/jpeg"
         self._opt(data, "session", self._session(conf))
