@@ -10,6 +10,7 @@ from fixtures_db import XSS_SCRIPT, make_archive
 from playwright.sync_api import Browser, Page, sync_playwright
 from test_serve import start
 
+from archive.briefing import render
 from archive.database import build
 
 CHROMIUM = "/usr/bin/chromium"
@@ -21,7 +22,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 def base(tmp_path_factory) -> Iterator[str]:
     root = make_archive(tmp_path_factory.mktemp("browser") / "a")
     build(root)
-    (root / "exports" / "briefing.pdf").write_bytes(b"%PDF-1.7 test")
+    render(root)  # the real briefing of this state, which the home page offers
     proc, url = start(root)
     yield url
     proc.terminate()

@@ -112,10 +112,17 @@ def test_hostile_text_is_escaped(ds):
 
 def test_briefing_is_offered_once_rendered(tmp_path):
     root = make_archive(tmp_path / "a", SAMPLE[:3])
-    build(root)
+    built = build(root)
     pdf = root / "exports" / "briefing.pdf"
     pdf.write_bytes(b"%PDF-1.7 test")
     ds = make_datasette(root / "exports" / "archive.db", root)
+    assert "briefing.pdf" not in get(ds, "/").text  # no stamp: which state is it?
+    stamp = root / "exports" / "briefing.pdf.json"
+    stamp.write_text(json.dumps({"seq": built.seq - 1, "hash": "0" * 64}))
+    assert "briefing.pdf" not in get(ds, "/").text  # an older state than the one served
+    stamp.write_text(json.dumps({"seq": built.seq, "hash": built.hash, "since": 1}))
+    assert "briefing.pdf" not in get(ds, "/").text  # an update briefing, not the whole
+    stamp.write_text(json.dumps({"seq": built.seq, "hash": built.hash}))
     assert 'href="/-/briefing.pdf"' in get(ds, "/").text
     response = get(ds, "/-/briefing.pdf")
     assert response.status_code == 200 and response.content == b"%PDF-1.7 test"

@@ -14,6 +14,7 @@ gives a byte-identical PDF: nothing reads the clock.
 
 from __future__ import annotations
 
+import json
 import tempfile
 import time
 from dataclasses import dataclass
@@ -117,9 +118,18 @@ def render_database(db_path: str | Path, root: str | Path, output: str | Path | 
     text, _charts = render_html(briefing, attachment_base=ATTACHMENT_SCHEME + ":")
     pdf = html_to_pdf(text, root=root, max_pages=bounds.max_pages)
     write_atomic(output, pdf.data)
+    # which state of the log the PDF shows, so `archive serve` offers it only with that state
+    write_atomic(stamp_path(output), json.dumps({
+        "seq": briefing.stamp.seq, "hash": briefing.stamp.hash, "since": since, "day": day,
+        "conference": conference}).encode())
     return RenderResult(output, "pdf", pdf.pages, briefing.stamp.seq, briefing.stamp.hash,
                         since, len(pdf.data), time.perf_counter() - started, pdf.warnings,
                         pdf.refused, pdf.fetched)
+
+
+def stamp_path(output: Path) -> Path:
+    """The small JSON file beside a PDF saying which log state it shows."""
+    return output.with_name(output.name + ".json")
 
 
 def check_size(briefing: Briefing, limits: Limits) -> None:

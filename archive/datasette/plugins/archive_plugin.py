@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 from typing import Any
 
 from datasette import hookimpl
@@ -35,8 +37,26 @@ def prepare_connection(conn: Any) -> None:
 
 
 def _briefing(datasette: Any) -> str | None:
+    """The briefing PDF, if it shows the very state of the log being served (its stamp
+    file says which sequence and hash it was rendered from; an update or one-day briefing
+    is not offered as the briefing)."""
     path = (datasette.plugin_config(PLUGIN) or {}).get("briefing")
-    return path if path and os.path.isfile(path) else None
+    db = datasette.databases.get("archive")
+    if not path or not os.path.isfile(path) or db is None or not db.path:
+        return None
+    try:
+        with open(path + ".json", "rb") as f:
+            stamp = json.load(f)
+        conn = sqlite3.connect(f"file:{db.path}?mode=ro", uri=True)
+        try:
+            info = dict(conn.execute("select key, value from _archive_build").fetchall())
+        finally:
+            conn.close()
+    except (OSError, ValueError, sqlite3.Error):
+        return None
+    current = str(stamp.get("seq")) == info.get("seq") and stamp.get("hash") == info.get("hash")
+    whole = stamp.get("since") is None and stamp.get("day") is None
+    return path if current and whole else None
 
 
 async def _briefing_view(datasette: Any) -> Any:
