@@ -14,6 +14,7 @@ import mimetypes
 import os
 import secrets
 import shutil
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ import msgspec.inspect
 
 from . import rules
 from .codec import check_envelope, content_digest
-from .errors import Ambiguous, Conflict, InvalidEvent, NotFound
+from .errors import Conflict, InvalidEvent, NotFound
 from .events import (
     EntitiesMerged,
     Event,
@@ -350,8 +351,6 @@ def _entity_for(index: Index, fields: dict[str, Any], new_id: Callable[[], str]
 
 def open_input(path: str) -> IO[bytes]:
     """A file, or standard input for `-`."""
-    import sys
-
     if path == "-":
         return sys.stdin.buffer
     try:
@@ -360,4 +359,4 @@ def open_input(path: str) -> IO[bytes]:
         raise NotFound(f"cannot read {path}: {exc.strerror}") from None
 
 
-__all__ = ["Ambiguous", "Recorder", "Result", "new_ulid", "open_input", "utc_now"]
+__all__ = ["Recorder", "Result", "new_ulid", "open_input", "utc_now"]
