@@ -131,6 +131,11 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
             out["archive_briefing"] = _briefing(datasette) and "/-/briefing.pdf"
             out["archive_search"] = datasette.urls.table("archive", "texts") \
                 if "archive" in datasette.databases else None
+            out["archive_queries"] = [
+                {"url": datasette.urls.query("archive", name), "title": q.get("title", name),
+                 "description": q.get("description", "")}
+                for name, q in (datasette.metadata("queries", database="archive") or {}).items()
+            ] if "archive" in datasette.databases else []
         if view_name != "row" or request is None or not table:
             return out
         db = datasette.get_database(database)

@@ -1,4 +1,6 @@
-"""Row pages name what a fact refers to (Datasette's own row page shows bare ids)."""
+"""What the archive adds to Datasette's pages: a home page that starts people off at the
+stored queries, and row pages that name what a fact refers to (Datasette's own row page
+shows bare ids)."""
 
 from __future__ import annotations
 
@@ -37,3 +39,11 @@ def test_a_hostile_label_is_escaped_on_the_row_page(ds) -> None:
     assert XSS_ATTR not in text
     assert '<a href="/archive/entities/evil">&#34;&gt;&lt;img src=x onerror=alert(1)&gt;</a>' \
         in text
+
+
+def test_the_home_page_starts_people_at_the_stored_queries(ds) -> None:
+    text = page(ds, "/")
+    assert "<h2>Start here</h2>" in text
+    assert '<a href="/archive/timeline">Timeline of the conference</a>' in text
+    assert '<a href="/archive/who_proposed_what">Who proposed what</a>' in text
+    assert '<a href="/archive/events">the log itself</a>' in text
