@@ -31,6 +31,8 @@ from .index import Index, Row, entries
 from .log import Head, Log
 
 BATCH = 10_000
+#: Fixes the index learns from once the import is in the log (new names, merged names).
+_LEARNED = (EventCorrected, EntitiesMerged)
 
 
 @dataclass
@@ -170,7 +172,7 @@ class Importer:
             self.outcome.skipped += 1
             return
         rules.check(p.data, known, refs)
-        if isinstance(p.data, EventCorrected | EntitiesMerged):
+        if isinstance(p.data, _LEARNED):
             self.fixes.append(p.data)
         ident = ident or self.new_id()
         self.seq += 1

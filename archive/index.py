@@ -33,14 +33,17 @@ from .log import Log
 INDEX_NAME = ".log-index.sqlite"
 _CHUNK = 900  # ids per `in (...)` query: under SQLite's smallest variable limit (999)
 #: Bumped when the tables change; an index of another version is rebuilt from the log.
-VERSION = "2"
+VERSION = "3"
 _SCHEMA = """
 create table if not exists meta (key text primary key, value);
 create table if not exists ids (
-    id text primary key, seq integer not null, type text not null, offset integer not null);
-create table if not exists entities (id text primary key, kind text not null, name text not null);
+    id text primary key, seq integer not null, type text not null, offset integer not null
+) without rowid;
+create table if not exists entities (
+    id text primary key, kind text not null, name text not null) without rowid;
 create table if not exists names (
-    scope text not null, key text not null, id text not null, primary key (scope, key));
+    scope text not null, key text not null, id text not null, primary key (scope, key)
+) without rowid;
 create table if not exists conferences (id text primary key, seq integer not null, name text);
 """
 
