@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import Annotated, Any, NamedTuple, Union
+from typing import Any, NamedTuple, Union
 
 import msgspec
-from msgspec import Meta
 
 from .errors import InvalidEvent
 from .events import (
@@ -27,7 +26,6 @@ from .events import (
     REGISTRY,
     Draft,
     Event,
-    Hash,
     Id,
     Name,
     PartialDate,
@@ -44,18 +42,10 @@ from .events import (
 )
 
 
-class _RawEvent(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
-    id: Id
-    seq: Annotated[int, Meta(ge=1)]
-    type: str
-    v: Annotated[int, Meta(ge=1)]
-    at: PartialDate | None
-    recorded_at: PartialDate
-    recorded_by: Name
-    source: Source | None
-    data: msgspec.Raw
-    prev: Hash
-    hash: Hash
+class _RawEvent(Event, frozen=True):
+    """A log line with its payload left undecoded until its type is known."""
+
+    data: msgspec.Raw  # type: ignore[assignment]
 
 
 class _Unhashed(msgspec.Struct, frozen=True, gc=False):
@@ -135,11 +125,6 @@ def parse_line(line: bytes) -> Event:
 def line_hash(line: bytes) -> str:
     """The hash a line claims to have: SHA-256 of the line without its `hash` member."""
     return hashlib.sha256(line[:-_HASH_SUFFIX_LEN] + b"}").hexdigest()
-
-
-def claimed_hash(line: bytes) -> str:
-    """The hash written at the end of a line, without parsing it."""
-    return line[-66:-2].decode("ascii", "replace")
 
 
 def encode_event(
@@ -237,10 +222,6 @@ def check_envelope(*, id: str | None, at: str | None, source: Source | None,
 def content_digest(type_: str, data: Payload, at: str | None, source: Source | None) -> str:
     """What makes two appends of one id "the same content" (for idempotent retries)."""
     return hashlib.sha256(_encoder.encode([type_, data, at, source])).hexdigest()
-
-
-def to_builtins(obj: Any) -> Any:
-    return msgspec.to_builtins(obj)
 
 
 def event_dict(event: Event) -> dict[str, Any]:

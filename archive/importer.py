@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from . import rules
-from .codec import Parsed, content_digest, encode_event, parse_import_line, parse_line
+from .codec import Parsed, content_digest, encode_event, parse_import_line
 from .errors import Conflict, InvalidEvent, NotFound
 from .events import (
     EntitiesMerged,
@@ -28,7 +28,7 @@ from .events import (
     references,
 )
 from .index import Index, Row, entries
-from .log import Head, Log
+from .log import Head, Log, event_at
 
 BATCH = 10_000
 #: Fixes the index learns from once the import is in the log (new names, merged names).
@@ -200,9 +200,7 @@ class Importer:
 
     def _spooled(self, position: int) -> Event:
         self.spool.flush()
-        with open(self.spool_path, "rb") as f:
-            f.seek(position)
-            return parse_line(f.readline().rstrip(b"\n"))
+        return event_at(self.spool_path, position)
 
     # ------------------------------------------------------------ the append
 

@@ -28,7 +28,7 @@ from .events import (
     Payload,
     SessionHeld,
 )
-from .log import Log
+from .log import Log, event_at
 
 INDEX_NAME = ".log-index.sqlite"
 _CHUNK = 900  # ids per `in (...)` query: under SQLite's smallest variable limit (999)
@@ -254,20 +254,8 @@ class Index:
             "select id, name from conferences order by seq")]
 
     def log_event_at(self, event_id: str) -> Event:
-        row = self.db.execute("select offset, seq from ids where id = ?", (event_id,)).fetchone()
-        if row is None:
+        row = self.db.execute("select offset from ids where id = ?", (event_id,)).fetchone()
+        event = event_at(self.log.path, row[0]) if row else None
+        if event is None or event.id != event_id:
             raise KeyError(event_id)
-        offset, seq = row
-        for placed in self.log.read(offset, prev=_prev_of(self.log, offset), seq=seq - 1):
-            return placed.event
-        raise KeyError(event_id)
-
-
-def _prev_of(log: Log, offset: int) -> str:
-    """The hash of the line ending at `offset` (ZERO_HASH at the start)."""
-    if offset == 0:
-        return ZERO_HASH
-    with open(log.path, "rb") as f:
-        f.seek(offset - 67)
-        return f.read(67)[:64].decode()
-
+        return event

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,12 @@ class Head:
     seq: int
     hash: str
     offset: int
+
+    def expect(self, seq: int | None) -> None:
+        """`--expect-seq`: fail cleanly unless the log ends at `seq` (None: no check)."""
+        if seq is not None and self.seq != seq:
+            raise Conflict(f"expected the log to end at sequence {seq} but it ends at "
+                           f"{self.seq}: someone appended first; nothing was written")
 
 
 @dataclass(frozen=True)
@@ -248,17 +254,11 @@ class Log:
     def append(
         self, pending: list[Pending], *, recorded_at: str, recorded_by: str,
         expect_seq: int | None = None,
-        check: Callable[[Head], None] | None = None,
     ) -> list[Event]:
         """Append under the lock. `expect_seq` fails cleanly if the head moved."""
         with self.locked():
             head = self.head()
-            if expect_seq is not None and head.seq != expect_seq:
-                raise Conflict(
-                    f"expected the log to end at sequence {expect_seq} but it ends at "
-                    f"{head.seq}: someone appended first")
-            if check is not None:
-                check(head)
+            head.expect(expect_seq)
             return self.write_locked(pending, head, recorded_at=recorded_at,
                                      recorded_by=recorded_by)
 
@@ -299,6 +299,14 @@ def _count_newlines(path: Path) -> int:
         while chunk := f.read(_READ_CHUNK):
             count += chunk.count(b"\n")
     return count
+
+
+def event_at(path: Path, offset: int) -> Event:
+    """The event on the line starting at byte `offset` of a log (or an import's spool);
+    its own hash is checked, as every read does."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        return parse_line(f.readline().rstrip(b"\n"))
 
 
 def _fsync_dir(path: Path) -> None:

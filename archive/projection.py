@@ -371,8 +371,8 @@ def correct(data: EventCorrected, env: Envelope, state: State) -> list[Op]:
         ops.append(Insert("revisions", {
             "id": f"{env.id}/{name}", "correction_event_id": env.id,
             "target_event_id": target.env.id, "table_name": table, "row_id": target.env.id,
-            "field": name, "old_value": _plain(to_builtins(getattr(target.data, name))),
-            "new_value": _plain(to_builtins(getattr(new, name))), "reason": data.reason,
+            "field": name, "old_value": _plain(msgspec.to_builtins(getattr(target.data, name))),
+            "new_value": _plain(msgspec.to_builtins(getattr(new, name))), "reason": data.reason,
             "recorded_at": env.recorded_at, "recorded_by": env.recorded_by,
             "event_seq": env.seq}))
     return ops
@@ -424,10 +424,6 @@ def merge(data: EntitiesMerged, env: Envelope, state: State) -> list[Op]:
             values["speaker_name"] = kept.name
         ops.append(Update(table, column, merged_id, values))
     return ops
-
-
-def to_builtins(value: Any) -> Any:
-    return msgspec.to_builtins(value)
 
 
 def event_row(event: Event) -> Row:

@@ -96,7 +96,7 @@ class Recorder:
         result = Result()
         with self.log.locked(), Index(self.log) as index:
             head = self.log.head()
-            _expect(head, expect_seq)
+            head.expect(expect_seq)
             index.catch_up()
             fields = dict(fields)
             pending: list[Pending] = []
@@ -219,7 +219,7 @@ class Recorder:
         check_envelope(id=None, at=None, source=None, recorded_by=self.recorded_by)
         with self.log.locked(), Index(self.log) as index:
             head = self.log.head()
-            _expect(head, expect_seq)
+            head.expect(expect_seq)
             index.catch_up()
             outcome = Importer(self.log, index, head, recorded_at=self.clock(),
                                recorded_by=self.recorded_by, new_id=self.new_id,
@@ -286,12 +286,6 @@ def coerce_changes(type_: str, changes: dict[str, str]) -> dict[str, Any]:
         except msgspec.DecodeError:
             raise InvalidEvent(f"field `changes.{name}`: {text!r} is not valid JSON") from None
     return out
-
-
-def _expect(head: Head, expect_seq: int | None) -> None:
-    if expect_seq is not None and head.seq != expect_seq:
-        raise Conflict(f"expected the log to end at sequence {expect_seq} but it ends at "
-                       f"{head.seq}: someone appended first; nothing was written")
 
 
 class _Adding:

@@ -9,10 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import rules
-from .codec import parse_line
 from .errors import InvalidEvent, LogCorrupt, NotFound
-from .events import ZERO_HASH, Event, ParticipantAttended, Payload
-from .log import Log
+from .events import ZERO_HASH, ParticipantAttended, Payload
+from .log import Log, event_at
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ def verify(log: Log, progress: Callable[[int], None] | None = None) -> Report:
         event, lineno = placed.event, placed.lineno
         data = event.data
         if event.id in earlier.types:
-            first = _event_at(log, earlier.types[event.id][1]).seq
+            first = event_at(log.path, earlier.types[event.id][1]).seq
             raise LogCorrupt(f"id {event.id} appears twice (first at seq {first})",
                              path=path, line=lineno)
         try:
@@ -70,11 +69,5 @@ class _Earlier:
         return self.entities.get(entity_id)
 
     def payload(self, event_id: str) -> tuple[str, Payload]:
-        event = _event_at(self.log, self.types[event_id][1])
+        event = event_at(self.log.path, self.types[event_id][1])
         return event.type, event.data
-
-
-def _event_at(log: Log, offset: int) -> Event:
-    with open(log.path, "rb") as f:
-        f.seek(offset)
-        return parse_line(f.readline().rstrip(b"\n"))
