@@ -196,7 +196,7 @@ class Importer:
         offset, _seq = self.index.offsets_of([ident])[ident]
         if offset >= self.head.offset:
             return self._spooled(offset - self.head.offset)
-        return self.index.log_event_at(ident)
+        return event_at(self.log.path, offset)
 
     def _spooled(self, position: int) -> Event:
         self.spool.flush()
