@@ -33,7 +33,7 @@ from .log import Log, event_at
 INDEX_NAME = ".log-index.sqlite"
 _CHUNK = 900  # ids per `in (...)` query: under SQLite's smallest variable limit (999)
 #: Bumped when the tables change; an index of another version is rebuilt from the log.
-VERSION = "3"
+VERSION = "4"
 _SCHEMA = """
 create table if not exists meta (key text primary key, value);
 create table if not exists ids (
@@ -44,6 +44,8 @@ create table if not exists entities (
 create table if not exists names (
     scope text not null, key text not null, id text not null, primary key (scope, key)
 ) without rowid;
+-- a merge renames every name of the merged entity: found by id, not by a scan
+create index if not exists names_by_id on names (id);
 create table if not exists conferences (id text primary key, seq integer not null, name text);
 """
 
@@ -93,6 +95,7 @@ class Index:
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.execute("pragma journal_mode=wal")
         self.db.execute("pragma synchronous=off")
+        self.db.execute("pragma cache_size=-32768")  # an import looks up ids all over
         self.db.executescript(_SCHEMA)
         version = self.db.execute("select value from meta where key = 'version'").fetchone()
         if version is None or version[0] != VERSION:

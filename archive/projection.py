@@ -50,14 +50,17 @@ Row = dict[str, Any]
 # ---------------------------------------------------------------- operations
 
 
-@dataclass(frozen=True)
-class Insert:
+class _Value(msgspec.Struct, frozen=True, gc=False):
+    """An immutable value the fold makes per event (a msgspec struct: several per event,
+    created about 8x faster than a frozen dataclass)."""
+
+
+class Insert(_Value, frozen=True):
     table: str
     row: Row
 
 
-@dataclass(frozen=True)
-class Delete:
+class Delete(_Value, frozen=True):
     """Delete the row `id` and, with `children`, the rows `id/1`, `id/2`, ..."""
 
     table: str
@@ -65,8 +68,7 @@ class Delete:
     children: bool = False
 
 
-@dataclass(frozen=True)
-class Update:
+class Update(_Value, frozen=True):
     """`UPDATE table SET values WHERE column = value`."""
 
     table: str
@@ -80,8 +82,7 @@ Op = Insert | Delete | Update
 # ---------------------------------------------------------------- what the fold reads
 
 
-@dataclass(frozen=True)
-class Envelope:
+class Envelope(_Value, frozen=True):
     """What a fact row needs from its event's envelope."""
 
     id: str
@@ -100,8 +101,7 @@ class Envelope:
                    src.locator if src else None, event.recorded_at, event.recorded_by)
 
 
-@dataclass(frozen=True)
-class Stored:
+class Stored(_Value, frozen=True):
     """An earlier event as the tables know it: envelope, payload after corrections."""
 
     env: Envelope
@@ -109,8 +109,7 @@ class Stored:
     retracted: bool
 
 
-@dataclass(frozen=True)
-class Entity:
+class Entity(_Value, frozen=True):
     id: str
     kind: str
     name: str
