@@ -137,8 +137,8 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
         }
         if table.label:
             entry["label_column"] = table.label
-        if table.facets:
-            entry["facets"] = list(table.facets)
+        if table.facets:  # remembered per query by the plugin (the file is immutable)
+            entry["facets"] = [{"cached": column} for column in table.facets]
         if table.sort:
             entry["sort"] = table.sort
         if table.sort_desc:
@@ -149,7 +149,8 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
         tables[table.name] = entry
     for view in VIEWS:
         tables[view] = {"description": f"The {view} in `entities`.",
-                        "label_column": "name", "facets": ["category", "country_id"]}
+                        "label_column": "name",
+                        "facets": [{"cached": "category"}, {"cached": "country_id"}]}
     tables["texts"]["searchmode"] = "escaped"
     briefing = (root / "exports" / "briefing.pdf") if root else None
     return {

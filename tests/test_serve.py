@@ -67,6 +67,27 @@ def test_table_pages_show_labels_facets_and_descriptions(ds):
     assert {r["id"] for r in data["rows"]} == {"sp1", "sp2"}
 
 
+def test_default_facets_are_remembered_and_follow_filters(ds, served):
+    def counts(path: str, facet: str) -> dict[str, int]:
+        data = get(ds, path).json()
+        return {r["value"]: r["count"] for r in data["facet_results"][facet]["results"]}
+
+    import sqlite3
+
+    conn = sqlite3.connect(served / "exports" / "archive.db")
+    truth = dict(conn.execute("select kind, count(*) from entities group by kind"))
+    persons = dict(conn.execute("select category, count(*) from entities where kind = 'person' "
+                                "and category is not null group by category"))
+    conn.close()
+    assert truth["person"] >= 2 and len(truth) >= 2
+    for _ in range(2):  # computed, then remembered: the same answer
+        assert counts("/archive/entities.json", "kind") == truth
+    assert counts("/archive/entities.json?kind=person", "kind") == {"person": truth["person"]}
+    assert counts("/archive/entities.json?kind=person", "category") == persons
+    page = get(ds, "/archive/entities")
+    assert page.status_code == 200 and "(cached)" not in page.text
+
+
 def test_row_page_shows_provenance_and_corrections(ds):
     page = get(ds, "/archive/speeches/sp1")
     assert page.status_code == 200

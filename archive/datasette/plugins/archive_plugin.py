@@ -5,6 +5,10 @@
 - `/-/briefing.pdf` serves `exports/briefing.pdf` when `archive briefing` has made it; the
   home page links to it.
 - `archive_fts(q)`: a search string made safe for an FTS5 MATCH (each word quoted).
+- A table's default facets (`{"cached": column}` in the metadata) are Datasette's column
+  facets with their counts remembered per query: the database is served immutable, so a
+  count never changes while the process runs (at 1M events a facet over the 270k speeches
+  costs about 20 ms a page; remembered, nothing).
 - Only GET and HEAD reach Datasette: the archive is read-only, so any other method is
   answered 405 before Datasette sees it (no write endpoint, no form post, whatever the
   version of Datasette).
@@ -15,9 +19,11 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections import OrderedDict
 from typing import Any
 
 from datasette import hookimpl
+from datasette.facets import ColumnFacet
 from datasette.utils import tilde_encode, urlsafe_components
 from datasette.utils.asgi import AsgiFileDownload, Response
 
@@ -86,6 +92,60 @@ def asgi_wrapper() -> Any:
         return read_only
 
     return wrap
+
+
+class _RememberingDatasette:
+    """A Datasette whose `execute` remembers results of immutable databases (least
+    recently used first out)."""
+
+    LIMIT = 512
+    results: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+
+    def __init__(self, datasette: Any):
+        self._datasette = datasette
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._datasette, name)
+
+    async def execute(self, database: str, sql: str, params: Any = None,
+                      **kwargs: Any) -> Any:
+        db = self._datasette.get_database(database)
+        if db.is_mutable:
+            return await self._datasette.execute(database, sql, params, **kwargs)
+        items = params.items() if isinstance(params, dict) else enumerate(params or ())
+        key = (id(self._datasette), db.path, sql, tuple(sorted(items, key=lambda kv: str(kv[0]))))
+        results = self.results
+        if key in results:
+            results.move_to_end(key)
+            return results[key]
+        found = await self._datasette.execute(database, sql, params, **kwargs)
+        results[key] = found
+        while len(results) > self.LIMIT:
+            results.popitem(last=False)
+        return found
+
+
+class CachedColumnFacet(ColumnFacet):  # type: ignore[misc]
+    """Column facets whose counts are remembered (immutable databases only)."""
+
+    type = "cached"
+
+    def __init__(self, datasette: Any, *args: Any, **kwargs: Any):
+        super().__init__(_RememberingDatasette(datasette), *args, **kwargs)
+
+    async def suggest(self) -> list[Any]:
+        return []  # Datasette's own column facets make the suggestions
+
+    async def facet_results(self) -> tuple[list[dict[str, Any]], list[str]]:
+        results, timed_out = await super().facet_results()
+        for facet in results:
+            facet["type"] = "column"  # what it is, to pages and JSON
+        return results, timed_out
+
+
+@hookimpl
+def register_facet_classes() -> list[type]:
+    return [CachedColumnFacet]
 
 
 @hookimpl
