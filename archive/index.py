@@ -95,7 +95,6 @@ class Index:
         self.db = sqlite3.connect(self.path, isolation_level=None)
         self.db.execute("pragma journal_mode=wal")
         self.db.execute("pragma synchronous=off")
-        self.db.execute("pragma cache_size=-32768")  # an import looks up ids all over
         self.db.executescript(_SCHEMA)
         version = self.db.execute("select value from meta where key = 'version'").fetchone()
         if version is None or version[0] != VERSION:

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from fixtures_db import SAMPLE, XSS_ATTR, XSS_SCRIPT, make_archive
+from fixtures_db import SAMPLE, XSS_ATTR, XSS_SCRIPT, append, make_archive
 
 from archive.database import build
 from archive.schema import TABLES
@@ -86,6 +86,22 @@ def test_default_facets_are_remembered_and_follow_filters(ds, served):
     assert counts("/archive/entities.json?kind=person", "category") == persons
     page = get(ds, "/archive/entities")
     assert page.status_code == 200 and "(cached)" not in page.text
+
+
+def test_remembered_facets_follow_a_rebuilt_file(tmp_path):
+    root = make_archive(tmp_path / "a")
+    db = build(root).path
+
+    def person_count() -> int:
+        data = get(make_datasette(db, root), "/archive/entities.json").json()
+        return {r["value"]: r["count"]
+                for r in data["facet_results"]["kind"]["results"]}["person"]
+
+    before = person_count()
+    append(root, [("late", "participant.attended", {
+        "conference": "conf", "entity": "late", "kind": "person", "name": "Late Comer"})])
+    build(root)  # in place: the file's mtime changes, so does the key
+    assert person_count() == before + 1
 
 
 def test_row_page_shows_provenance_and_corrections(ds):

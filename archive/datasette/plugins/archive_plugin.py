@@ -95,8 +95,8 @@ def asgi_wrapper() -> Any:
 
 
 class _RememberingDatasette:
-    """A Datasette whose `execute` remembers results of immutable databases (least
-    recently used first out)."""
+    """A Datasette whose `execute` remembers results of immutable databases, per file
+    version (inode and mtime), least recently used first out."""
 
     LIMIT = 512
     results: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -112,8 +112,13 @@ class _RememberingDatasette:
         db = self._datasette.get_database(database)
         if db.is_mutable:
             return await self._datasette.execute(database, sql, params, **kwargs)
+        try:  # a rebuilt file (replaced, or changed while nobody served it) is a new key
+            stat = os.stat(db.path)
+        except OSError:
+            return await self._datasette.execute(database, sql, params, **kwargs)
         items = params.items() if isinstance(params, dict) else enumerate(params or ())
-        key = (id(self._datasette), db.path, sql, tuple(sorted(items, key=lambda kv: str(kv[0]))))
+        key = (id(self._datasette), db.path, stat.st_ino, stat.st_mtime_ns, sql,
+               tuple(sorted(items, key=lambda kv: str(kv[0]))))
         results = self.results
         if key in results:
             results.move_to_end(key)
