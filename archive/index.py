@@ -33,7 +33,7 @@ from .log import Log, event_at
 INDEX_NAME = ".log-index.sqlite"
 _CHUNK = 900  # ids per `in (...)` query: under SQLite's smallest variable limit (999)
 #: Bumped when the tables change; an index of another version is rebuilt from the log.
-VERSION = "4"
+VERSION = "5"
 _SCHEMA = """
 create table if not exists meta (key text primary key, value);
 create table if not exists ids (
@@ -44,8 +44,8 @@ create table if not exists entities (
 create table if not exists names (
     scope text not null, key text not null, id text not null, primary key (scope, key)
 ) without rowid;
--- a merge renames every name of the merged entity: found by id, not by a scan
-create index if not exists names_by_id on names (id);
+-- merged entity -> the entity it was merged into (names keep the id they were given)
+create table if not exists merged (id text primary key, kept text not null) without rowid;
 create table if not exists conferences (id text primary key, seq integer not null, name text);
 """
 
@@ -100,7 +100,7 @@ class Index:
         if version is None or version[0] != VERSION:
             self.db.executescript(
                 "drop table meta; drop table ids; drop table entities; drop table names;"
-                "drop table conferences;" + _SCHEMA)
+                "drop table if exists merged; drop table conferences;" + _SCHEMA)
             self.db.execute("insert into meta values ('version', ?)", (VERSION,))
         return self
 
@@ -128,7 +128,7 @@ class Index:
         if not self._matches_log(offset, hash_):
             self.db.executescript(
                 "delete from meta where key != 'version'; delete from ids; delete from entities;"
-                "delete from names; delete from conferences;")
+                "delete from names; delete from merged; delete from conferences;")
             offset, seq, hash_ = 0, 0, ZERO_HASH
         placed = ((p.event, p.end) for p in self.log.read(offset, prev=hash_, seq=seq))
         return self._absorb(placed, offset)
@@ -176,8 +176,9 @@ class Index:
                             [("offset", offset), ("seq", seq), ("hash", hash_)])
 
     def learn_merge(self, merge: EntitiesMerged) -> None:
-        """Names of the merged entity now resolve to the kept one."""
-        self.db.execute("update names set id = ? where id = ?", (merge.kept, merge.merged))
+        """Names of the merged entity now resolve to the kept one (see `find_name`)."""
+        self.db.execute("insert or replace into merged values (?, ?)",
+                        (merge.merged, merge.kept))
 
     def learn_correction(self, correction: EventCorrected) -> None:
         """A corrected name is found under its new spelling too."""
@@ -247,8 +248,17 @@ class Index:
             row = self.db.execute("select id from names where scope = ? and key = ?",
                                   (scope, key)).fetchone()
             if row:
-                return str(row[0])
+                return self._kept(str(row[0]))
         return None
+
+    def _kept(self, entity_id: str) -> str:
+        """The entity an id stands for now: itself, or where merges took it."""
+        seen = {entity_id}
+        while (row := self.db.execute("select kept from merged where id = ?",
+                                      (entity_id,)).fetchone()) and row[0] not in seen:
+            entity_id = row[0]
+            seen.add(entity_id)
+        return entity_id
 
     def conferences(self) -> list[tuple[str, str]]:
         """(id, name) of every conference, oldest first."""

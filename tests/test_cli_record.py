@@ -402,6 +402,13 @@ def test_merge_by_names(archive_dir: Path, run_cli: RunCli) -> None:
     speech = ok(run_cli("add", "speech", "--speaker", "Karim Masimov", "--summary", "x"))
     assert speech.stderr == f"speaker: known person 'Karim Massimov' ({kept_id})\n"
     assert data(events(archive_dir)[-1])["speaker"] == kept_id
+    # merged again: both earlier spellings follow the chain to the entity kept last
+    last = ok(run_cli("add", "participant", "--kind", "person", "--name", "K. Massimov"))
+    last_id = last.stderr.split("(")[1].rstrip(")\n")
+    ok(run_cli("merge", "K. Massimov", "Karim Massimov"))
+    for spelling in ("Karim Masimov", "karim massimov"):
+        ok(run_cli("add", "speech", "--speaker", spelling, "--summary", "y"))
+        assert data(events(archive_dir)[-1])["speaker"] == last_id
     ok(run_cli("verify"))
 
 
