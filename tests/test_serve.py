@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.error
@@ -71,8 +72,6 @@ def test_default_facets_are_remembered_and_follow_filters(ds, served):
     def counts(path: str, facet: str) -> dict[str, int]:
         data = get(ds, path).json()
         return {r["value"]: r["count"] for r in data["facet_results"][facet]["results"]}
-
-    import sqlite3
 
     conn = sqlite3.connect(served / "exports" / "archive.db")
     truth = dict(conn.execute("select kind, count(*) from entities group by kind"))
