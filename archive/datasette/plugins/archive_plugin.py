@@ -7,7 +7,7 @@
 - `archive_fts(q)`: a search string made safe for an FTS5 MATCH (each word quoted).
 - A table's default facets (`{"cached": column}` in the metadata) are Datasette's column
   facets with their counts remembered per query: the database is served immutable, so a
-  count never changes while the process runs (at 1M events a facet over the 270k speeches
+  count never changes while the process runs (at 1M events a facet over the 244k speeches
   costs about 20 ms a page; remembered, nothing).
 - Only GET and HEAD reach Datasette: the archive is read-only, so any other method is
   answered 405 before Datasette sees it (no write endpoint, no form post, whatever the
