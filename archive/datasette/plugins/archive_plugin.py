@@ -117,7 +117,7 @@ class _RememberingDatasette:
         except OSError:
             return await self._datasette.execute(database, sql, params, **kwargs)
         items = params.items() if isinstance(params, dict) else enumerate(params or ())
-        key = (id(self._datasette), db.path, stat.st_ino, stat.st_mtime_ns, sql,
+        key = (db.path, stat.st_ino, stat.st_mtime_ns, sql,
                tuple(sorted(items, key=lambda kv: str(kv[0]))))
         results = self.results
         if key in results:
