@@ -122,6 +122,18 @@ def parse_line(line: bytes) -> Event:
     )
 
 
+def type_marker(type_: str) -> bytes:
+    """Bytes that every line of this event type holds, and no other line can (a quote in
+    a text is escaped, so `"type":"..."` appears only as the envelope's member)."""
+    return b'"type":' + _encoder.encode(type_)
+
+
+def line_tail(hash_: str) -> bytes:
+    """How a line with this hash ends, newline included: what a reader that remembers a
+    head (offset, hash) checks to know the log still holds it."""
+    return f',"hash":"{hash_}"}}\n'.encode()
+
+
 def line_hash(line: bytes) -> str:
     """The hash a line claims to have: SHA-256 of the line without its `hash` member."""
     return hashlib.sha256(line[:-_HASH_SUFFIX_LEN] + b"}").hexdigest()

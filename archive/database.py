@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ArchiveError, LogCorrupt, NotFound
-from .events import ZERO_HASH, check_date
+from .events import ZERO_HASH, EntitiesUnmerged, check_date
 from .log import Log, Placed
 from .projection import project
 from .rowstore import SqliteState, quote
@@ -156,14 +156,7 @@ def read_info(path: Path) -> dict[str, str] | None:
 def _log_matches(log: Log, info: dict[str, str]) -> bool:
     """Does the log still end its remembered line with the remembered hash?"""
     offset, seq, hash_ = int(info["offset"]), int(info["seq"]), info["hash"]
-    if offset == 0:
-        return seq == 0 and hash_ == ZERO_HASH
-    if log.size() < offset:
-        return False
-    with open(log.path, "rb") as f:
-        f.seek(offset - 67)
-        tail = f.read(67)
-    return tail[-3:] == b'"}\n' and tail[:64].decode("ascii", "replace") == hash_
+    return log.ends_with(offset, hash_) and (offset != 0 or seq == 0)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -176,14 +169,15 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def _stream(log: Log, state: SqliteState, start: int, seq: int, prev: str,
             stop_before: Callable[[Placed], bool], stop_after: Callable[[Placed], bool],
-            progress: Progress | None) -> tuple[int, str, int, int]:
+            progress: Progress | None, undone: frozenset[str] = frozenset(),
+            ) -> tuple[int, str, int, int]:
     """Fold events from byte `start` into the database. Returns (seq, hash, offset, n)."""
     total = max(log.size() - start, 0)
     offset, n, done = start, 0, 0
     for placed in log.read(start, prev=prev, seq=seq):
         if stop_before(placed):
             break
-        state.apply(project(placed.event, state))
+        state.apply(project(placed.event, state, undone))
         seq, prev, offset, n = placed.event.seq, placed.event.hash, placed.end, n + 1
         if progress is not None and n % _PROGRESS_EVERY == 0:
             progress(offset - start - done, total)
@@ -241,6 +235,22 @@ def _temp_beside(out: Path) -> _Temp:
 
 def _full(log: Log, out: Path, as_of: str | None, progress: Progress | None,
           name_by_seq: bool) -> BuildResult:
+    """Build from the first event. A merge that the log undoes later is folded as never
+    applied (`projection.project`); when `as_of` stops the build before the unmerge, it
+    is built again with that merge in force (rare: an unmerge after an as-of cut)."""
+    unmerges = {e.data.merge: e.seq for e in log.of_type(EntitiesUnmerged.TYPE)
+                if isinstance(e.data, EntitiesUnmerged)}
+    undone = frozenset(unmerges)
+    while True:
+        result = _full_once(log, out, as_of, progress, name_by_seq, undone)
+        cut = frozenset(m for m, seq in unmerges.items() if seq <= result.seq)
+        if cut == undone:
+            return result
+        undone = cut
+
+
+def _full_once(log: Log, out: Path, as_of: str | None, progress: Progress | None,
+               name_by_seq: bool, undone: frozenset[str]) -> BuildResult:
     stop_before, stop_after = as_of_stop(as_of) if as_of else ((lambda p: False),) * 2
     with _temp_beside(out) as tmp:
         tmp.unlink(missing_ok=True)
@@ -250,7 +260,7 @@ def _full(log: Log, out: Path, as_of: str | None, progress: Progress | None,
             state = SqliteState(conn, log.root, complete=True, indexed=False)
             conn.execute("BEGIN")
             seq, hash_, offset, n = _stream(log, state, 0, 0, ZERO_HASH, stop_before,
-                                            stop_after, progress)
+                                            stop_after, progress, undone)
             if as_of and not _DIGITS.match(as_of) and not _DATEISH.match(as_of) \
                     and not any(True for _ in conn.execute(
                         "SELECT 1 FROM events WHERE id = ?", (as_of,))):
@@ -275,7 +285,8 @@ def _full(log: Log, out: Path, as_of: str | None, progress: Progress | None,
 
 
 def _apply_new(conn: sqlite3.Connection, log: Log, info: dict[str, str],
-               progress: Progress | None) -> tuple[int, str, int, int]:
+               progress: Progress | None, undone: frozenset[str],
+               ) -> tuple[int, str, int, int]:
     """Fold the events after the remembered offset into `conn`, in one transaction."""
     seq, hash_, offset = int(info["seq"]), info["hash"], int(info["offset"])
     state = SqliteState(conn, log.root, complete=False, indexed=True)
@@ -283,7 +294,7 @@ def _apply_new(conn: sqlite3.Connection, log: Log, info: dict[str, str],
     conn.execute("BEGIN IMMEDIATE")
     try:
         seq, hash_, offset, n = _stream(log, state, offset, seq, hash_, never, never,
-                                        progress)
+                                        progress, undone)
         _write_info(conn, seq, hash_, offset, None)
     except BaseException:
         conn.execute("ROLLBACK")
@@ -293,7 +304,7 @@ def _apply_new(conn: sqlite3.Connection, log: Log, info: dict[str, str],
 
 
 def _incremental(log: Log, out: Path, info: dict[str, str],
-                 progress: Progress | None) -> BuildResult:
+                 progress: Progress | None, undone: frozenset[str]) -> BuildResult:
     """Apply the new events. In place, as one SQLite transaction (atomic and crash-safe
     through SQLite's journal) unless `archive serve` has the file open as immutable: then
     on a copy that atomically replaces it, so the server's open file never changes."""
@@ -311,7 +322,7 @@ def _incremental(log: Log, out: Path, info: dict[str, str],
                 conn.execute("PRAGMA journal_mode=DELETE")
                 conn.execute("PRAGMA synchronous=FULL")
                 conn.execute("PRAGMA cache_size=-65536")  # 62 indexes to update: keep pages
-                seq, hash_, offset, n = _apply_new(conn, log, info, progress)
+                seq, hash_, offset, n = _apply_new(conn, log, info, progress, undone)
             finally:
                 conn.close()
             return BuildResult(out, seq, hash_, n, False)
@@ -319,7 +330,7 @@ def _incremental(log: Log, out: Path, info: dict[str, str],
             shutil.copyfile(out, tmp)
             conn = _connect(tmp)
             try:
-                seq, hash_, offset, n = _apply_new(conn, log, info, progress)
+                seq, hash_, offset, n = _apply_new(conn, log, info, progress, undone)
             except BaseException:
                 conn.close()
                 raise
@@ -372,13 +383,29 @@ def build(root: str | os.PathLike[str], db_path: str | os.PathLike[str] | None =
         head = log.head()
         if head.seq == int(info["seq"]) and head.hash == info["hash"]:
             return BuildResult(out, head.seq, head.hash, 0, False)
+        undone = frozenset(e.data.merge for e in log.of_type(EntitiesUnmerged.TYPE,
+                                                             int(info["offset"]))
+                           if isinstance(e.data, EntitiesUnmerged))
         try:
-            return _incremental(log, out, info, report)
+            if not _holds_any(out, undone):  # else a merge built already is undone: full
+                return _incremental(log, out, info, report, undone)
         except LogCorrupt as exc:
             if exc.line != int(info["seq"]) + 1:
                 raise
             # The line after the remembered one does not follow from it: start again.
     return _full(log, out, None, report, name_by_seq=False)
+
+
+def _holds_any(path: Path, event_ids: frozenset[str]) -> bool:
+    """Does the database hold any of these events?"""
+    if not event_ids:
+        return False
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return any(conn.execute("SELECT 1 FROM events WHERE id = ?", (i,)).fetchone()
+                   for i in event_ids)
+    finally:
+        conn.close()
 
 
 def is_stale(root: str | os.PathLike[str], db_path: str | os.PathLike[str] | None = None) -> bool:

@@ -328,11 +328,27 @@ class EntitiesMerged(Payload, frozen=True):
             raise ValueError("`kept` and `merged` are the same entity")
 
 
+class EntitiesUnmerged(Payload, frozen=True):
+    """A merge that was wrong: the two records are separate again, as if `merge` had
+    never been recorded (the merge's line stays in the log, and the history shows both)."""
+
+    TYPE = "entities.unmerged"
+    REFS = {"merge": "merge"}
+    merge: Id
+    reason: Text | None = None
+
+
 PAYLOADS: tuple[type[Payload], ...] = (
     ConferenceHeld, SessionHeld, ParticipantAttended, SpeechDelivered, ProposalMade,
     AgreementReached, FigureCited, FollowupScheduled, AttachmentAdded, NoteRecorded,
-    EventCorrected, EventRetracted, EntitiesMerged,
+    EventCorrected, EventRetracted, EntitiesMerged, EntitiesUnmerged,
 )
+#: Event types that fix other events; they are never themselves fixed.
+FIXES = frozenset({EventCorrected.TYPE, EventRetracted.TYPE, EntitiesMerged.TYPE,
+                   EntitiesUnmerged.TYPE})
+#: Fields `archive correct` may not change: they say what a record *is*, not a detail of it
+#: (a participation's entity and its kind). Record a new fact, or merge, instead.
+IDENTITY = {ParticipantAttended.TYPE: ("entity", "kind")}
 REGISTRY: dict[str, type[Payload]] = {cls.TYPE: cls for cls in PAYLOADS}
 
 # ---------------------------------------------------------------- upcasters
@@ -501,10 +517,11 @@ def apply_changes(type_: str, data: Payload, changes: dict[str, Any]) -> Payload
 
 
 __all__ = [
-    "PAYLOADS", "REGISTRY", "UPCASTERS", "ZERO_HASH", "Draft", "Event", "Payload", "Source",
+    "FIXES", "IDENTITY", "PAYLOADS", "REGISTRY", "UPCASTERS", "ZERO_HASH", "Draft", "Event",
+    "Payload", "Source",
     "apply_changes", "check_date", "check_id", "check_text", "make_payload", "payload_class",
     "references", "upcast",
-] + [cls.__name__ for cls in PAYLOADS] + [cls.__name__ for cls in PAYLOADS]
+] + [cls.__name__ for cls in PAYLOADS]
 
 
 def references(data: Payload) -> list[tuple[str, str, str]]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from .catalogue import MemoryCatalogue, group, name_key, root
 from .errors import NotFound
 from .events import (
     AgreementReached,
     AttachmentAdded,
     ConferenceHeld,
     EntitiesMerged,
+    EntitiesUnmerged,
     Event,
     EventCorrected,
     EventRetracted,
@@ -24,8 +26,7 @@ from .events import (
     SpeechDelivered,
     references,
 )
-from .index import name_key
-from .log import Log
+from .log import Log, event_at
 
 
 @dataclass(frozen=True)
@@ -79,28 +80,32 @@ def describe(data: Payload, names: dict[str, str]) -> str:
             return f"retracts {data.target}: {_short(data.reason, 40)}"
         case EntitiesMerged():
             return f"{who(data.merged)} is {who(data.kept)}"
+        case EntitiesUnmerged():
+            return f"undoes merge {data.merge}: {_short(data.reason, 40)}"
     return ""
 
 
 def select(log: Log, filters: Filters) -> Iterator[tuple[Event, str]]:
-    """Events matching the filters, each with its one-line description."""
+    """Events matching the filters, each with its one-line description. A person's
+    events are those naming any record of that entity (merges followed, as they stand
+    at each event)."""
     log.require()
+    offsets: dict[str, int] = {}
+    known = MemoryCatalogue(read=lambda ident: event_at(log.path, offsets[ident]).data)
     names: dict[str, str] = {}
-    conferences: dict[str, str] = {}
     wanted_conference = filters.conference
     person_key = name_key(filters.person) if filters.person else None
-    person_ids: set[str] = set()
-    for event in log:
-        data = event.data
+    start = 0
+    for placed in log.read():
+        event, data = placed.event, placed.event.data
+        offsets[event.id] = start
+        start = placed.end
+        known.learn(event.id, event.seq, event.type, data)
         if isinstance(data, ParticipantAttended):
             names.setdefault(data.entity, data.name)
-            if person_key is not None and name_key(data.name) == person_key:
-                person_ids.add(data.entity)
-        if isinstance(data, ConferenceHeld):
-            conferences[event.id] = data.name
-            if wanted_conference is not None and name_key(data.name) == name_key(
-                    wanted_conference):
-                wanted_conference = event.id
+        if isinstance(data, ConferenceHeld) and wanted_conference is not None and \
+                name_key(data.name) == name_key(wanted_conference):
+            wanted_conference = event.id
         if filters.first is not None and event.seq < filters.first:
             continue
         if filters.last is not None and event.seq > filters.last:
@@ -112,15 +117,23 @@ def select(log: Log, filters: Filters) -> Iterator[tuple[Event, str]]:
                                                                               None)
             if own != wanted_conference:
                 continue
-        if person_key is not None:
-            refs = {ref for _, _, ref in references(data)}
-            if isinstance(data, ParticipantAttended):
-                refs.add(data.entity)
-            if not refs & person_ids:
-                continue
+        if person_key is not None and not _names_person(data, known, person_key):
+            continue
         yield event, describe(data, names)
-    if filters.conference is not None and wanted_conference not in conferences:
+    if filters.conference is not None and known.event(wanted_conference or "") is None:
         raise NotFound(f"no conference {filters.conference!r}")
+
+
+def _names_person(data: Payload, known: MemoryCatalogue, key: str) -> bool:
+    refs = {ref for _, kind, ref in references(data) if kind == "entity"}
+    if isinstance(data, ParticipantAttended):
+        refs.add(data.entity)
+    for ref in refs:
+        for member in group(known, root(known, ref)):
+            info = known.entity(member)
+            if info is not None and name_key(info.name) == key:
+                return True
+    return False
 
 
 def find(log: Log, event_id: str) -> tuple[Event, list[Event]]:

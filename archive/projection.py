@@ -11,7 +11,15 @@ the tables so far (`State`); the database answers it from SQLite, `MemoryState` 
   their place, and records one `revisions` row per changed field;
 - `event.retracted` deletes the target's rows and records a `retractions` row;
 - `entities.merged` folds one entity into another: references are rewritten to the kept id,
-  the merged name becomes an alias.
+  the merged name becomes an alias; a `merges` row records it;
+- `entities.unmerged` marks its merge undone in `merges`. A merge that the log later undoes
+  is folded as if it had never been applied: `project` is told which merges the events
+  being built undo (`undone`; see `database.build`), so a build never has to take a merge
+  apart.
+
+Fixes that break the rules (`archive.rules`: a second retraction, a correction of a
+retracted fact) are refused when appended and reported by `verify`; a log that holds one
+anyway still builds: the fix changes nothing.
 """
 
 from __future__ import annotations
@@ -25,10 +33,12 @@ import msgspec
 
 from .errors import InvalidEvent
 from .events import (
+    FIXES,
     AgreementReached,
     AttachmentAdded,
     ConferenceHeld,
     EntitiesMerged,
+    EntitiesUnmerged,
     Event,
     EventCorrected,
     EventRetracted,
@@ -150,7 +160,7 @@ TABLES_OF: dict[str, tuple[str, ...]] = {
 }
 #: Tables where an insert replaces the row with the same key (the corrected payload).
 REPLACED = frozenset({"_archive_current"})
-_NOT_FACTS = ("event.corrected", "event.retracted", "entities.merged")
+_NOT_FACTS = FIXES
 
 
 def to_json(value: Any) -> str:
@@ -347,20 +357,18 @@ def _remove(target: Stored) -> list[Op]:
     return [Delete(t, target.env.id, children=True) for t in tables]
 
 
-def _target(state: State, env: Envelope, target_id: str, verb: str) -> Stored:
+def _target(state: State, target_id: str) -> Stored | None:
+    """The live fact a correction or retraction fixes (None: the fix breaks the rules)."""
     target = state.event(target_id)
-    if target is None:
-        raise _refuse(env, f"cannot {verb} {target_id}: no earlier event has that id")
-    if target.env.type in _NOT_FACTS:
-        raise _refuse(env, f"cannot {verb} {target_id}: it is an {target.env.type} event "
-                           "(record a new correction, retraction or merge instead)")
-    if target.retracted:
-        raise _refuse(env, f"cannot {verb} {target_id}: it was retracted")
+    if target is None or target.env.type in _NOT_FACTS or target.retracted:
+        return None
     return target
 
 
 def correct(data: EventCorrected, env: Envelope, state: State) -> list[Op]:
-    target = _target(state, env, data.target, "correct")
+    target = _target(state, data.target)
+    if target is None:
+        return []
     new = apply_changes(target.env.type, target.data, data.changes)
     table = TABLES_OF[target.env.type][0]
     ops: list[Op] = _remove(target)
@@ -378,15 +386,17 @@ def correct(data: EventCorrected, env: Envelope, state: State) -> list[Op]:
 
 
 def retract(data: EventRetracted, env: Envelope, state: State) -> list[Op]:
-    target = _target(state, env, data.target, "retract")
+    target = _target(state, data.target)
+    if target is None:
+        return []
     ops = _remove(target)
     payload = target.data
     if isinstance(payload, ParticipantAttended):
+        # the entity goes with the last row that refers to it
         entity_id = resolve(state, payload.entity)
         assert entity_id is not None
-        known = state.entity(entity_id)
-        if (known is not None and known.first_event_id == target.env.id
-                and not state.referenced(entity_id, target.env.id)):
+        if state.entity(entity_id) is not None and \
+                not state.referenced(entity_id, target.env.id):
             ops.append(Delete("entities", entity_id))
     ops.append(Insert("retractions", {
         "id": env.id, "target_event_id": target.env.id, "target_type": target.env.type,
@@ -396,21 +406,22 @@ def retract(data: EventRetracted, env: Envelope, state: State) -> list[Op]:
     return ops
 
 
-def merge(data: EntitiesMerged, env: Envelope, state: State) -> list[Op]:
+def merge(data: EntitiesMerged, env: Envelope, state: State, undone: bool) -> list[Op]:
     kept_id, merged_id = resolve(state, data.kept), resolve(state, data.merged)
     assert kept_id is not None and merged_id is not None
-    if kept_id == merged_id:
-        return []  # already one entity
     kept, merged = state.entity(kept_id), state.entity(merged_id)
-    for id, found in ((kept_id, kept), (merged_id, merged)):
-        if found is None:
-            raise _refuse(env, f"cannot merge: no entity {id}")
-    assert kept is not None and merged is not None
+    history: list[Op] = [Insert("merges", {
+        "id": env.id, "kept_id": kept_id, "merged_id": merged_id,
+        "kept_name": kept.name if kept else None, "merged_name": merged.name if merged else None,
+        "reason": data.reason, "event_seq": env.seq})]
+    if undone or kept_id == merged_id or kept is None or merged is None:
+        return history  # undone later, already one entity, or breaking the rules
     aliases = list(kept.aliases)
     for name in (merged.name, *merged.aliases):
         if name != kept.name and name not in aliases:
             aliases.append(name)
     ops: list[Op] = [
+        *history,
         Update("entities", "id", kept_id, {"aliases": to_json(aliases)}),
         Delete("entities", merged_id),
         Insert("entity_aliases", {"id": merged_id, "entity_id": kept_id, "name": merged.name,
@@ -425,6 +436,11 @@ def merge(data: EntitiesMerged, env: Envelope, state: State) -> list[Op]:
     return ops
 
 
+def unmerge(data: EntitiesUnmerged, env: Envelope) -> list[Op]:
+    return [Update("merges", "id", data.merge, {"undone_by": env.id,
+                                                "undo_reason": data.reason})]
+
+
 def event_row(event: Event) -> Row:
     src = event.source
     return {"seq": event.seq, "id": event.id, "type": event.type, "v": event.v,
@@ -434,8 +450,9 @@ def event_row(event: Event) -> Row:
             "prev": event.prev, "hash": event.hash}
 
 
-def project(event: Event, state: State) -> list[Op]:
-    """The row operations one event makes, given the tables before it."""
+def project(event: Event, state: State, undone: frozenset[str] = frozenset()) -> list[Op]:
+    """The row operations one event makes, given the tables before it and the merges
+    that the events being built undo later."""
     env = Envelope.of(event)
     ops: list[Op] = [Insert("events", event_row(event))]
     data = event.data
@@ -444,8 +461,15 @@ def project(event: Event, state: State) -> list[Op]:
     if isinstance(data, EventRetracted):
         return ops + retract(data, env, state)
     if isinstance(data, EntitiesMerged):
-        return ops + merge(data, env, state)
+        return ops + merge(data, env, state, event.id in undone)
+    if isinstance(data, EntitiesUnmerged):
+        return ops + unmerge(data, env)
     return ops + facts(data, env, state)
+
+
+def undone_merges(events: Iterable[Event]) -> frozenset[str]:
+    """The merges that these events undo."""
+    return frozenset(e.data.merge for e in events if isinstance(e.data, EntitiesUnmerged))
 
 
 # ---------------------------------------------------------------- in-memory tables
@@ -513,12 +537,15 @@ def stored(row: Row, current: str | None, retracted: bool) -> Stored:
 
 
 def fold(events: Iterable[Event], state: MemoryState | None = None) -> MemoryState:
-    """Fold events into in-memory tables (continuing from `state` when given)."""
+    """Fold events into in-memory tables (continuing from `state` when given; a merge
+    already applied there cannot be undone by `events`: build from the start instead)."""
     state = state if state is not None else MemoryState()
+    events = list(events)
+    undone = undone_merges(events)
     for event in events:
-        state.apply(project(event, state))
+        state.apply(project(event, state, undone))
     return state
 
 
 __all__ = ["Delete", "Entity", "Envelope", "Insert", "MemoryState", "Op", "State", "Stored",
-           "Update", "fold", "project", "resolve", "stored"]
+           "Update", "fold", "project", "resolve", "stored", "undone_merges"]

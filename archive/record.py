@@ -25,16 +25,19 @@ from typing import IO, Any
 import msgspec
 import msgspec.inspect
 
+from . import catalogue as cat
 from . import rules
+from .catalogue import MemoryCatalogue
 from .codec import check_envelope, content_digest
 from .errors import Conflict, InvalidEvent, NotFound
 from .events import (
     EntitiesMerged,
+    EntitiesUnmerged,
     Event,
     EventCorrected,
     EventRetracted,
     ParticipantAttended,
-    Payload,
+    SessionHeld,
     Source,
     make_payload,
     payload_class,
@@ -98,25 +101,25 @@ class Recorder:
             head = self.log.head()
             head.expect(expect_seq)
             index.catch_up()
+            known = MemoryCatalogue(below=index)
             fields = dict(fields)
             pending: list[Pending] = []
             if "conference" in cls.__struct_fields__:
-                fields["conference"] = _conference(index, conference)
+                fields["conference"] = _conference(known, conference)
             # organisations and countries first: a new speaker may be affiliated to them
             order = sorted(names, key=lambda f: f not in ("affiliation", "country"))
             for name_field in order:
                 fields[name_field] = self._resolve(
-                    index, type_, name_field, names[name_field], fields, pending, result,
-                    source, at)
+                    known, name_field, names[name_field], fields, pending, result, source, at)
             if type_ == ParticipantAttended.TYPE and "entity" not in fields:
-                fields["entity"], known = _entity_for(index, fields, self.new_id)
+                fields["entity"], found = _entity_for(known, fields, self.new_id)
                 result.messages.append(
-                    f"{'known' if known else 'new'} {fields.get('kind')} "
+                    f"{'known' if found else 'new'} {fields.get('kind')} "
                     f"{fields.get('name')!r} ({fields['entity']})")
             data = make_payload(type_, fields)
-            rules.check(data, _Adding(index, pending))
+            rules.check(data, known, dependents=index.dependents)
             ident = event_id or self.new_id()
-            if event_id is not None and index.type_of(event_id) is not None:
+            if event_id is not None and known.event(event_id) is not None:
                 earlier = index.log_event_at(event_id)
                 if content_digest(earlier.type, earlier.data, earlier.at, earlier.source) != \
                         content_digest(type_, data, at, source):
@@ -131,31 +134,32 @@ class Recorder:
         return result
 
     def _resolve(
-        self, index: Index, type_: str, name_field: str, value: str, fields: dict[str, Any],
+        self, known: MemoryCatalogue, name_field: str, value: str, fields: dict[str, Any],
         pending: list[Pending], result: Result, source: Source | None, at: str | None,
     ) -> str:
         conference = fields.get("conference")
         if name_field in ("session", "parent"):
-            if index.type_of(value) == "session.held":
-                return value
-            found = index.find_name([f"session:{conference}"], value)
+            session = known.event(value)
+            if session is not None and session.type == SessionHeld.TYPE:
+                return value  # the rules say whether it is live
+            found = cat.find(known, [f"session:{conference}"], value)
             if found is None:
                 raise NotFound(f"no session titled {value!r} in this conference; "
                                "record it first with `archive add session`")
             return found
-        if index.kind_of(value) is not None:
-            return value
-        local = {p.data.entity: p.data for p in pending if isinstance(p.data, ParticipantAttended)}
+        if known.entity(value) is not None:
+            return cat.root(known, value)
         default = DEFAULT_KIND.get(name_field, "person")
         kinds = [default] + [k for k in ("person", "organisation", "country") if k != default]
-        found = index.find_name(kinds, value)
+        found = cat.find(known, kinds, value)
         if found is not None:
-            result.messages.append(f"{name_field}: known {index.kind_of(found)} "
-                                   f"{index.entity_name(found)!r} ({found})")
+            info = known.entity(found)
+            assert info is not None
+            if found not in {p.data.entity for p in pending
+                             if isinstance(p.data, ParticipantAttended)}:
+                result.messages.append(f"{name_field}: known {info.kind} {info.name!r} "
+                                       f"({found})")
             return found
-        for ident, data in local.items():
-            if data.name == value:
-                return ident
         if conference is None:
             raise NotFound(f"no {default} named {value!r}")
         ident = self.new_id()
@@ -167,7 +171,10 @@ class Recorder:
                     extra[key] = fields[key]
         created = make_payload(ParticipantAttended.TYPE, {
             "conference": conference, "entity": ident, "kind": default, "name": value, **extra})
-        pending.append(Pending(self.new_id(), ParticipantAttended.TYPE, created, at, source))
+        rules.check(created, known)
+        event_id = self.new_id()
+        known.learn(event_id, 0, ParticipantAttended.TYPE, created)
+        pending.append(Pending(event_id, ParticipantAttended.TYPE, created, at, source))
         result.messages.append(f"{name_field}: new {default} {value!r} ({ident})")
         return ident
 
@@ -186,10 +193,10 @@ class Recorder:
         text verbatim, other fields take JSON."""
         with self.log.locked(), Index(self.log) as index:
             index.catch_up()
-            type_ = index.type_of(target)
-        if type_ is None:
+            known = index.event(target)
+        if known is None:
             raise NotFound(f"no event with id {target!r}")
-        return self.correct(target, coerce_changes(type_, changes), **kwargs)
+        return self.correct(target, coerce_changes(known.type, changes), **kwargs)
 
     def retract(self, target: str, reason: str, *, source: Source | None = None,
                 expect_seq: int | None = None) -> Result:
@@ -203,10 +210,20 @@ class Recorder:
         with self.log.locked(), Index(self.log) as index:
             index.catch_up()
             ids = [_entity_ref(index, kept), _entity_ref(index, merged)]
+        if ids[0] == ids[1]:
+            raise InvalidEvent(f"{kept!r} and {merged!r} are one entity already ({ids[0]})")
         fields: dict[str, Any] = {"kept": ids[0], "merged": ids[1]}
         if reason:
             fields["reason"] = reason
         return self.add(EntitiesMerged.TYPE, fields, source=source, expect_seq=expect_seq)
+
+    def unmerge(self, merge_id: str, *, reason: str | None = None,
+                source: Source | None = None, expect_seq: int | None = None) -> Result:
+        """Record that a merge was wrong: the two records are separate again."""
+        fields: dict[str, Any] = {"merge": merge_id}
+        if reason:
+            fields["reason"] = reason
+        return self.add(EntitiesUnmerged.TYPE, fields, source=source, expect_seq=expect_seq)
 
     # ------------------------------------------------------------ import
 
@@ -288,29 +305,8 @@ def coerce_changes(type_: str, changes: dict[str, str]) -> dict[str, Any]:
     return out
 
 
-class _Adding:
-    """What the log holds (the index), and what this add is about to write before it."""
-
-    def __init__(self, index: Index, pending: list[Pending]):
-        self.index = index
-        self.pending = {p.id: p for p in pending}
-        self.kinds = {p.data.entity: p.data.kind for p in pending
-                      if isinstance(p.data, ParticipantAttended)}
-
-    def type_of(self, event_id: str) -> str | None:
-        p = self.pending.get(event_id)
-        return p.type if p is not None else self.index.type_of(event_id)
-
-    def kind_of(self, entity_id: str) -> str | None:
-        return self.kinds.get(entity_id) or self.index.kind_of(entity_id)
-
-    def payload(self, event_id: str) -> tuple[str, Payload]:
-        p = self.pending.get(event_id)
-        return (p.type, p.data) if p is not None else self.index.payload(event_id)
-
-
-def _conference(index: Index, value: str | None) -> str:
-    conferences = index.conferences()
+def _conference(known: cat.View, value: str | None) -> str:
+    conferences = known.conferences()
     if value is None:
         if not conferences:
             raise NotFound("no conference recorded yet; start with `archive add conference`")
@@ -318,28 +314,28 @@ def _conference(index: Index, value: str | None) -> str:
     for ident, _name in conferences:
         if ident == value:
             return ident
-    found = index.find_name(["conference"], value)
+    found = cat.find(known, ["conference"], value)
     if found is None:
-        known = ", ".join(repr(n) for _, n in conferences) or "none"
-        raise NotFound(f"no conference {value!r} (known: {known})")
+        listed = ", ".join(repr(n) for _, n in conferences) or "none"
+        raise NotFound(f"no conference {value!r} (known: {listed})")
     return found
 
 
-def _entity_ref(index: Index, value: str) -> str:
-    if index.kind_of(value) is not None:
-        return value
-    found = index.find_name(["person", "organisation", "country"], value)
+def _entity_ref(known: cat.View, value: str) -> str:
+    if known.entity(value) is not None:
+        return cat.root(known, value)
+    found = cat.find(known, ["person", "organisation", "country"], value)
     if found is None:
         raise NotFound(f"no person, organisation or country named {value!r}")
     return found
 
 
-def _entity_for(index: Index, fields: dict[str, Any], new_id: Callable[[], str]
+def _entity_for(known: cat.View, fields: dict[str, Any], new_id: Callable[[], str]
                 ) -> tuple[str, bool]:
     kind, name = fields.get("kind"), fields.get("name")
     if not isinstance(kind, str) or not isinstance(name, str):
         return new_id(), False  # make_payload reports the missing field
-    found = index.find_name([kind], name)
+    found = cat.find(known, [kind], name)
     return (found, True) if found else (new_id(), False)
 
 

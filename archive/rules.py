@@ -1,76 +1,164 @@
 """The rules an event keeps with what came before it in the log.
 
-References point at what exists (a speech's session is a session, its speaker a person,
-organisation or country); corrections and retractions target facts, not other fixes; a
-correction must still fit its target's schema and references; a merge joins two records
-of one kind. One set of rules for every path that appends (`archive add`, `archive
-import`) and for `archive verify`; pure: each caller says how to look things up.
+No accepted event may leave the archive unbuildable or inconsistent:
+- references point at what exists and is live (a speech's session is a live session, its
+  speaker a live person, organisation or country);
+- corrections and retractions target live facts, never other fixes, and never twice
+  (a retracted fact can be neither retracted again nor corrected);
+- a correction must still fit its target's schema and references, and cannot change
+  what a record *is* (`events.IDENTITY`: a participation's entity and kind);
+- nothing live facts refer to can be retracted (a conference with facts, a session with
+  speeches, a participation that is the last to name an entity others refer to): the
+  error names the dependents, to retract first;
+- a merge joins two live entities of one kind, each its own (not already merged);
+  an unmerge undoes a live merge, and refuses to leave a side with nothing to name it.
+
+One set of rules for every path that appends (`archive add`, `archive import`) and for
+`archive verify`, asked of a catalogue `View` (`archive.catalogue`); pure.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
 
+from . import catalogue as cat
 from .errors import InvalidEvent, NotFound
 from .events import (
+    FIXES,
+    IDENTITY,
     EntitiesMerged,
+    EntitiesUnmerged,
     EventCorrected,
     EventRetracted,
+    ParticipantAttended,
     Payload,
     apply_changes,
     references,
 )
 
 #: What a reference of each kind must point at (an event of this type).
-WANT = {"conference": "conference.held", "session": "session.held"}
-#: Event types that fix other events; they are never themselves fixed.
-FIXES = (EventCorrected.TYPE, EventRetracted.TYPE, EntitiesMerged.TYPE)
+WANT = {"conference": "conference.held", "session": "session.held",
+        "merge": "entities.merged"}
+#: Given ids, a few live facts that refer to them (for messages; may read the log).
+Dependents = Callable[[set[str]], list[str]]
 
 
-class Known(Protocol):
-    """What the log holds before the event being checked."""
-
-    def type_of(self, event_id: str) -> str | None:
-        """The type of an earlier event, or None."""
-
-    def kind_of(self, entity_id: str) -> str | None:
-        """The kind of an earlier entity (country, organisation, person), or None."""
-
-    def payload(self, event_id: str) -> tuple[str, Payload]:
-        """The type and payload of an earlier event (one `type_of` knows)."""
-
-
-def check_references(refs: list[tuple[str, str, str]], known: Known, what: str = "") -> None:
-    """Every (field, kind, id) from `events.references` points at what exists."""
+def check_references(refs: list[tuple[str, str, str]], view: cat.View, what: str = "") -> None:
+    """Every (field, kind, id) from `events.references` points at what exists and is live."""
     for name, kind, ref in refs:
         if kind == "entity":
-            if known.kind_of(ref) is None:
+            if view.entity(ref) is None:
                 raise NotFound(f"{what}field `data.{name}`: no person, organisation or "
                                f"country with id {ref!r}")
+            if not cat.entity_live(view, ref):
+                raise NotFound(f"{what}field `data.{name}`: {ref!r} was retracted (its "
+                               "participations are all retracted)")
             continue
-        found = known.type_of(ref)
+        if kind == "event":
+            continue  # a fix's target: checked below, with a better message
+        found = view.event(ref)
         want = WANT.get(kind)
-        if found is None or (want is not None and found != want):
+        if found is None or (want is not None and found.type != want):
             raise NotFound(f"{what}field `data.{name}`: no {kind} with id {ref!r}")
+        if not found.live:
+            done = "undone" if kind == "merge" else "retracted"
+            raise NotFound(f"{what}field `data.{name}`: the {kind} {ref!r} was {done}")
 
 
-def check(data: Payload, known: Known, refs: list[tuple[str, str, str]] | None = None) -> None:
+def check(data: Payload, view: cat.View, refs: list[tuple[str, str, str]] | None = None,
+          dependents: Dependents | None = None) -> None:
     """Raise NotFound or InvalidEvent if `data` breaks a rule. `refs` may be passed when
     the caller has already worked out `references(data)`."""
-    check_references(references(data) if refs is None else refs, known)
+    check_references(references(data) if refs is None else refs, view)
     if data.TYPE not in FIXES:
+        if isinstance(data, ParticipantAttended):
+            known = view.entity(data.entity)
+            if known is not None and known.kind != data.kind:
+                raise InvalidEvent(f"field `data.kind`: entity {data.entity} is a "
+                                   f"{known.kind}, not a {data.kind}")
         return
     if isinstance(data, EventCorrected | EventRetracted):
-        target_type = known.type_of(data.target)
-        if target_type in FIXES:
-            verb = "correct" if isinstance(data, EventCorrected) else "retract"
-            raise InvalidEvent(f"field `data.target`: {data.target} is a {target_type}; "
-                               f"{verb} the original event instead")
-    if isinstance(data, EventCorrected):
-        type_, payload = known.payload(data.target)
-        corrected = apply_changes(type_, payload, data.changes)  # must fit the target's schema
-        check_references(references(corrected), known, "the corrected ")
+        verb = "correct" if isinstance(data, EventCorrected) else "retract"
+        target = _live_fact(view, data.target, verb)
+        if isinstance(data, EventCorrected):
+            _check_correction(data, target.type, view)
+        else:
+            _check_retraction(data, view, dependents)
     elif isinstance(data, EntitiesMerged):
-        kinds = [known.kind_of(data.kept), known.kind_of(data.merged)]
-        if kinds[0] != kinds[1]:
-            raise InvalidEvent(f"cannot merge a {kinds[1]} into a {kinds[0]}")
+        _check_merge(data, view)
+    elif isinstance(data, EntitiesUnmerged):
+        _check_unmerge(data, view)
+
+
+def _live_fact(view: cat.View, target: str, verb: str) -> cat.Known:
+    known = view.event(target)
+    if known is None:
+        raise NotFound(f"field `data.target`: no event with id {target!r}")
+    if known.type in FIXES:
+        raise InvalidEvent(f"field `data.target`: {target} is a {known.type}; "
+                           f"{verb} the original event instead"
+                           + ("; undo a merge with `archive unmerge`"
+                              if known.type == EntitiesMerged.TYPE else ""))
+    if not known.live:
+        raise InvalidEvent(f"field `data.target`: cannot {verb} {target}: it was retracted")
+    return known
+
+
+def _check_correction(data: EventCorrected, type_: str, view: cat.View) -> None:
+    fixed = set(IDENTITY.get(type_, ())) & set(data.changes)
+    if fixed:
+        field = sorted(fixed)[0]
+        raise InvalidEvent(f"field `changes.{field}`: the {field} of a {type_} cannot be "
+                           "corrected (it says what the record is); retract it and record "
+                           "it again, or merge two records with `archive merge`")
+    corrected = apply_changes(type_, view.current(data.target), data.changes)
+    check_references(references(corrected), view, "the corrected ")
+
+
+def _check_retraction(data: EventRetracted, view: cat.View,
+                      dependents: Dependents | None) -> None:
+    target = data.target
+    ids = {target}
+    current = view.current(target)
+    if isinstance(current, ParticipantAttended):
+        top = cat.root(view, current.entity)
+        members = cat.group(view, top)
+        if cat.attends(view, members) > 1:
+            ids = {target}  # another participation still names the entity
+        else:
+            ids = {target, *members}
+    count = sum(view.refs(i) for i in ids)
+    if count == 0:
+        return
+    shown = dependents(ids) if dependents is not None else []
+    listed = f": {', '.join(shown)}{', ...' if count > len(shown) else ''}" if shown else ""
+    raise InvalidEvent(f"field `data.target`: cannot retract {target}: {count} live "
+                       f"fact{'s' if count != 1 else ''} refer to it{listed}; retract or "
+                       "correct those first")
+
+
+def _check_merge(data: EntitiesMerged, view: cat.View) -> None:
+    for field, ident in (("kept", data.kept), ("merged", data.merged)):
+        info = view.entity(ident)
+        assert info is not None  # check_references saw it
+        if info.into is not None:
+            raise InvalidEvent(f"field `data.{field}`: {ident} was merged into "
+                               f"{cat.root(view, ident)} already; name that one instead")
+    kinds = [view.entity(data.kept), view.entity(data.merged)]
+    assert kinds[0] is not None and kinds[1] is not None
+    if kinds[0].kind != kinds[1].kind:
+        raise InvalidEvent(f"cannot merge a {kinds[1].kind} into a {kinds[0].kind}")
+
+
+def _check_unmerge(data: EntitiesUnmerged, view: cat.View) -> None:
+    merge = view.current(data.merge)
+    assert isinstance(merge, EntitiesMerged)
+    # After the split, each side must still have a live participation if anything refers
+    # to it (a side whose participations were all retracted while merged would vanish).
+    split = cat.group(view, merge.merged)
+    rest = [m for m in cat.group(view, merge.kept) if m not in split]
+    for side, members in ((merge.merged, split), (merge.kept, rest)):
+        if cat.attends(view, members) == 0 and any(view.refs(m) for m in members):
+            raise InvalidEvent(f"field `data.merge`: cannot undo {data.merge}: {side} has "
+                               "no live participation left to name it, and facts refer to "
+                               "it; record its participation again first")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Bumped whenever the tables change shape; a database built by another version is rebuilt.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 PROVENANCE = (
     ("event_id", "text", "Id of the event (log line) that recorded this fact"),
@@ -249,6 +249,18 @@ TABLES: tuple[Table, ...] = (
         ("event_seq", "integer", "Sequence number of the retraction event"),
     ], fks=(_SEQ,), indexes=(("target_event_id",),), label="label",
        facets=("target_type", "recorded_by"), sort_desc="event_seq", provenance=False),
+    _t("merges", "Every merge of two records, in force or undone: who was found to be whom, "
+       "and the unmerge that undid it where one did.", [
+        ("id", "text", "The `entities.merged` event id"),
+        ("kept_id", "text", "The record kept"),
+        ("merged_id", "text", "The record merged into it"),
+        ("kept_name", "text", "The kept record's name at the merge"),
+        ("merged_name", "text", "The merged record's name at the merge"),
+        ("reason", "text", "Why they were found to be one"),
+        ("undone_by", "text", "The `entities.unmerged` event that undid it (empty: in force)"),
+        ("undo_reason", "text", "Why it was undone"),
+        ("event_seq", "integer", "Sequence number of the merge event"),
+    ], fks=(_SEQ,), label="merged_name", sort_desc="event_seq", provenance=False),
     _t("texts", "Every spoken or written text in one place (summaries, quotes, proposals, "
        "agreement items, notes, captions, descriptions), with full-text search: search "
        "here to search everything.", [

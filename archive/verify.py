@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import rules
+from . import catalogue, rules
+from .catalogue import MemoryCatalogue
 from .errors import InvalidEvent, LogCorrupt, NotFound
-from .events import ZERO_HASH, ParticipantAttended, Payload
+from .events import ZERO_HASH
 from .log import Log, event_at
 
 
@@ -27,47 +28,30 @@ class Report:
 def verify(log: Log, progress: Callable[[int], None] | None = None) -> Report:
     """Raise LogCorrupt (file, line, what) at the first problem; else a Report."""
     log.require()
-    earlier = _Earlier(log)
+    offsets: dict[str, int] = {}
+    known = MemoryCatalogue(read=lambda ident: event_at(log.path, offsets[ident]).data)
     path = str(log.path)
     seq, prev, start, size = 0, ZERO_HASH, 0, 0
+
+    def dependents(ids: set[str]) -> list[str]:
+        before = (e for e in log if e.seq <= seq)
+        return catalogue.dependents(((e.id, e.type, e.data) for e in before), known, ids)
+
     for placed in log.read():
         event, lineno = placed.event, placed.lineno
         data = event.data
-        if event.id in earlier.types:
-            first = event_at(log.path, earlier.types[event.id][1]).seq
+        if event.id in offsets:
+            first = event_at(log.path, offsets[event.id]).seq
             raise LogCorrupt(f"id {event.id} appears twice (first at seq {first})",
                              path=path, line=lineno)
         try:
-            rules.check(data, earlier)
+            rules.check(data, known, dependents=dependents)
         except (InvalidEvent, NotFound) as exc:
             raise LogCorrupt(f"{exc}, before this line", path=path, line=lineno) from None
-        if isinstance(data, ParticipantAttended):
-            if earlier.entities.setdefault(data.entity, data.kind) != data.kind:
-                raise LogCorrupt(f"entity {data.entity} was a {earlier.entities[data.entity]}, "
-                                 f"now a {data.kind}", path=path, line=lineno)
-        earlier.types[event.id] = (event.type, start)
+        offsets[event.id] = start
+        known.learn(event.id, event.seq, event.type, data, start)
         start = placed.end
         seq, prev, size = event.seq, event.hash, placed.end
         if progress is not None:
             progress(1)
     return Report(events=seq, seq=seq, hash=prev, size=size)
-
-
-class _Earlier:
-    """What the lines before the one being checked hold (`rules.Known`)."""
-
-    def __init__(self, log: Log):
-        self.log = log
-        self.types: dict[str, tuple[str, int]] = {}  # id -> (type, offset of its line)
-        self.entities: dict[str, str] = {}
-
-    def type_of(self, event_id: str) -> str | None:
-        found = self.types.get(event_id)
-        return found[0] if found else None
-
-    def kind_of(self, entity_id: str) -> str | None:
-        return self.entities.get(entity_id)
-
-    def payload(self, event_id: str) -> tuple[str, Payload]:
-        event = event_at(self.log.path, self.types[event_id][1])
-        return event.type, event.data

@@ -424,7 +424,7 @@ def test_merge_errors(run_cli: RunCli, log_bytes: Callable[[], bytes]) -> None:
                                                     "person\n")
     result = run_cli("merge", "Georgia", "georgia")
     assert result.exit_code == 1
-    assert "`merged` are the same entity" in result.stderr
+    assert "are one entity already" in result.stderr
     assert log_bytes() == before
 
 

@@ -50,6 +50,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "event.corrected": {"target": "ev1", "changes": {"role": "Prime Minister"}},
     "event.retracted": {"target": "ev1", "reason": "recorded twice"},
     "entities.merged": {"kept": "e1", "merged": "e2"},
+    "entities.unmerged": {"merge": "ev1"},
 }
 
 
@@ -120,6 +121,7 @@ WRONG: list[tuple[str, str, Any, str]] = [
     ("event.corrected", "changes", ["role"], "changes"),
     ("event.retracted", "reason", "", "reason"),
     ("entities.merged", "merged", 3, "merged"),
+    ("entities.unmerged", "merge", 3, "merge"),
 ]
 
 

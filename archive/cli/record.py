@@ -308,3 +308,25 @@ def merge(ctx: Context, kept: str, merged: str, reason: str | None,
     """
     result = recorder(ctx).merge(kept, merged, reason=reason, expect_seq=expect_seq)
     _emit(ctx, result, as_json)
+
+
+@cli.command()
+@click.argument("merge_id")
+@click.option("--reason", help="Why the merge was wrong.")
+@click.option("--source", help="Source of the finding.")
+@click.option("--locator", help="Where in the source.")
+@click.option("--expect-seq", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def unmerge(ctx: Context, merge_id: str, reason: str | None, source: str | None,
+            locator: str | None, expect_seq: int | None, as_json: bool) -> None:
+    """Undo a wrong merge: the two records are separate again, as before MERGE_ID (the id
+    `archive merge` printed). Both lines stay in the log; the next build is a full one.
+
+    \b
+    Example:
+        archive unmerge 01JZ3Q... --reason "two people of one name"
+    """
+    result = recorder(ctx).unmerge(merge_id, reason=reason, source=_source(source, locator),
+                                   expect_seq=expect_seq)
+    _emit(ctx, result, as_json)

@@ -1,0 +1,376 @@
+"""The catalogue: what exists in an archive, under which names, and whether it is live.
+
+One pure fold answers it for every path. `learn` turns one event into the changes it
+makes to the catalogue (`Op`s); a store applies them: `MemoryCatalogue` (verify, listing,
+the events an add or an import is about to write) or the log index (`archive.index`,
+which persists the catalogue so that an add does not read the whole log). The rules
+(`archive.rules`) ask a store's `View`, so add, import and verify agree by construction.
+
+What it knows:
+- every event id, its type and whether it is live (a fact not retracted, a merge not
+  undone); the current payload of corrected events;
+- entities (countries, organisations, people): kind, first name, how many live
+  participations name them, and the merge edge that makes one an alias of another;
+- how many live facts refer to each id (a conference, session or entity), so that
+  nothing others depend on can be retracted;
+- names: a normalised key per scope (a kind, `conference`, `session:<conference>`);
+- the live conferences, oldest first.
+
+An entity lives while any record in its merge group has a live participation: a
+retracted participation that was an entity's last takes the entity (and its names) with
+it, and is refused while live facts refer to that entity.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, NamedTuple, Protocol
+
+from .events import (
+    ConferenceHeld,
+    EntitiesMerged,
+    EntitiesUnmerged,
+    EventCorrected,
+    EventRetracted,
+    ParticipantAttended,
+    Payload,
+    SessionHeld,
+    apply_changes,
+    references,
+)
+
+# ---------------------------------------------------------------- names
+
+
+def name_key(name: str) -> str:
+    """The key names are matched on: NFKC, casefold, single spaces."""
+    if name.isascii():  # the same result, without the Unicode tables
+        return " ".join(name.lower().split())
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def name_scope(type_: str, data: Payload) -> str | None:
+    """The scope a record's name is found in (None: the record has no name to find)."""
+    if isinstance(data, ParticipantAttended):
+        return data.kind
+    if isinstance(data, SessionHeld):
+        return f"session:{data.conference}"
+    if isinstance(data, ConferenceHeld):
+        return "conference"
+    return None
+
+
+def _name_of(data: Payload) -> str | None:
+    value = getattr(data, "title" if isinstance(data, SessionHeld) else "name", None)
+    return value if isinstance(value, str) else None
+
+
+# ---------------------------------------------------------------- what a store answers
+
+
+class Known(NamedTuple):
+    type: str
+    seq: int
+    live: bool
+
+
+class EntityInfo(NamedTuple):
+    kind: str
+    name: str
+    #: Live participations that name this record (not counting records merged into it).
+    attends: int
+    #: The record it was merged into (None: it is its own entity).
+    into: str | None
+
+
+class View(Protocol):
+    """The questions the rules and the recorder ask a catalogue store."""
+
+    def event(self, id: str) -> Known | None: ...
+
+    def entity(self, id: str) -> EntityInfo | None: ...
+
+    def refs(self, id: str) -> int:
+        """How many live facts refer to this id (an event or an entity record)."""
+
+    def members(self, id: str) -> list[str]:
+        """Records merged directly into this one."""
+
+    def current(self, id: str) -> Payload:
+        """The payload of a known event, as corrected so far."""
+
+    def named(self, scope: str, key: str) -> str | None: ...
+
+    def conferences(self) -> list[tuple[str, str]]:
+        """(id, name) of every live conference, oldest first."""
+
+
+# ---------------------------------------------------------------- the fold
+
+#: One change: ("event", id, seq, type, position) | ("live", id, bool)
+#: | ("current", id, payload) | ("entity", id, kind, name) | ("attends", id, delta)
+#: | ("refs", id, delta) | ("name", scope, key, id) | ("edge", merged, kept or None)
+#: | ("conference", id, name or None)
+Op = tuple[Any, ...]
+
+
+def _ref_ops(data: Payload, sign: int) -> list[Op]:
+    return [("refs", ref, sign) for _, _, ref in references(data)]
+
+
+def learn(id: str, seq: int, type_: str, data: Payload, view: View, position: int = 0
+          ) -> list[Op]:
+    """What the catalogue learns from one event (which has passed the rules). Pure."""
+    ops: list[Op] = [("event", id, seq, type_, position)]
+    if isinstance(data, EventCorrected):
+        target = view.event(data.target)
+        if target is None:
+            return ops
+        old = view.current(data.target)
+        new = apply_changes(target.type, old, data.changes)
+        ops.append(("current", data.target, new))
+        if target.live:
+            ops += _ref_ops(old, -1) + _ref_ops(new, +1)
+        name, scope = _name_of(new), name_scope(target.type, new)
+        if name is not None and scope is not None and name != _name_of(old):
+            ops.append(("name", scope, name_key(name), _named_id(data.target, new)))
+            if isinstance(new, ConferenceHeld) and target.live:
+                ops.append(("conference", data.target, name))
+        return ops
+    if isinstance(data, EventRetracted):
+        target = view.event(data.target)
+        if target is None or not target.live:
+            return ops
+        old = view.current(data.target)
+        ops.append(("live", data.target, False))
+        ops += _ref_ops(old, -1)
+        if isinstance(old, ParticipantAttended):
+            ops.append(("attends", old.entity, -1))
+        elif isinstance(old, ConferenceHeld):
+            ops.append(("conference", data.target, None))
+        return ops
+    if isinstance(data, EntitiesMerged):
+        ops.append(("edge", data.merged, data.kept))
+        return ops
+    if isinstance(data, EntitiesUnmerged):
+        merge = view.current(data.merge)
+        assert isinstance(merge, EntitiesMerged)
+        ops += [("live", data.merge, False), ("edge", merge.merged, None)]
+        return ops
+    ops += _ref_ops(data, +1)
+    if isinstance(data, ParticipantAttended):
+        ops.append(("entity", data.entity, data.kind, data.name))
+        ops.append(("attends", data.entity, +1))
+    elif isinstance(data, ConferenceHeld):
+        ops.append(("conference", id, data.name))
+    scope = name_scope(type_, data)
+    name = _name_of(data)
+    if scope is not None and name is not None:
+        ops.append(("name", scope, name_key(name), _named_id(id, data)))
+    return ops
+
+
+def _named_id(event_id: str, data: Payload) -> str:
+    return data.entity if isinstance(data, ParticipantAttended) else event_id
+
+
+# ---------------------------------------------------------------- questions over a view
+
+
+def root(view: View, entity_id: str) -> str:
+    """The entity a record stands for now: itself, or where merges took it."""
+    seen = {entity_id}
+    while (info := view.entity(entity_id)) is not None and info.into is not None \
+            and info.into not in seen:
+        entity_id = info.into
+        seen.add(entity_id)
+    return entity_id
+
+
+def group(view: View, entity_id: str) -> list[str]:
+    """Every record merged (directly or not) into this one, and itself."""
+    out, todo = [], [entity_id]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        todo += [m for m in view.members(current) if m not in out]
+    return out
+
+
+def attends(view: View, ids: Iterable[str]) -> int:
+    return sum(info.attends for i in ids if (info := view.entity(i)) is not None)
+
+
+def entity_live(view: View, entity_id: str) -> bool:
+    """Does this record (or the entity it was merged into) still exist?"""
+    top = root(view, entity_id)
+    info = view.entity(top)
+    if info is None:
+        return False
+    return info.attends > 0 or attends(view, group(view, top)) > 0
+
+
+def find(view: View, scopes: Iterable[str], name: str) -> str | None:
+    """The live record a name means in the first scope that has it (entities: the entity
+    kept by merges)."""
+    key = name_key(name)
+    for scope in scopes:
+        found = view.named(scope, key)
+        if found is None:
+            continue
+        if scope.startswith("session:") or scope == "conference":
+            known = view.event(found)
+            if known is not None and known.live:
+                return found
+        elif entity_live(view, found):
+            return root(view, found)
+    return None
+
+
+def dependents(events: Iterable[tuple[str, str, Payload]], view: View, ids: set[str],
+               limit: int = 5) -> list[str]:
+    """Up to `limit` ids of live facts (given as (id, type, payload) in log order, as
+    recorded) whose current payload refers to one of `ids`. For messages only: it reads
+    what it is given."""
+    out: list[str] = []
+    for event_id, type_, _data in events:
+        if len(out) >= limit:
+            break
+        known = view.event(event_id)
+        if known is None or not known.live or type_ in _NOT_REFERRING:
+            continue
+        if any(ref in ids for _, _, ref in references(view.current(event_id))):
+            out.append(event_id)
+    return out
+
+
+_NOT_REFERRING = frozenset({EventCorrected.TYPE, EventRetracted.TYPE, EntitiesMerged.TYPE,
+                            EntitiesUnmerged.TYPE})
+
+
+# ---------------------------------------------------------------- the memory store
+
+
+class MemoryCatalogue:
+    """A catalogue in dicts, on its own or over another store (`below`) whose answers it
+    extends with what it has learned since: the events an append is about to write.
+
+    Originals of events it learned are kept (or read back with `read`, for long logs);
+    Over a store, `ops` lists every change in order, for that store to apply."""
+
+    def __init__(self, below: View | None = None,
+                 read: Callable[[str], Payload] | None = None):
+        self.below = below
+        self.read = read
+        self.ops: list[Op] = []
+        self._events: dict[str, Known] = {}
+        self._payloads: dict[str, Payload] = {}
+        self._live: dict[str, bool] = {}
+        self._current: dict[str, Payload] = {}
+        self._entities: dict[str, tuple[str, str]] = {}
+        self._attends: dict[str, int] = {}
+        self._refs: dict[str, int] = {}
+        self._edges: dict[str, str | None] = {}
+        self._names: dict[tuple[str, str], str] = {}
+        self._conferences: dict[str, str | None] = {}
+
+    def learn(self, id: str, seq: int, type_: str, data: Payload, position: int = 0) -> None:
+        """Fold one event in (it must have passed the rules)."""
+        ops = learn(id, seq, type_, data, self, position)
+        if self.read is None or self.below is not None:
+            self._payloads[id] = data
+        self.apply(ops)
+
+    def apply(self, ops: list[Op]) -> None:
+        if self.below is not None:
+            self.ops += ops
+        for op in ops:
+            tag = op[0]
+            if tag == "event":
+                self._events[op[1]] = Known(op[3], op[2], True)
+            elif tag == "refs":
+                self._refs[op[1]] = self._refs.get(op[1], 0) + op[2]
+            elif tag == "live":
+                self._live[op[1]] = op[2]
+            elif tag == "entity":
+                if op[1] not in self._entities and (
+                        self.below is None or self.below.entity(op[1]) is None):
+                    self._entities[op[1]] = (op[2], op[3])
+            elif tag == "attends":
+                self._attends[op[1]] = self._attends.get(op[1], 0) + op[2]
+            elif tag == "name":
+                self._names[(op[1], op[2])] = op[3]
+            elif tag == "current":
+                self._current[op[1]] = op[2]
+            elif tag == "edge":
+                self._edges[op[1]] = op[2]
+            elif tag == "conference":
+                self._conferences[op[1]] = op[2]
+
+    # ------------------------------------------------------------ View
+
+    def event(self, id: str) -> Known | None:
+        known = self._events.get(id)
+        if known is None and self.below is not None:
+            known = self.below.event(id)
+        if known is None:
+            return None
+        live = self._live.get(id)
+        return known if live is None else known._replace(live=live)
+
+    def entity(self, id: str) -> EntityInfo | None:
+        mine = self._entities.get(id)
+        if mine is not None:
+            info = EntityInfo(mine[0], mine[1], 0, None)
+        elif self.below is not None and (found := self.below.entity(id)) is not None:
+            info = found
+        else:
+            return None
+        if id in self._attends:
+            info = info._replace(attends=info.attends + self._attends[id])
+        if id in self._edges:
+            info = info._replace(into=self._edges[id])
+        return info
+
+    def refs(self, id: str) -> int:
+        below = self.below.refs(id) if self.below is not None else 0
+        return below + self._refs.get(id, 0)
+
+    def members(self, id: str) -> list[str]:
+        below = self.below.members(id) if self.below is not None else []
+        out = [m for m in below if self._edges.get(m, id) == id]
+        return out + [m for m, kept in self._edges.items() if kept == id and m not in out]
+
+    def current(self, id: str) -> Payload:
+        if id in self._current:
+            return self._current[id]
+        if id in self._payloads:
+            return self._payloads[id]
+        if self.below is not None and id not in self._events:
+            return self.below.current(id)
+        assert self.read is not None, f"no payload kept for {id}"
+        return self.read(id)
+
+    def named(self, scope: str, key: str) -> str | None:
+        found = self._names.get((scope, key))
+        if found is None and self.below is not None:
+            return self.below.named(scope, key)
+        return found
+
+    def conferences(self) -> list[tuple[str, str]]:
+        out = dict(self.below.conferences()) if self.below is not None else {}
+        for id, name in self._conferences.items():
+            if name is None:
+                out.pop(id, None)
+            else:
+                out[id] = name
+        return list(out.items())
+
+    def ids(self) -> Iterator[str]:
+        """Every event id this store learned itself, in order."""
+        return iter(self._events)
+
+
+__all__ = ["EntityInfo", "Known", "MemoryCatalogue", "Op", "View", "attends", "dependents",
+           "entity_live", "find", "group", "learn", "name_key", "name_scope", "root"]
