@@ -133,8 +133,8 @@ def _check_retraction(data: EventRetracted, view: cat.View,
     shown = dependents(ids) if dependents is not None else []
     listed = f": {', '.join(shown)}{', ...' if count > len(shown) else ''}" if shown else ""
     raise InvalidEvent(f"field `data.target`: cannot retract {target}: {count} live "
-                       f"fact{'s' if count != 1 else ''} refer to it{listed}; retract or "
-                       "correct those first")
+                       f"fact{'s refer' if count != 1 else ' refers'} to it{listed}; retract "
+                       "or correct those first")
 
 
 def _check_merge(data: EntitiesMerged, view: cat.View) -> None:
