@@ -1,11 +1,13 @@
 """An event-sourced conference archive.
 
 The public API: the log and its events, the append path, verification. The heavy parts
-(`archive.database.build`, `archive.serve.serve`, `archive.briefing.render`) are imported
+(`archive.database.build`, `archive.serve.server.serve`, `archive.briefing.render`) are imported
 from their modules, so that importing `archive` stays fast.
 """
 
-from .codec import parse_line
+from .append.recorder import Recorder, Result
+from .core.codec import parse_line
+from .core.events import REGISTRY, Draft, Event, Payload, Source, make_payload
 from .errors import (
     Ambiguous,
     ArchiveError,
@@ -17,10 +19,8 @@ from .errors import (
     RenderError,
     TornTail,
 )
-from .events import REGISTRY, Draft, Event, Payload, Source, make_payload
-from .log import Head, Log, Pending
-from .record import Recorder, Result
-from .verify import Report, verify
+from .store.log import Head, Log, Pending
+from .store.verify import Report, verify
 
 __all__ = [
     "REGISTRY", "Ambiguous", "ArchiveError", "Conflict", "Draft", "Event", "Head",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import msgspec
 import msgspec.inspect
 
-from .events import PAYLOADS, Payload
+from .core.events import PAYLOADS, Payload
 
 
 def _type_name(t: msgspec.inspect.Type) -> str:
@@ -74,7 +74,7 @@ def cli_reference() -> str:
 
 def schema_reference() -> str:
     """Every table of `exports/archive.db` with its columns and what they mean."""
-    from .schema import TABLES, VIEWS
+    from .core.schema import TABLES, VIEWS
 
     out = []
     for table in TABLES:

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from archive.briefing import render_database
-from archive.database import build
-from archive.events import Source, make_payload
-from archive.log import Log, Pending
+from archive.build.database import build
+from archive.core.events import Source, make_payload
+from archive.store.log import Log, Pending
 
 WORDS = ("cooperation security region dialogue prevention communities youth research media "
          "strategy partnership rights education law enforcement civil society networks "

@@ -35,7 +35,7 @@ def cmd_build(args: list[str]) -> dict:
     db = Path(args[args.index("--db") + 1]) if "--db" in args else None
     full = "--full" in args
     t_import = time.perf_counter()
-    from archive.database import build
+    from archive.build.database import build
 
     t0 = time.perf_counter()
     result = build(root, db, full=full)

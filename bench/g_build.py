@@ -15,13 +15,13 @@ GOAL_X = 2.0
 
 
 def database_available() -> str | None:
-    """None if archive.database.build exists, else why not (the group is then pending)."""
+    """None if archive.build.database.build exists, else why not (the group is then pending)."""
     try:
-        from archive import database
+        from archive.build import database
     except ImportError as exc:
-        return f"pending: archive.database not importable ({exc})"
+        return f"pending: archive.build.database not importable ({exc})"
     if not hasattr(database, "build"):
-        return "pending: archive.database.build missing"
+        return "pending: archive.build.database.build missing"
     return None
 
 

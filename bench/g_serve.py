@@ -37,9 +37,9 @@ def _get(url: str, timeout: float = 30) -> tuple[int, bytes]:
 
 def serve_available() -> str | None:
     try:
-        from archive import serve  # noqa: F401
+        from archive.serve import server  # noqa: F401
     except ImportError as exc:
-        return f"pending: archive.serve not importable ({exc})"
+        return f"pending: archive.serve.server not importable ({exc})"
     from .g_build import database_available
 
     return database_available()

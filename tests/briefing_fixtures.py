@@ -1,4 +1,4 @@
-"""Small real logs for the briefing tests: written with `archive.log.Log`, like any archive.
+"""Small real logs for the briefing tests: written with `archive.store.log.Log`, like any archive.
 
 `write_demo_log(root)` records a compact version of the Astana conference (two days,
 sessions, speeches with verbatim quotes, proposals, an agreement, figures, a follow-up, a
@@ -15,8 +15,8 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from archive.events import Source, make_payload
-from archive.log import Log, Pending
+from archive.core.events import Source, make_payload
+from archive.store.log import Log, Pending
 
 SOURCE_URL = "https://astanatimes.com/2015/07/calls-for-broader-cooperation/"
 RECORDED_BY = "tests"

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from archive.append.recorder import Recorder
 from archive.cli import cli
-from archive.log import Log
-from archive.record import Recorder
+from archive.store.log import Log
 
 # ---------------------------------------------------------------- constants
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from archive.events import Source, make_payload
-from archive.log import Log, Pending
+from archive.core.events import Source, make_payload
+from archive.store.log import Log, Pending
 
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_ATTR = '"><img src=x onerror=alert(1)>'

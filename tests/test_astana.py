@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from archive.cli import cli
-from archive.log import Log
+from archive.store.log import Log
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE = ("https://astanatimes.com/2015/07/"

@@ -1,6 +1,6 @@
 """The PDF briefing, checked on the text of the really rendered PDF (poppler's tools).
 
-Every archive here is a real log written with `archive.log.Log`, built with the real
+Every archive here is a real log written with `archive.store.log.Log`, built with the real
 `archive.database.build`, rendered with the real WeasyPrint.
 """
 
@@ -39,8 +39,8 @@ from click.testing import CliRunner
 from archive.briefing import Limits, render, render_database
 from archive.briefing.fetcher import SafeFetcher
 from archive.briefing.pdf import html_to_pdf
+from archive.build.database import build
 from archive.cli import cli
-from archive.database import build
 from archive.errors import Ambiguous, NotFound, RenderError
 
 REPO = Path(__file__).resolve().parent.parent

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from test_serve import start
 
 from archive.briefing import render
-from archive.database import build
+from archive.build.database import build
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -15,8 +15,8 @@ import pytest
 from click.testing import Result
 from conftest import CONFERENCE_ID, CONFERENCE_NAME, PYTHON, archive_env
 
-from archive.events import Event
-from archive.log import Log
+from archive.core.events import Event
+from archive.store.log import Log
 
 RunCli = Callable[..., Result]
 

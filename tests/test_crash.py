@@ -24,8 +24,8 @@ import pytest
 from conftest import ARCHIVE_SCRIPT, PYTHON, archive_env
 
 from archive.errors import TornTail
-from archive.log import Log
-from archive.verify import verify
+from archive.store.log import Log
+from archive.store.verify import verify
 
 pytestmark = pytest.mark.slow
 
@@ -35,9 +35,9 @@ pytestmark = pytest.mark.slow
 #: Mode "log" appends batches of three notes straight through Log.append.
 WRITER = r"""
 import os, sys
-from archive.events import make_payload
-from archive.log import Log, Pending
-from archive.record import Recorder
+from archive.core.events import make_payload
+from archive.store.log import Log, Pending
+from archive.append.recorder import Recorder
 
 root, prefix, count, retry, mode, wait = sys.argv[1:3] + [int(sys.argv[3])] + sys.argv[4:7]
 log = Log(root)
@@ -246,8 +246,8 @@ def test_expect_seq_race_between_library_writers(archive_dir: Path, children: li
     script = (
         "import sys\n"
         "from archive.errors import Conflict\n"
-        "from archive.log import Log\n"
-        "from archive.record import Recorder\n"
+        "from archive.store.log import Log\n"
+        "from archive.append.recorder import Recorder\n"
         "rec = Recorder(Log(sys.argv[1]), 'race')\n"
         "print('ready', flush=True)\n"
         "expected = int(sys.stdin.readline())\n"

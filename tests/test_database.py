@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_projection import histories
 
+from archive.build.database import build, read_info, rows
 from archive.cli import cli
-from archive.database import build, read_info, rows
 from archive.errors import ArchiveError, LogCorrupt, NotFound
-from archive.log import Log
+from archive.store.log import Log
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -239,7 +239,7 @@ def test_the_shipped_astana_archive(tmp_path):
 
 
 def test_incremental_build_while_served_replaces_the_file(tmp_path):
-    from archive.database import serving
+    from archive.build.database import serving
 
     root = make_archive(tmp_path / "a", SAMPLE[:6])
     db = build(root).path
@@ -261,7 +261,7 @@ def test_incremental_build_while_served_replaces_the_file(tmp_path):
 def test_rows_still_buffered_and_rows_sent_give_the_same_database(tmp_path_factory, items):
     """A full build answers earlier events from its buffer and drops buffered rows on a
     delete; with a batch of one row everything goes through SQLite instead."""
-    from archive import rowstore
+    from archive.build import rowstore
 
     tmp = tmp_path_factory.mktemp("b")
     root = make_archive(tmp / "a", items)

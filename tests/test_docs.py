@@ -11,7 +11,7 @@ import click
 import pytest
 
 from archive.cli import cli
-from archive.events import REGISTRY
+from archive.core.events import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

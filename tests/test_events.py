@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archive.codec import (
+from archive.core.codec import (
     check_envelope,
     content_digest,
     encode_event,
@@ -20,8 +20,7 @@ from archive.codec import (
     parse_import_line,
     parse_line,
 )
-from archive.errors import InvalidEvent
-from archive.events import (
+from archive.core.events import (
     PAYLOADS,
     REGISTRY,
     ZERO_HASH,
@@ -31,8 +30,9 @@ from archive.events import (
     make_payload,
     upcast,
 )
-from archive.log import Log
-from archive.verify import verify
+from archive.errors import InvalidEvent
+from archive.store.log import Log
+from archive.store.verify import verify
 
 #: A minimal valid payload for every event type.
 MINIMAL: dict[str, dict[str, Any]] = {
@@ -291,7 +291,7 @@ def test_v1_speech_is_read_as_v2(tmp_path: Path) -> None:
 
 
 def test_v1_line_keeps_its_hash_and_later_appends_chain_on_it(tmp_path: Path) -> None:
-    from archive.record import Recorder
+    from archive.append.recorder import Recorder
 
     path, blob = _v1_log(tmp_path)
     Recorder(Log(tmp_path), "tests").add("note.recorded", {"text": "after"}, conference="c1")

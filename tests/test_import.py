@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from conftest import CONFERENCE_ID, FIXED_NOW
 
+from archive.append.importer import BATCH
+from archive.append.recorder import Recorder
 from archive.errors import Conflict, InvalidEvent, NotFound
-from archive.importer import BATCH
-from archive.index import INDEX_NAME
-from archive.log import Log
-from archive.record import Recorder
-from archive.verify import verify
+from archive.store.index import INDEX_NAME
+from archive.store.log import Log
+from archive.store.verify import verify
 
 
 def line(type_: str, data: dict, **envelope: object) -> bytes:

@@ -34,14 +34,14 @@ from hypothesis.stateful import (
     rule,
 )
 
-from archive import catalogue as cat
-from archive.database import build, rows
+from archive.append.recorder import Recorder
+from archive.build.database import build, rows
+from archive.core import catalogue as cat
+from archive.core.projection import fold
+from archive.core.schema import BY_NAME
 from archive.errors import ArchiveError
-from archive.log import Log
-from archive.projection import fold
-from archive.record import Recorder
-from archive.schema import BY_NAME
-from archive.verify import verify
+from archive.store.log import Log
+from archive.store.verify import verify
 
 PEOPLE = ["Ann Lee", "Bo Chen", "Karim Massimov", "ann lee"]
 COUNTRIES = ["Kazakhstan", "Georgia"]

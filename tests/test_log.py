@@ -14,12 +14,12 @@ import pytest
 from click.testing import Result
 from conftest import ARCHIVE_SCRIPT, CONFERENCE_ID, FIXED_NOW, archive_env
 
-from archive.codec import encode_event, parse_line
+from archive.append.recorder import Recorder
+from archive.core.codec import encode_event, parse_line
+from archive.core.events import ZERO_HASH, make_payload
 from archive.errors import Conflict, LogCorrupt, TornTail
-from archive.events import ZERO_HASH, make_payload
-from archive.log import Head, Log, Pending
-from archive.record import Recorder
-from archive.verify import verify
+from archive.store.log import Head, Log, Pending
+from archive.store.verify import verify
 
 RunCli = Callable[..., Result]
 

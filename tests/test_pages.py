@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fixtures_db import XSS_ATTR, make_archive
 
-from archive.database import build
-from archive.serve import make_datasette
+from archive.build.database import build
+from archive.serve.server import make_datasette
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archive.codec import encode_event
+from archive.core.codec import encode_event
+from archive.core.events import ZERO_HASH, Event, Source, make_payload
+from archive.core.projection import Delete, Insert, fold, project
 from archive.errors import InvalidEvent
-from archive.events import ZERO_HASH, Event, Source, make_payload
-from archive.projection import Delete, Insert, fold, project
 
 SRC = Source(url="https://example.org/r", locator="p1")
 

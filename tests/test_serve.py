@@ -17,9 +17,16 @@ from pathlib import Path
 import pytest
 from fixtures_db import SAMPLE, XSS_ATTR, XSS_SCRIPT, append, make_archive
 
-from archive.database import build
-from archive.schema import TABLES
-from archive.serve import QUERIES, SETTINGS, command, make_datasette, metadata, write_metadata
+from archive.build.database import build
+from archive.core.schema import TABLES
+from archive.serve.server import (
+    QUERIES,
+    SETTINGS,
+    command,
+    make_datasette,
+    metadata,
+    write_metadata,
+)
 
 
 @pytest.fixture(scope="module")

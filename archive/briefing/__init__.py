@@ -75,8 +75,8 @@ def render(root: str | Path, output: str | Path | None = None, *, as_of: str | N
            html: bool = False, limits: Limits | None = None) -> RenderResult:
     """Build the database if needed (or a temporary one `as_of` a point of the log), then
     render the briefing to `output` (default under `exports/`) atomically."""
-    from ..database import build
-    from ..log import Log
+    from ..build.database import build
+    from ..store.log import Log
 
     root = Path(root)
     Log(root).require()

@@ -21,8 +21,8 @@ class Context:
         self.root = root
         self.recorder = recorder
 
-    def log(self):  # -> archive.log.Log (imported lazily)
-        from ..log import Log
+    def log(self):  # -> archive.store.log.Log (imported lazily)
+        from ..store.log import Log
 
         log = Log(self.root)
         log.require()
@@ -82,4 +82,4 @@ def main() -> None:
 
 
 # Command modules register themselves on `cli` when imported.
-from . import briefing, build, read, record  # noqa: E402,F401
+from . import briefing, build, read, record  # noqa: E402, F401

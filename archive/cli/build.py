@@ -26,7 +26,7 @@ def build(ctx: Context, as_of: str | None, full: bool, output: Path | None) -> N
         archive build --as-of 2015-06-29T18:00Z
         archive build --full -o /tmp/archive.db
     """
-    from ..database import build as build_db
+    from ..build.database import build as build_db
 
     ctx.log()
     if not sys.stderr.isatty():
@@ -55,7 +55,7 @@ def serve(ctx: Context, port: int, no_build: bool) -> None:
         archive serve --port 8001
         # then open http://127.0.0.1:8001/
     """
-    from ..serve import serve as run
+    from ..serve.server import serve as run
 
     ctx.log()
     code = run(ctx.root, port=port, echo=click.echo, build_if_stale=not no_build)
@@ -78,7 +78,7 @@ def publish(ctx: Context, publisher: str, extra: tuple[str, ...], dry_run: bool)
         archive publish cloudrun --service conference-archive
         archive publish --dry-run cloudrun
     """
-    from ..serve import publish as run
+    from ..serve.server import publish as run
 
     ctx.log()
     code = run(ctx.root, publisher, extra, dry_run=dry_run, echo=click.echo)

@@ -6,10 +6,10 @@ import json
 
 import click
 
-from ..codec import event_dict
-from ..events import REGISTRY
-from ..listing import Filters, find, select
-from ..verify import verify as verify_log
+from ..core.codec import event_dict
+from ..core.events import REGISTRY
+from ..store.listing import Filters, find, select
+from ..store.verify import verify as verify_log
 from . import Context, cli, pass_context
 
 

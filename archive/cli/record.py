@@ -16,8 +16,8 @@ from typing import Any
 import click
 import msgspec
 
-from ..events import PAYLOADS, Payload, Source
-from ..record import Recorder, Result, open_input
+from ..append.recorder import Recorder, Result, open_input
+from ..core.events import PAYLOADS, Payload, Source
 from . import Context, cli, pass_context
 
 #: Subcommand name for each event type.
@@ -94,7 +94,7 @@ def init(ctx: Context, directory: Path | None) -> None:
     Example:
         archive init astana-2015
     """
-    from ..log import Log
+    from ..store.log import Log
 
     root = directory or ctx.root
     created = Log(root).init()

@@ -14,15 +14,15 @@ No accepted event may leave the archive unbuildable or inconsistent:
   an unmerge undoes a live merge, and refuses to leave a side with nothing to name it.
 
 One set of rules for every path that appends (`archive add`, `archive import`) and for
-`archive verify`, asked of a catalogue `View` (`archive.catalogue`); pure.
+`archive verify`, asked of a catalogue `View` (`archive.core.catalogue`); pure.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..errors import InvalidEvent, NotFound
 from . import catalogue as cat
-from .errors import InvalidEvent, NotFound
 from .events import (
     FIXES,
     IDENTITY,

@@ -25,12 +25,11 @@ from typing import IO, Any
 import msgspec
 import msgspec.inspect
 
-from . import catalogue as cat
-from . import rules
-from .catalogue import MemoryCatalogue
-from .codec import check_envelope, content_digest
-from .errors import Conflict, InvalidEvent, NotFound
-from .events import (
+from ..core import catalogue as cat
+from ..core import rules
+from ..core.catalogue import MemoryCatalogue
+from ..core.codec import check_envelope, content_digest
+from ..core.events import (
     EntitiesMerged,
     EntitiesUnmerged,
     Event,
@@ -42,9 +41,10 @@ from .events import (
     make_payload,
     payload_class,
 )
+from ..errors import Conflict, InvalidEvent, NotFound
+from ..store.index import Index
+from ..store.log import Head, Log, Pending, _fsync_dir
 from .importer import Importer
-from .index import Index
-from .log import Head, Log, Pending, _fsync_dir
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -231,7 +231,7 @@ class Recorder:
                      progress: Callable[[int], None] | None = None) -> Result:
         """Append events from JSON Lines, all or nothing: every line is validated (schema,
         references, ids) before any is written; memory stays flat however large the
-        import (see `archive.importer`). `progress` is told now and then how many more
+        import (see `archive.append.importer`). `progress` is told now and then how many more
         bytes of input were read."""
         check_envelope(id=None, at=None, source=None, recorded_by=self.recorded_by)
         with self.log.locked(), Index(self.log) as index:

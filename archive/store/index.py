@@ -1,4 +1,4 @@
-"""The log index: the catalogue (`archive.catalogue`) persisted in a derived sidecar,
+"""The log index: the catalogue (`archive.core.catalogue`) persisted in a derived sidecar,
 `exports/.log-index.sqlite`, so that an append knows what exists, under which names and
 whether it is live without reading the whole log.
 
@@ -19,9 +19,9 @@ from typing import Any
 
 import msgspec
 
-from . import catalogue as cat
-from .errors import ArchiveError, NotFound
-from .events import ZERO_HASH, Event, Payload, payload_class
+from ..core import catalogue as cat
+from ..core.events import ZERO_HASH, Event, Payload, payload_class
+from ..errors import ArchiveError, NotFound
 from .log import Log, event_at
 
 INDEX_NAME = ".log-index.sqlite"

@@ -2,9 +2,9 @@
 
 One pure fold answers it for every path. `learn` turns one event into the changes it
 makes to the catalogue (`Op`s); a store applies them: `MemoryCatalogue` (verify, listing,
-the events an add or an import is about to write) or the log index (`archive.index`,
+the events an add or an import is about to write) or the log index (`archive.store.index`,
 which persists the catalogue so that an add does not read the whole log). The rules
-(`archive.rules`) ask a store's `View`, so add, import and verify agree by construction.
+(`archive.core.rules`) ask a store's `View`, so add, import and verify agree by construction.
 
 What it knows:
 - every event id, its type and whether it is live (a fact not retracted, a merge not

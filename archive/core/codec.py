@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, Union
 
 import msgspec
 
-from .errors import InvalidEvent
+from ..errors import InvalidEvent
 from .events import (
     _BAD_IN_LINE,
     PAYLOADS,

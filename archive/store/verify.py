@@ -1,5 +1,5 @@
 """`verify`: check the whole log: every line's schema and hash, the sequence, the hash
-chain, and the rules each event keeps with the lines before it (`archive.rules`: a
+chain, and the rules each event keeps with the lines before it (`archive.core.rules`: a
 speech's session exists, a correction's target exists and its changes fit). Reports the
 first problem with file and line."""
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import catalogue, rules
-from .catalogue import MemoryCatalogue
-from .errors import InvalidEvent, LogCorrupt, NotFound
-from .events import ZERO_HASH
+from ..core import catalogue, rules
+from ..core.catalogue import MemoryCatalogue
+from ..core.events import ZERO_HASH
+from ..errors import InvalidEvent, LogCorrupt, NotFound
 from .log import Log, event_at
 
 

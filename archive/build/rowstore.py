@@ -8,9 +8,9 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from .errors import ArchiveError
-from .projection import REPLACED, Delete, Entity, Insert, Op, Stored, Update, stored
-from .schema import BY_NAME, ENTITY_REFS, TABLES
+from ..core.projection import REPLACED, Delete, Entity, Insert, Op, Stored, Update, stored
+from ..core.schema import BY_NAME, ENTITY_REFS, TABLES
+from ..errors import ArchiveError
 
 _BATCH = 20_000
 _REFS = frozenset(ENTITY_REFS)

@@ -2,7 +2,7 @@
 
 Pure: no clock, no randomness, no I/O. Each payload class's docstring says what the event
 means; the README's event reference is generated from them. How an event becomes a line
-of the log (and back) is `archive.codec`.
+of the log (and back) is `archive.core.codec`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Annotated, Any, ClassVar, Literal
 import msgspec
 from msgspec import Meta
 
-from .errors import InvalidEvent
+from ..errors import InvalidEvent
 
 # ---------------------------------------------------------------- field types
 

@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .codec import encode_event, line_tail, parse_line, type_marker
-from .errors import Conflict, InvalidEvent, LogCorrupt, NotAnArchive, TornTail
-from .events import ZERO_HASH, Event, Payload, Source
+from ..core.codec import encode_event, line_tail, parse_line, type_marker
+from ..core.events import ZERO_HASH, Event, Payload, Source
+from ..errors import Conflict, InvalidEvent, LogCorrupt, NotAnArchive, TornTail
 
 LOG_NAME = "events.jsonl"
 LOCK_NAME = ".lock"

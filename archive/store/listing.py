@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .catalogue import MemoryCatalogue, group, name_key, root
-from .errors import NotFound
-from .events import (
+from ..core.catalogue import MemoryCatalogue, group, name_key, root
+from ..core.events import (
     AgreementReached,
     AttachmentAdded,
     ConferenceHeld,
@@ -26,6 +25,7 @@ from .events import (
     SpeechDelivered,
     references,
 )
+from ..errors import NotFound
 from .log import Log, event_at
 
 

@@ -3,7 +3,7 @@
 Lines are parsed in one pass (`codec.parse_import_line`), checked in batches, encoded
 with their place in the chain and written to a spool file beside the log. Only when
 every line has passed is the spool appended to the log (large writes, one fsync). What
-the checks need to remember — the catalogue of what exists (`archive.catalogue`) — goes
+the checks need to remember — the catalogue of what exists (`archive.core.catalogue`) — goes
 into the log index inside one SQLite transaction (committed after the fsync, rolled back on any
 error), so memory stays flat however large the import, and the index is already up to
 date for the next `archive add`.
@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO
 
-from . import rules
-from .catalogue import MemoryCatalogue
-from .codec import Parsed, content_digest, encode_event, parse_import_line
-from .errors import Conflict, InvalidEvent, NotFound
-from .events import ParticipantAttended, references
-from .index import Index
-from .log import Head, Log
+from ..core import rules
+from ..core.catalogue import MemoryCatalogue
+from ..core.codec import Parsed, content_digest, encode_event, parse_import_line
+from ..core.events import ParticipantAttended, references
+from ..errors import Conflict, InvalidEvent, NotFound
+from ..store.index import Index
+from ..store.log import Head, Log
 
 BATCH = 10_000
 

@@ -24,12 +24,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .errors import ArchiveError, LogCorrupt, NotFound
-from .events import ZERO_HASH, EntitiesUnmerged, check_date
-from .log import Log, Placed
-from .projection import project
+from ..core.events import ZERO_HASH, EntitiesUnmerged, check_date
+from ..core.projection import project
+from ..core.schema import FTS_COLUMNS, FTS_TABLE, SCHEMA_VERSION, TABLES, VIEWS, indexes
+from ..errors import ArchiveError, LogCorrupt, NotFound
+from ..store.log import Log, Placed
 from .rowstore import SqliteState, quote
-from .schema import FTS_COLUMNS, FTS_TABLE, SCHEMA_VERSION, TABLES, VIEWS, indexes
 
 DB_NAME = "archive.db"
 

@@ -1,7 +1,7 @@
 """Serve the archive database with Datasette: read-only, immutable, on 127.0.0.1.
 
 Metadata (title, descriptions of every table and column, facets, sort orders, labels,
-canned queries) is generated from `archive.schema`, so it never drifts from the tables.
+canned queries) is generated from `archive.core.schema`, so it never drifts from the tables.
 Settings favour speed on large archives: no facet suggestions, short SQL and facet time
 limits. Arbitrary (read-only) SQL stays allowed, bounded by the time limit: the data is
 public, the database is opened immutable, and Datasette only runs SELECTs.
@@ -18,8 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .datasette import PLUGINS, TEMPLATES
-from .schema import TABLES, VIEWS
+from ..core.schema import TABLES, VIEWS
+from . import PLUGINS, TEMPLATES
 
 DATABASE = "archive"
 
@@ -112,7 +112,7 @@ order by f.rank limit 200""",
 
 def _title(root: Path | None) -> str:
     """"Conference archive", or the conference's name when the archive holds just one."""
-    from .database import DB_NAME
+    from ..build.database import DB_NAME
 
     path = root / "exports" / DB_NAME if root else None
     if path is None or not path.exists():
@@ -198,7 +198,7 @@ def publish_command(root: Path, publisher: str, extra: tuple[str, ...] = ()) -> 
     immutable)."""
     import shlex
 
-    from .database import DB_NAME
+    from ..build.database import DB_NAME
 
     return [sys.executable, "-m", "datasette", "publish", publisher,
             str(root / "exports" / DB_NAME), "--metadata", str(write_metadata(root)),
@@ -211,7 +211,7 @@ def publish(root: str | os.PathLike[str], publisher: str, extra: tuple[str, ...]
     """Bring the database up to date and publish it with `datasette publish`."""
     import shlex
 
-    from .database import build
+    from ..build.database import build
 
     root = Path(root)
     if not dry_run:
@@ -232,7 +232,7 @@ def serve(root: str | os.PathLike[str], *, port: int = 8001,
           echo: Callable[[str], None] = print, build_if_stale: bool = True) -> int:
     """Build the database if it lags the log, then run Datasette until interrupted.
     Returns Datasette's exit code."""
-    from .database import DB_NAME, build, is_stale, serving
+    from ..build.database import DB_NAME, build, is_stale, serving
 
     root = Path(root)
     db_path = root / "exports" / DB_NAME

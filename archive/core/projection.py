@@ -17,7 +17,7 @@ the tables so far (`State`); the database answers it from SQLite, `MemoryState` 
   being built undo (`undone`; see `database.build`), so a build never has to take a merge
   apart.
 
-Fixes that break the rules (`archive.rules`: a second retraction, a correction of a
+Fixes that break the rules (`archive.core.rules`: a second retraction, a correction of a
 retracted fact) are refused when appended and reported by `verify`; a log that holds one
 anyway still builds: the fix changes nothing.
 """
@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import msgspec
 
-from .errors import InvalidEvent
+from ..errors import InvalidEvent
 from .events import (
     FIXES,
     AgreementReached,
