@@ -21,9 +21,10 @@ from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
-from archive.briefing import render_database
-from archive.build.database import build
+from archive.app import Archive
+from archive.briefing import render
 from archive.core.events import Source, make_payload
+from archive.store.layout import Layout
 from archive.store.log import Log, Pending
 
 WORDS = ("cooperation security region dialogue prevention communities youth research media "
@@ -101,14 +102,14 @@ def measure(speeches: int, repeat: int = 1) -> dict[str, Any]:
         root = Path(tmp) / "archive"
         synthetic(root, speeches)
         started = time.perf_counter()
-        built = build(root)
+        built = Archive(root).build()
         build_seconds = time.perf_counter() - started
-        html = render_database(built.path, root, root / "exports" / "briefing.html",
+        html = render(built.path, Layout(root), root / "exports" / "briefing.html",
                                html=True).path.read_text("utf-8")
         plain = plain_html(html)
         runs, floors = [], []
         for _ in range(repeat):
-            runs.append(render_database(built.path, root, root / "exports" / "briefing.pdf"))
+            runs.append(render(built.path, Layout(root), root / "exports" / "briefing.pdf"))
             started = time.perf_counter()
             floor_doc = HTML(string=plain).render()
             floor_doc.write_pdf()

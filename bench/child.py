@@ -35,10 +35,10 @@ def cmd_build(args: list[str]) -> dict:
     db = Path(args[args.index("--db") + 1]) if "--db" in args else None
     full = "--full" in args
     t_import = time.perf_counter()
-    from archive.build.database import build
+    from archive.app import Archive
 
     t0 = time.perf_counter()
-    result = build(root, db, full=full)
+    result = Archive(root).build(db, full=full)
     t1 = time.perf_counter()
     return {"seconds": t1 - t0, "import_seconds": t0 - t_import,
             "applied": getattr(result, "applied", None), "seq": getattr(result, "seq", None),

@@ -36,12 +36,13 @@ from briefing_fixtures import (
 )
 from click.testing import CliRunner
 
-from archive.briefing import Limits, render, render_database
+from archive.app import Archive
+from archive.briefing import Limits, render
 from archive.briefing.fetcher import SafeFetcher
 from archive.briefing.pdf import html_to_pdf
-from archive.build.database import build
 from archive.cli import cli
 from archive.errors import Ambiguous, NotFound, RenderError
+from archive.store.layout import Layout
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWD = Path("/etc/passwd").read_text()
@@ -55,7 +56,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """The demo archive and its briefing, rendered once for the read-only tests."""
     root = tmp_path_factory.mktemp("demo")
     write_demo_log(root)
-    result = render(root)
+    result = Archive(root).brief()
     assert result.path == root / "exports" / "briefing.pdf"
     assert result.refused == () and result.warnings == ()
     return root, result.path
@@ -95,7 +96,7 @@ def assert_every_fact_appears(db_path: Path, text: str) -> None:
 def test_cover_has_conference_organisers_and_provenance_stamp(demo):
     root, out = demo
     cover = pdf.text(out, 1)
-    head = build(root)  # up to date: nothing applied, same state
+    head = Archive(root).build()  # up to date: nothing applied, same state
     assert head.applied == 0
     for needle in ["Central and South Asian Regional Conference on Countering Violent "
                    "Extremism", "Astana, Kazakhstan", "29–30 June 2015",
@@ -190,11 +191,11 @@ def test_charts_are_drawn_as_svg_with_labels(demo, demo_text):
 
 def test_same_log_prefix_gives_byte_identical_pdf(demo, tmp_path):
     root, out = demo
-    again = render(root, tmp_path / "again.pdf")
+    again = Archive(root).brief(tmp_path / "again.pdf")
     assert again.path.read_bytes() == out.read_bytes()
     copy = tmp_path / "copy"
     shutil.copytree(root / "events", copy / "events")
-    fresh = render(copy, tmp_path / "fresh.pdf")  # a database built from scratch
+    fresh = Archive(copy).brief(tmp_path / "fresh.pdf")  # a database built from scratch
     assert fresh.path.read_bytes() == out.read_bytes()
 
 
@@ -204,7 +205,7 @@ def test_same_log_prefix_gives_byte_identical_pdf(demo, tmp_path):
 def test_as_of_renders_the_archive_as_it_stood(demo, tmp_path):
     root, _ = demo
     db_before = (root / "exports" / "archive.db").read_bytes()
-    result = render(root, tmp_path / "as-of.pdf", as_of="22")
+    result = Archive(root).brief(tmp_path / "as-of.pdf", as_of="22")
     text = pdf.text(result.path)
     assert result.seq == 22
     con = sqlite3.connect(root / "exports" / "archive.db")
@@ -219,7 +220,7 @@ def test_as_of_renders_the_archive_as_it_stood(demo, tmp_path):
 
 def test_since_gives_an_update_with_both_stamps(demo, tmp_path):
     root, _ = demo
-    result = render(root, tmp_path / "update.pdf", since=30)
+    result = Archive(root).brief(tmp_path / "update.pdf", since=30)
     text = pdf.text(result.path)
     cover = pdf.text(result.path, 1)
     con = sqlite3.connect(root / "exports" / "archive.db")
@@ -236,7 +237,7 @@ def test_since_gives_an_update_with_both_stamps(demo, tmp_path):
 
 def test_day_gives_a_one_day_briefing(demo, tmp_path):
     root, _ = demo
-    result = render(root, tmp_path / "day.pdf", day="2015-06-30")
+    result = Archive(root).brief(tmp_path / "day.pdf", day="2015-06-30")
     text = pdf.text(result.path)
     assert pdf.contains(text, "ONE-DAY BRIEFING") and "30 June 2015" in text
     assert pdf.contains(text, AHAMED_QUOTE) and not pdf.contains(text, PM_QUOTES[0])
@@ -244,7 +245,7 @@ def test_day_gives_a_one_day_briefing(demo, tmp_path):
 
 def test_html_preview_is_escaped_and_self_contained(demo, tmp_path):
     root, _ = demo
-    result = render(root, tmp_path / "b.html", html=True)
+    result = Archive(root).brief(tmp_path / "b.html", html=True)
     html = result.path.read_text()
     assert result.format == "html" and "<style>" in html and "@page" in html
     assert "<script" not in html and "“Minster”" in html
@@ -255,10 +256,10 @@ def test_conference_must_be_chosen_when_there_are_several(tmp_path):
     write_log(root, [(C, "conference.held", {"name": "First"}, None, "p1"),
                      ("c2", "conference.held", {"name": "Second"}, None, "p2")])
     with pytest.raises(Ambiguous, match="--conference"):
-        render(root)
+        Archive(root).brief()
     with pytest.raises(NotFound, match="no conference 'Third'"):
-        render(root, conference="Third")
-    result = render(root, conference="Second")
+        Archive(root).brief(conference="Third")
+    result = Archive(root).brief(conference="Second")
     assert "Second" in pdf.text(result.path, 1)
 
 
@@ -293,9 +294,9 @@ def test_too_large_fails_clearly_and_leaves_no_partial_file(demo, tmp_path):
     out = tmp_path / "big.pdf"
     out.write_bytes(b"previous briefing")
     with pytest.raises(RenderError, match="more than the limit of 10"):
-        render(root, out, limits=Limits(max_facts=10))
+        Archive(root).brief(out, limits=Limits(max_facts=10))
     with pytest.raises(RenderError, match="pages, more than the limit of 3"):
-        render(root, out, limits=Limits(max_pages=3))
+        Archive(root).brief(out, limits=Limits(max_pages=3))
     assert out.read_bytes() == b"previous briefing"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.pdf"]
 
@@ -361,7 +362,7 @@ def test_hostile_event_text_is_shown_literally_and_nothing_is_fetched(tmp_path, 
         ("evil-n", "note.recorded", {"conference": C, "text": "\n".join(bad)}, None, bad[1]),
     ]
     write_log(root, drafts)
-    result = render(root, tmp_path / "hostile.pdf")
+    result = Archive(root).brief(tmp_path / "hostile.pdf")
     text = pdf.text(result.path)
     for needle in bad:
         assert pdf.contains(text, needle), needle
@@ -425,8 +426,8 @@ def test_astana_archive_briefing(tmp_path):
     root = tmp_path / "astana"
     shutil.copytree(REPO / "events", root / "events",
                     ignore=shutil.ignore_patterns(".lock"))
-    built = build(root)
-    result = render_database(built.path, root, tmp_path / "astana.pdf")
+    built = Archive(root).build()
+    result = render(built.path, Layout(root), tmp_path / "astana.pdf")
     text = pdf.text(result.path)
     assert_every_fact_appears(built.path, text)
     assert result.refused == ()
@@ -450,7 +451,7 @@ def test_damaged_photo_is_shown_as_its_caption(tmp_path):
         ("ph", "attachment.added", {"conference": C, "sha256": sha, "media_type": "image/png",
                                     "caption": "A damaged photo"}, None, "p2"),
     ])
-    result = render(root, as_of="ph")  # an event id works as --as-of too
+    result = Archive(root).brief(as_of="ph")  # an event id works as --as-of too
     assert result.path == root / "exports" / "briefing-as-of-2.pdf"
     text = pdf.text(result.path)
     assert pdf.contains(text, "A damaged photo")

@@ -10,8 +10,7 @@ from fixtures_db import XSS_SCRIPT, make_archive
 from playwright.sync_api import Browser, Page, sync_playwright
 from test_serve import start
 
-from archive.briefing import render
-from archive.build.database import build
+from archive.app import Archive
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -21,8 +20,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Iterator[str]:
     root = make_archive(tmp_path_factory.mktemp("browser") / "a")
-    build(root)
-    render(root)  # the real briefing of this state, which the home page offers
+    Archive(root).build()
+    Archive(root).brief()  # the real briefing of this state, which the home page offers
     proc, url = start(root)
     yield url
     proc.terminate()

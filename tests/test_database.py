@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_projection import histories
 
-from archive.build.database import build, read_info, rows
+from archive.app import Archive
+from archive.build.database import read_info, rows
 from archive.cli import cli
 from archive.errors import ArchiveError, LogCorrupt, NotFound
 from archive.store.log import Log
@@ -40,7 +41,7 @@ def archive(tmp_path: Path) -> Path:
 
 
 def test_build_projects_every_kind_of_fact(archive):
-    result = build(archive)
+    result = Archive(archive).build()
     db = archive / "exports" / "archive.db"
     assert (result.path, result.seq, result.applied, result.full) == (db, len(SAMPLE),
                                                                       len(SAMPLE), True)
@@ -64,7 +65,7 @@ def test_build_projects_every_kind_of_fact(archive):
 
 
 def test_schema_has_foreign_keys_indexes_search_and_views(archive):
-    db = sqlite_utils.Database(build(archive).path)
+    db = sqlite_utils.Database(Archive(archive).build().path)
     fks = {(fk.column, fk.other_table, fk.other_column) for fk in db["speeches"].foreign_keys}
     assert {("speaker_id", "entities", "id"), ("session_id", "sessions", "id"),
             ("conference_id", "conferences", "id"), ("event_seq", "events", "seq")} <= fks
@@ -78,33 +79,33 @@ def test_schema_has_foreign_keys_indexes_search_and_views(archive):
 
 
 def test_hostile_strings_are_stored_verbatim(archive):
-    db = build(archive).path
+    db = Archive(archive).build().path
     assert query(db, "select text from quotes where id = 'sp2/1'") == [(XSS_SCRIPT,)]
     assert query(db, "select name from entities where id = 'evil'") == [(XSS_ATTR,)]
 
 
 def test_two_full_builds_are_identical(archive, tmp_path):
-    a = build(archive, tmp_path / "one.db", full=True).path
-    b = build(archive, tmp_path / "two.db", full=True).path
+    a = Archive(archive).build(tmp_path / "one.db", full=True).path
+    b = Archive(archive).build(tmp_path / "two.db", full=True).path
     assert list(rows(a)) == list(rows(b))
 
 
 def test_incremental_build_applies_only_new_events_and_equals_a_full_build(tmp_path):
     root = make_archive(tmp_path / "a", SAMPLE[:10])
-    first = build(root)
+    first = Archive(root).build()
     append(root, SAMPLE[10:], recorded_at="2026-02-01T00:00:00Z")
-    second = build(root)
+    second = Archive(root).build()
     assert (second.full, second.applied, second.seq) == (False, len(SAMPLE) - 10, len(SAMPLE))
     assert second.hash == Log(root).head().hash != first.hash
-    full = build(root, tmp_path / "full.db", full=True)
+    full = Archive(root).build(tmp_path / "full.db", full=True)
     assert list(rows(second.path)) == list(rows(full.path))
     assert not [p for p in (root / "exports").iterdir() if p.name.endswith(".tmp")]
 
 
 def test_an_up_to_date_database_is_left_alone(archive):
-    db = build(archive).path
+    db = Archive(archive).build().path
     before = db.stat()
-    again = build(archive)
+    again = Archive(archive).build()
     assert (again.applied, again.full) == (0, False)
     assert (db.stat().st_ino, db.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
 
@@ -112,38 +113,38 @@ def test_an_up_to_date_database_is_left_alone(archive):
 def test_incremental_build_reads_only_from_the_remembered_offset(tmp_path):
     """Damage an early line (same length): an incremental build never looks at it."""
     root = make_archive(tmp_path / "a", SAMPLE[:5])
-    build(root)
+    Archive(root).build()
     append(root, SAMPLE[5:8])
     path = Log(root).path
     data = path.read_bytes()
     path.write_bytes(data.replace(b"Astana", b"Astanb", 1))
-    result = build(root)
+    result = Archive(root).build()
     assert (result.full, result.applied) == (False, 3)
     with pytest.raises(LogCorrupt, match="hash mismatch"):
-        build(root, full=True)
+        Archive(root).build(full=True)
 
 
 def test_a_log_that_no_longer_matches_is_rebuilt_from_scratch(tmp_path):
     root = make_archive(tmp_path / "a", SAMPLE[:8])
-    build(root)
+    Archive(root).build()
     other = make_archive(tmp_path / "b", SAMPLE[:3] + SAMPLE[4:12])  # a different history
     shutil.copyfile(Log(other).path, Log(root).path)
-    result = build(root)
+    result = Archive(root).build()
     assert result.full and result.seq == 11
-    assert list(rows(result.path)) == list(rows(build(other).path))
+    assert list(rows(result.path)) == list(rows(Archive(other).build().path))
 
 
 def test_a_changed_next_line_forces_a_rebuild(tmp_path):
     """Same bytes up to the remembered offset, but the next line does not chain on."""
     root = make_archive(tmp_path / "a", SAMPLE[:4])
-    build(root)
+    Archive(root).build()
     log = Log(root)
     remembered = log.path.read_bytes()
     other = make_archive(tmp_path / "b", SAMPLE[:6])
     tail = Log(other).path.read_bytes().splitlines(keepends=True)[5:]
     log.path.write_bytes(remembered + tail[0])  # line 5 of another log: seq 6, wrong prev
     with pytest.raises(LogCorrupt, match="sequence 6 where 5 was expected"):
-        build(root)
+        Archive(root).build()
 
 
 @pytest.mark.parametrize("as_of, seq", [("7", 7), ("sp1", 8), ("2026-01-01", 10),
@@ -151,27 +152,27 @@ def test_a_changed_next_line_forces_a_rebuild(tmp_path):
 def test_as_of_builds_the_archive_as_it_stood(tmp_path, as_of, seq):
     root = make_archive(tmp_path / "a", SAMPLE[:10])
     append(root, SAMPLE[10:], recorded_at="2026-01-02T09:00:00Z")
-    result = build(root, as_of=as_of)
+    result = Archive(root).build(as_of=as_of)
     assert result.seq == seq
     assert result.path == root / "exports" / f"archive-as-of-{seq}.db"
     assert query(result.path, "select count(*) from events") == [(seq,)]
     assert read_info(result.path)["as_of"] == as_of
-    full_then = build(root, tmp_path / "then.db", as_of=str(seq))
+    full_then = Archive(root).build(tmp_path / "then.db", as_of=str(seq))
     assert facts(full_then.path) == facts(result.path)
 
 
 def test_as_of_errors_name_the_problem(archive):
     with pytest.raises(NotFound, match="no event has that id"):
-        build(archive, as_of="missing-id")
+        Archive(archive).build(as_of="missing-id")
     with pytest.raises(NotFound, match="the log ends at sequence 19"):
-        build(archive, as_of="99")
+        Archive(archive).build(as_of="99")
     with pytest.raises(ArchiveError, match="has no month 13"):
-        build(archive, as_of="2015-13-01")
+        Archive(archive).build(as_of="2015-13-01")
 
 
 def test_progress_reports_every_byte(archive):
     seen: list[tuple[int, int]] = []
-    build(archive, progress=lambda done, total: seen.append((done, total)))
+    Archive(archive).build(progress=lambda done, total: seen.append((done, total)))
     assert sum(d for d, _ in seen) == Log(archive).size() == seen[-1][1]
 
 
@@ -179,7 +180,7 @@ def test_attachment_file_presence_comes_from_the_folder(archive):
     folder = archive / "events" / "attachments"
     folder.mkdir()
     (folder / ("a" * 64)).write_bytes(b"photo")
-    assert query(build(archive).path, "select file_present from attachments") == [(1,)]
+    assert query(Archive(archive).build().path, "select file_present from attachments") == [(1,)]
 
 
 def test_build_command(archive):
@@ -200,20 +201,20 @@ def test_incremental_equals_full_on_generated_logs(tmp_path_factory, items, data
     tmp = tmp_path_factory.mktemp("h")
     k = data.draw(st.integers(1, len(items)))
     root = make_archive(tmp / "a", items[:k])
-    build(root)
+    Archive(root).build()
     if items[k:]:
         append(root, items[k:])
-    incremental = build(root)
+    incremental = Archive(root).build()
     assert not incremental.full
-    full = build(root, tmp / "full.db", full=True)
-    again = build(root, tmp / "again.db", full=True)
+    full = Archive(root).build(tmp / "full.db", full=True)
+    again = Archive(root).build(tmp / "again.db", full=True)
     assert list(rows(incremental.path)) == list(rows(full.path)) == list(rows(again.path))
 
 
 def test_the_shipped_astana_archive(tmp_path):
     root = tmp_path / "astana"
     shutil.copytree(REPO / "events", root / "events")
-    result = build(root)
+    result = Archive(root).build()
     db = sqlite_utils.Database(result.path)
     assert result.seq == Log(root).head().seq == result.applied
     assert db.execute("select name, place, start, end from conferences").fetchall() == [(
@@ -234,7 +235,7 @@ def test_the_shipped_astana_archive(tmp_path):
                       "where texts_fts match 'persuasive'").fetchall()
     assert [h[0] for h in hits] == ["quote"]
     assert "persuasive voices" in hits[0][1] and hits[0][2]
-    again = build(root, tmp_path / "again.db", full=True)
+    again = Archive(root).build(tmp_path / "again.db", full=True)
     assert facts(again.path) == facts(result.path)
 
 
@@ -242,16 +243,16 @@ def test_incremental_build_while_served_replaces_the_file(tmp_path):
     from archive.build.database import serving
 
     root = make_archive(tmp_path / "a", SAMPLE[:6])
-    db = build(root).path
+    db = Archive(root).build().path
     append(root, SAMPLE[6:9])
     inode = db.stat().st_ino
-    assert build(root).applied == 3 and db.stat().st_ino == inode  # in place
+    assert Archive(root).build().applied == 3 and db.stat().st_ino == inode  # in place
     append(root, SAMPLE[9:])
     with serving(db):
-        result = build(root)
+        result = Archive(root).build()
     assert result.applied == len(SAMPLE) - 9 and not result.full
     assert db.stat().st_ino != inode  # a new file: the server's open one never changed
-    assert facts(db) == facts(build(root, tmp_path / "full.db", full=True).path)
+    assert facts(db) == facts(Archive(root).build(tmp_path / "full.db", full=True).path)
 
 
 @settings(max_examples=15, deadline=None,
@@ -265,11 +266,11 @@ def test_rows_still_buffered_and_rows_sent_give_the_same_database(tmp_path_facto
 
     tmp = tmp_path_factory.mktemp("b")
     root = make_archive(tmp / "a", items)
-    buffered = build(root, tmp / "buffered.db", full=True)
+    buffered = Archive(root).build(tmp / "buffered.db", full=True)
     batch = rowstore._BATCH
     rowstore._BATCH = 1
     try:
-        sent = build(root, tmp / "sent.db", full=True)
+        sent = Archive(root).build(tmp / "sent.db", full=True)
     finally:
         rowstore._BATCH = batch
     assert list(rows(buffered.path)) == list(rows(sent.path))

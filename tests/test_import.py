@@ -13,7 +13,7 @@ from conftest import CONFERENCE_ID, FIXED_NOW
 from archive.append.importer import BATCH
 from archive.append.recorder import Recorder
 from archive.errors import Conflict, InvalidEvent, NotFound
-from archive.store.index import INDEX_NAME
+from archive.store.layout import Layout
 from archive.store.log import Log
 from archive.store.verify import verify
 
@@ -55,7 +55,7 @@ def test_an_import_larger_than_a_batch_checks_everything_against_earlier_batches
     report = verify(Log(archive_dir))
     assert report.events == n + 5
     # the index already knows every imported event and name: no catching up needed
-    db = sqlite3.connect(archive_dir / "exports" / INDEX_NAME)
+    db = sqlite3.connect(Layout(archive_dir).index)
     assert dict(db.execute("select key, value from meta"))["seq"] == n + 5
     assert db.execute("select count(*) from ids").fetchone()[0] == n + 5
     names = {key for (key,) in db.execute("select key from names where scope = 'person'")}
@@ -80,7 +80,7 @@ def test_an_import_larger_than_a_batch_checks_everything_against_earlier_batches
 ])
 def test_a_bad_line_after_several_batches_writes_nothing(
         archive_dir: Path, bad: bytes, error: type[Exception], message: str) -> None:
-    index_path = archive_dir / "exports" / INDEX_NAME
+    index_path = Layout(archive_dir).index
     recorder(archive_dir).add("note.recorded", {"text": "before"})  # index exists, in step
     before = Log(archive_dir).path.read_bytes()
     index_before = sqlite3.connect(index_path).execute("select count(*) from ids").fetchone()

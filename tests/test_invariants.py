@@ -34,8 +34,9 @@ from hypothesis.stateful import (
     rule,
 )
 
+from archive.app import Archive
 from archive.append.recorder import Recorder
-from archive.build.database import build, rows
+from archive.build.database import rows
 from archive.core import catalogue as cat
 from archive.core.projection import fold
 from archive.core.schema import BY_NAME
@@ -80,7 +81,7 @@ def memory_rows(tables: dict[str, dict[Any, dict[str, Any]]]) -> list[tuple[str,
     return out
 
 
-class Archive(RuleBasedStateMachine):
+class Machine(RuleBasedStateMachine):
     facts = Bundle("facts")
     merges = Bundle("merges")
 
@@ -200,7 +201,7 @@ class Archive(RuleBasedStateMachine):
     @invariant()
     def archive_is_consistent(self) -> None:
         report = verify(self.log)
-        full = build(self.root, self.tmp / "full.db", full=True)
+        full = Archive(self.root).build(self.tmp / "full.db", full=True)
         assert full.seq == report.seq
         conn = sqlite3.connect(full.path)
         try:
@@ -210,7 +211,7 @@ class Archive(RuleBasedStateMachine):
             entities = {r[0] for r in conn.execute("SELECT id FROM entities")}
         finally:
             conn.close()
-        incremental = build(self.root, self.tmp / "incremental.db")
+        incremental = Archive(self.root).build(self.tmp / "incremental.db")
         built = [t for t in rows(full.path) if t[0] != "_archive_build"]
         assert [t for t in rows(incremental.path) if t[0] != "_archive_build"] == built
         assert memory_rows(fold(list(self.log)).tables) == built
@@ -224,7 +225,7 @@ class Archive(RuleBasedStateMachine):
         assert live == entities
 
 
-Archive.TestCase.settings = settings(
+Machine.TestCase.settings = settings(
     max_examples=40, stateful_step_count=20, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-TestArchiveInvariants = Archive.TestCase
+TestArchiveInvariants = Machine.TestCase

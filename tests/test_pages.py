@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from fixtures_db import XSS_ATTR, make_archive
 
-from archive.build.database import build
+from archive.app import Archive
 from archive.serve.server import make_datasette
 
 
 @pytest.fixture(scope="module")
 def ds(tmp_path_factory: pytest.TempPathFactory):
     root: Path = make_archive(tmp_path_factory.mktemp("links") / "a")
-    build(root)
+    Archive(root).build()
     return make_datasette(root / "exports" / "archive.db", root)
 
 

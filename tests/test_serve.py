@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from fixtures_db import SAMPLE, XSS_ATTR, XSS_SCRIPT, append, make_archive
 
-from archive.build.database import build
+from archive.app import Archive
 from archive.core.schema import TABLES
 from archive.serve.server import (
     QUERIES,
@@ -27,12 +27,13 @@ from archive.serve.server import (
     metadata,
     write_metadata,
 )
+from archive.store.layout import Layout
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory) -> Path:
     root = make_archive(tmp_path_factory.mktemp("serve") / "a")
-    build(root)
+    Archive(root).build()
     return root
 
 
@@ -96,7 +97,7 @@ def test_default_facets_are_remembered_and_follow_filters(ds, served):
 
 def test_remembered_facets_follow_a_rebuilt_file(tmp_path):
     root = make_archive(tmp_path / "a")
-    db = build(root).path
+    db = Archive(root).build().path
 
     def person_count() -> int:
         data = get(make_datasette(db, root), "/archive/entities.json").json()
@@ -106,7 +107,7 @@ def test_remembered_facets_follow_a_rebuilt_file(tmp_path):
     before = person_count()
     append(root, [("late", "participant.attended", {
         "conference": "conf", "entity": "late", "kind": "person", "name": "Late Comer"})])
-    build(root)  # in place: the file's mtime changes, so does the key
+    Archive(root).build()  # in place: the file's mtime changes, so does the key
     assert person_count() == before + 1
 
 
@@ -155,7 +156,7 @@ def test_hostile_text_is_escaped(ds):
 
 def test_briefing_is_offered_once_rendered(tmp_path):
     root = make_archive(tmp_path / "a", SAMPLE[:3])
-    built = build(root)
+    built = Archive(root).build()
     pdf = root / "exports" / "briefing.pdf"
     pdf.write_bytes(b"%PDF-1.7 test")
     ds = make_datasette(root / "exports" / "archive.db", root)
@@ -195,7 +196,7 @@ def http(url: str, data: bytes | None = None) -> tuple[int, str]:
 def start(root: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     db = root / "exports" / "archive.db"
-    proc = subprocess.Popen(command(db, write_metadata(root), port),
+    proc = subprocess.Popen(command(db, write_metadata(Layout(root)), port),
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

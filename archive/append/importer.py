@@ -47,7 +47,7 @@ class Importer:
         self.recorded_at, self.recorded_by, self.new_id = recorded_at, recorded_by, new_id
         self.progress = progress
         self.seq, self.prev, self.position = head.seq, head.hash, 0
-        self.spool_path = log.dir / f".import-{os.getpid()}.tmp"
+        self.spool_path = log.layout.import_spool(os.getpid())
         self.spool: IO[bytes]
         self.outcome = Outcome(first=head.seq + 1, last=head.seq)
 

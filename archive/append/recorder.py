@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import os
 import secrets
-import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -42,8 +40,9 @@ from ..core.events import (
     payload_class,
 )
 from ..errors import Conflict, InvalidEvent, NotFound
+from ..store import durable
 from ..store.index import Index
-from ..store.log import Head, Log, Pending, _fsync_dir
+from ..store.log import Head, Log, Pending
 from .importer import Importer
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -258,15 +257,9 @@ class Recorder:
             while chunk := f.read(1 << 20):
                 digest.update(chunk)
         sha = digest.hexdigest()
-        target = self.log.attachment_path(sha)
+        target = self.log.layout.attachment(sha)
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".tmp")
-            shutil.copyfile(path, tmp)
-            with open(tmp, "rb") as f:
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-            _fsync_dir(target.parent)
+            durable.copy_in(path, target)
         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return {"sha256": sha, "filename": path.name, "media_type": media_type}
 

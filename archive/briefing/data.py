@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Ambiguous, NotFound, RenderError
+from ..store.layout import Layout, is_sha256
 from .model import (
     Agreement,
     AgreementItem,
@@ -324,7 +325,9 @@ class _Loader:
             media_type = _EXT_TYPES.get(Path(row["filename"] or "").suffix.lower(), "")
         if media_type not in IMAGE_TYPES:
             return None
-        path = self.root / "events" / "attachments" / sha
+        if not is_sha256(sha):
+            return None
+        path = Layout(self.root).attachment(sha)
         return sha if path.is_file() and _is_image(path) else None
 
 

@@ -20,6 +20,8 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from ..store.layout import Layout
+
 ASSETS = Path(__file__).parent / "assets"
 ATTACHMENT_SCHEME = "attachment"
 _SHA = re.compile(r"^[0-9a-f]{64}$")
@@ -37,7 +39,7 @@ class SafeFetcher(URLFetcher):
     def __init__(self, root: Path):
         super().__init__(timeout=1, allowed_protocols=(), allow_redirects=False,
                          fail_on_errors=False)
-        self.attachments = (Path(root) / "events" / "attachments").resolve()
+        self.attachments = Layout(Path(root)).attachments.resolve()
         self.assets = ASSETS.resolve()
         self.refused: list[str] = []
         self.fetched: list[str] = []

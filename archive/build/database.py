@@ -14,24 +14,23 @@ from __future__ import annotations
 
 import fcntl
 import os
-import re
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ..core.events import ZERO_HASH, EntitiesUnmerged, check_date
+from ..core.asof import AsOf
+from ..core.events import ZERO_HASH, EntitiesUnmerged
 from ..core.projection import project
 from ..core.schema import FTS_COLUMNS, FTS_TABLE, SCHEMA_VERSION, TABLES, VIEWS, indexes
-from ..errors import ArchiveError, LogCorrupt, NotFound
-from ..store.log import Log, Placed
+from ..errors import LogCorrupt, NotFound
+from ..store import durable
+from ..store.layout import serving_lock_of
+from ..store.log import Log
 from .rowstore import SqliteState, quote
-
-DB_NAME = "archive.db"
 
 _PROGRESS_EVERY = 2_000
 
@@ -92,50 +91,6 @@ def create_search_and_views(conn: sqlite3.Connection) -> None:
         db.create_view(name, sql, replace=True)
 
 
-# ---------------------------------------------------------------- as-of
-
-
-_DIGITS = re.compile(r"^\d+$")
-_DATEISH = re.compile(r"^\d{4}(-\d{2}(-\d{2}(T.*)?)?)?$")
-
-
-def as_of_stop(as_of: str) -> tuple[Callable[[Placed], bool], Callable[[Placed], bool]]:
-    """(stop before this event, stop after this event) for `--as-of SEQ|EVENT_ID|DATETIME`.
-
-    A number is a sequence number; a date or date-time (with a `-`) compares with
-    `recorded_at` (a date alone means the end of that day, month or year); anything else
-    is an event id."""
-    never: Callable[[Placed], bool] = lambda p: False  # noqa: E731
-    if _DIGITS.match(as_of):
-        n = int(as_of)
-        return (lambda p: p.event.seq > n), never
-    if _DATEISH.match(as_of) and "-" in as_of:
-        try:
-            check_date("as_of", as_of)
-        except ValueError as exc:
-            raise ArchiveError(f"--as-of: {exc}") from None
-        limit = _instant(as_of, end=True)
-        return (lambda p: _instant(p.event.recorded_at) > limit), never
-    return never, (lambda p: p.event.id == as_of)
-
-
-def _instant(text: str, end: bool = False) -> datetime:
-    """A (partial) ISO date-time as an aware UTC instant; `end` = end of a partial period."""
-    if "T" in text:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    parts = [int(x) for x in text.split("-")]
-    if len(parts) == 3:
-        start = datetime(parts[0], parts[1], parts[2], tzinfo=UTC)
-        return start + timedelta(days=1) - timedelta(microseconds=1) if end else start
-    if len(parts) == 2:
-        y, m = parts
-        nxt = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=UTC)
-        return nxt - timedelta(microseconds=1) if end else datetime(y, m, 1, tzinfo=UTC)
-    return (datetime(parts[0] + 1, 1, 1, tzinfo=UTC) - timedelta(microseconds=1)
-            if end else datetime(parts[0], 1, 1, tzinfo=UTC))
-
-
 # ---------------------------------------------------------------- build
 
 
@@ -168,21 +123,20 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def _stream(log: Log, state: SqliteState, start: int, seq: int, prev: str,
-            stop_before: Callable[[Placed], bool], stop_after: Callable[[Placed], bool],
-            progress: Progress | None, undone: frozenset[str] = frozenset(),
-            ) -> tuple[int, str, int, int]:
+            as_of: AsOf | None, progress: Progress | None,
+            undone: frozenset[str] = frozenset()) -> tuple[int, str, int, int]:
     """Fold events from byte `start` into the database. Returns (seq, hash, offset, n)."""
     total = max(log.size() - start, 0)
     offset, n, done = start, 0, 0
     for placed in log.read(start, prev=prev, seq=seq):
-        if stop_before(placed):
+        if as_of is not None and as_of.stop_before(placed.event):
             break
         state.apply(project(placed.event, state, undone))
         seq, prev, offset, n = placed.event.seq, placed.event.hash, placed.end, n + 1
         if progress is not None and n % _PROGRESS_EVERY == 0:
             progress(offset - start - done, total)
             done = offset - start
-        if stop_after(placed):
+        if as_of is not None and as_of.stop_after(placed.event):
             break
     state.finish()
     if progress is not None:
@@ -191,9 +145,9 @@ def _stream(log: Log, state: SqliteState, start: int, seq: int, prev: str,
 
 
 def _write_info(conn: sqlite3.Connection, seq: int, hash_: str, offset: int,
-                as_of: str | None) -> None:
+                as_of: AsOf | None) -> None:
     conferences = conn.execute("SELECT count(*) FROM conferences").fetchone()[0]
-    info = {"seq": seq, "hash": hash_, "offset": offset, "as_of": as_of or "",
+    info = {"seq": seq, "hash": hash_, "offset": offset, "as_of": as_of.text if as_of else "",
             "conferences": conferences, "schema_version": SCHEMA_VERSION}
     conn.execute("DELETE FROM _archive_build")
     conn.executemany("INSERT INTO _archive_build (key, value) VALUES (?, ?)",
@@ -203,38 +157,11 @@ def _write_info(conn: sqlite3.Connection, seq: int, hash_: str, offset: int,
 def _finish(conn: sqlite3.Connection, tmp: Path, out: Path) -> None:
     conn.execute("PRAGMA journal_mode=DELETE")
     conn.close()
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, out)
-    dir_fd = os.open(out.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    durable.replace(tmp, out)
 
 
-@dataclass
-class _Temp:
-    """A temporary file beside the target, removed unless it was moved into place."""
-
-    path: Path
-
-    def __enter__(self) -> Path:
-        return self.path
-
-    def __exit__(self, *exc: object) -> None:
-        self.path.unlink(missing_ok=True)
-
-
-def _temp_beside(out: Path) -> _Temp:
-    return _Temp(out.with_name(f".{out.name}.{os.getpid()}.tmp"))
-
-
-def _full(log: Log, out: Path, as_of: str | None, progress: Progress | None,
-          name_by_seq: bool) -> BuildResult:
+def _full(log: Log, out: Path, as_of: AsOf | None, progress: Progress | None,
+          name: Callable[[int], Path] | None) -> BuildResult:
     """Build from the first event. A merge that the log undoes later is folded as never
     applied (`projection.project`); when `as_of` stops the build before the unmerge, it
     is built again with that merge in force (rare: an unmerge after an as-of cut)."""
@@ -242,31 +169,28 @@ def _full(log: Log, out: Path, as_of: str | None, progress: Progress | None,
                 if isinstance(e.data, EntitiesUnmerged)}
     undone = frozenset(unmerges)
     while True:
-        result = _full_once(log, out, as_of, progress, name_by_seq, undone)
+        result = _full_once(log, out, as_of, progress, name, undone)
         cut = frozenset(m for m, seq in unmerges.items() if seq <= result.seq)
         if cut == undone:
             return result
         undone = cut
 
 
-def _full_once(log: Log, out: Path, as_of: str | None, progress: Progress | None,
-               name_by_seq: bool, undone: frozenset[str]) -> BuildResult:
-    stop_before, stop_after = as_of_stop(as_of) if as_of else ((lambda p: False),) * 2
-    with _temp_beside(out) as tmp:
-        tmp.unlink(missing_ok=True)
+def _full_once(log: Log, out: Path, as_of: AsOf | None, progress: Progress | None,
+               name: Callable[[int], Path] | None, undone: frozenset[str]) -> BuildResult:
+    with durable.temp_beside(out) as tmp:
         conn = _connect(tmp)
         try:
             create_schema(conn)
             state = SqliteState(conn, log.root, complete=True, indexed=False)
             conn.execute("BEGIN")
-            seq, hash_, offset, n = _stream(log, state, 0, 0, ZERO_HASH, stop_before,
-                                            stop_after, progress, undone)
-            if as_of and not _DIGITS.match(as_of) and not _DATEISH.match(as_of) \
-                    and not any(True for _ in conn.execute(
-                        "SELECT 1 FROM events WHERE id = ?", (as_of,))):
-                raise NotFound(f"--as-of {as_of}: no event has that id in the log")
-            if as_of and _DIGITS.match(as_of) and int(as_of) > seq:
-                raise NotFound(f"--as-of {as_of}: the log ends at sequence {seq}")
+            seq, hash_, offset, n = _stream(log, state, 0, 0, ZERO_HASH, as_of, progress,
+                                            undone)
+            if as_of is not None and as_of.event_id is not None and not conn.execute(
+                    "SELECT 1 FROM events WHERE id = ?", (as_of.event_id,)).fetchone():
+                raise NotFound(f"--as-of {as_of.text}: no event has that id in the log")
+            if as_of is not None and as_of.seq is not None and as_of.seq > seq:
+                raise NotFound(f"--as-of {as_of.text}: the log ends at sequence {seq}")
             conn.execute("COMMIT")
             # Sorting for the indexes: a smaller cache bounds the sorter's memory, which
             # spills to a temporary file (in memory, it grew with the tables).
@@ -278,8 +202,8 @@ def _full_once(log: Log, out: Path, as_of: str | None, progress: Progress | None
         except BaseException:
             conn.close()
             raise
-        if name_by_seq:
-            out = out.with_name(f"archive-as-of-{seq}.db")
+        if name is not None:
+            out = name(seq)
         _finish(conn, tmp, out)
     return BuildResult(out, seq, hash_, n, True)
 
@@ -290,11 +214,10 @@ def _apply_new(conn: sqlite3.Connection, log: Log, info: dict[str, str],
     """Fold the events after the remembered offset into `conn`, in one transaction."""
     seq, hash_, offset = int(info["seq"]), info["hash"], int(info["offset"])
     state = SqliteState(conn, log.root, complete=False, indexed=True)
-    never: Callable[[Placed], bool] = lambda p: False  # noqa: E731
     conn.execute("BEGIN IMMEDIATE")
     try:
-        seq, hash_, offset, n = _stream(log, state, offset, seq, hash_, never, never,
-                                        progress, undone)
+        seq, hash_, offset, n = _stream(log, state, offset, seq, hash_, None, progress,
+                                        undone)
         _write_info(conn, seq, hash_, offset, None)
     except BaseException:
         conn.execute("ROLLBACK")
@@ -308,7 +231,7 @@ def _incremental(log: Log, out: Path, info: dict[str, str],
     """Apply the new events. In place, as one SQLite transaction (atomic and crash-safe
     through SQLite's journal) unless `archive serve` has the file open as immutable: then
     on a copy that atomically replaces it, so the server's open file never changes."""
-    lock = _serving_lock_path(out)
+    lock = serving_lock_of(out)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
@@ -326,7 +249,7 @@ def _incremental(log: Log, out: Path, info: dict[str, str],
             finally:
                 conn.close()
             return BuildResult(out, seq, hash_, n, False)
-        with _temp_beside(out) as tmp:
+        with durable.temp_beside(out) as tmp:
             shutil.copyfile(out, tmp)
             conn = _connect(tmp)
             try:
@@ -340,17 +263,13 @@ def _incremental(log: Log, out: Path, info: dict[str, str],
         os.close(fd)
 
 
-def _serving_lock_path(db: Path) -> Path:
-    return db.with_name(f".{db.name}.serving")
-
-
 @contextmanager
 def serving(db: str | os.PathLike[str]) -> Iterator[int]:
     """Hold a shared lock saying "this database is being served (opened immutable)":
     incremental builds then replace the file instead of changing it in place. Yields the
     lock's file descriptor, to hand to the serving process so the lock lives as long as it.
     """
-    fd = os.open(_serving_lock_path(Path(db)), os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(serving_lock_of(Path(db)), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_SH)
         yield fd
@@ -358,25 +277,18 @@ def serving(db: str | os.PathLike[str]) -> Iterator[int]:
         os.close(fd)
 
 
-def build(root: str | os.PathLike[str], db_path: str | os.PathLike[str] | None = None, *,
-          as_of: str | None = None, full: bool = False,
-          progress: bool | Progress = False) -> BuildResult:
-    """Build (or bring up to date) the SQLite database of the archive at `root`.
+def build(log: Log, out: Path, *, as_of: AsOf | None = None, full: bool = False,
+          progress: Progress | None = None,
+          name: Callable[[int], Path] | None = None) -> BuildResult:
+    """Build (or bring up to date) the SQLite database `out` from `log`.
 
-    `as_of` (a sequence number, event id or date-time) builds the archive as it stood then,
-    into `exports/archive-as-of-<seq>.db` unless `db_path` is given. `full` ignores what an
-    existing database remembers. `progress` is a callable `(bytes done, bytes to do)`, or
-    True for a simple percentage on stderr when it is a terminal."""
-    log = Log(root)
+    `as_of` builds the archive as it stood then (always a full build; `name(seq)`, when
+    given, names the file once the sequence reached is known). `full` ignores what an
+    existing database remembers. `progress` is told `(bytes done, bytes to do)`."""
     log.require()
-    report = _progress(progress)
-    exports = log.root / "exports"
-    if as_of is not None:
-        out = Path(db_path) if db_path is not None else exports / "archive-as-of.db"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        return _full(log, out, as_of, report, name_by_seq=db_path is None)
-    out = Path(db_path) if db_path is not None else exports / DB_NAME
     out.parent.mkdir(parents=True, exist_ok=True)
+    if as_of is not None:
+        return _full(log, out, as_of, progress, name)
     info = None if full else read_info(out)
     if (info is not None and info.get("schema_version") == SCHEMA_VERSION
             and not info.get("as_of") and _log_matches(log, info)):
@@ -388,12 +300,12 @@ def build(root: str | os.PathLike[str], db_path: str | os.PathLike[str] | None =
                            if isinstance(e.data, EntitiesUnmerged))
         try:
             if not _holds_any(out, undone):  # else a merge built already is undone: full
-                return _incremental(log, out, info, report, undone)
+                return _incremental(log, out, info, progress, undone)
         except LogCorrupt as exc:
             if exc.line != int(info["seq"]) + 1:
                 raise
             # The line after the remembered one does not follow from it: start again.
-    return _full(log, out, None, report, name_by_seq=False)
+    return _full(log, out, None, progress, None)
 
 
 def _holds_any(path: Path, event_ids: frozenset[str]) -> bool:
@@ -408,37 +320,13 @@ def _holds_any(path: Path, event_ids: frozenset[str]) -> bool:
         conn.close()
 
 
-def is_stale(root: str | os.PathLike[str], db_path: str | os.PathLike[str] | None = None) -> bool:
+def is_stale(log: Log, out: Path) -> bool:
     """Does the database lag behind the log (or not exist)?"""
-    log = Log(root)
-    out = Path(db_path) if db_path is not None else log.root / "exports" / DB_NAME
     info = read_info(out)
     if info is None or info.get("schema_version") != SCHEMA_VERSION or info.get("as_of"):
         return True
     head = log.head()
     return not (head.seq == int(info["seq"]) and head.hash == info["hash"])
-
-
-def _progress(progress: bool | Progress) -> Progress | None:
-    if callable(progress):
-        return progress
-    if not progress:
-        return None
-    import sys
-
-    if not sys.stderr.isatty():
-        return None
-    seen = [0]
-
-    def report(step: int, total: int) -> None:
-        seen[0] += step
-        pct = 100 * seen[0] // total if total else 100
-        sys.stderr.write(f"\rBuilding {pct:3d}%")
-        if seen[0] >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return report
 
 
 def rows(path: str | os.PathLike[str]) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:

@@ -11,6 +11,7 @@ from typing import Any
 from ..core.projection import REPLACED, Delete, Entity, Insert, Op, Stored, Update, stored
 from ..core.schema import BY_NAME, ENTITY_REFS, TABLES
 from ..errors import ArchiveError
+from ..store.layout import Layout, is_sha256
 
 _BATCH = 20_000
 _REFS = frozenset(ENTITY_REFS)
@@ -29,7 +30,7 @@ class Writer:
 
     def __init__(self, conn: sqlite3.Connection, root: Path):
         self.conn = conn
-        self.root = root
+        self.layout = Layout(root)
         self.buffers: dict[str, dict[Any, tuple[Any, ...]]] = {t.name: {} for t in TABLES}
         self.pending = 0
         self.insert_sql = {
@@ -45,7 +46,8 @@ class Writer:
 
     def insert(self, table: str, row: dict[str, Any]) -> None:
         if table == "attachments" and row.get("sha256"):
-            present = (self.root / "events" / "attachments" / row["sha256"]).is_file()
+            sha = row["sha256"]
+            present = is_sha256(sha) and self.layout.attachment(sha).is_file()
             row = {**row, "file_present": int(present)}
         try:
             values = self.getters[table](row)

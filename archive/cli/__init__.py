@@ -7,26 +7,42 @@ WeasyPrint, sqlite-utils) are imported inside the commands that need them, so th
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from ..app import Archive
 from ..errors import ArchiveError
+
+Progress = Callable[[int, int], None]
 
 
 class Context:
-    """What every command shares: the archive folder."""
+    """What every command shares: the archive folder and who records."""
 
     def __init__(self, root: Path, recorder: str):
         self.root = root
         self.recorder = recorder
 
-    def log(self):  # -> archive.store.log.Log (imported lazily)
-        from ..store.log import Log
+    def archive(self) -> Archive:
+        """The archive at --archive (it must exist)."""
+        return Archive(self.root, self.recorder).require()
 
-        log = Log(self.root)
-        log.require()
-        return log
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Progress | None]:
+    """A progress bar on stderr when it is a terminal (told `(done, total)`), else None."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=1, label=label, file=sys.stderr) as bar:
+        def step(done: int, total: int) -> None:
+            bar.length = max(total, 1)
+            bar.update(done)
+        yield step
 
 
 pass_context = click.make_pass_decorator(Context)

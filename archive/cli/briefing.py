@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import Context, cli, pass_context
+from . import Context, cli, pass_context, progress_bar
 
 
 def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -41,10 +41,9 @@ def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | 
         archive briefing --since 40 -o update.pdf
         archive briefing --as-of 30 --day 2015-06-29 --html
     """
-    from ..briefing import render
-
-    result = render(ctx.root, output, as_of=as_of, since=since, conference=conference,
-                    day=day, html=html)
+    with progress_bar("Building") as progress:
+        result = ctx.archive().brief(output, as_of=as_of, since=since, conference=conference,
+                                     day=day, html=html, progress=progress)
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)
     pages = f", {result.pages} pages" if result.pages else ""

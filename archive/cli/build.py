@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from . import Context, cli, pass_context
+from . import Context, cli, pass_context, progress_bar
 
 
 @cli.command()
@@ -26,17 +25,8 @@ def build(ctx: Context, as_of: str | None, full: bool, output: Path | None) -> N
         archive build --as-of 2015-06-29T18:00Z
         archive build --full -o /tmp/archive.db
     """
-    from ..build.database import build as build_db
-
-    ctx.log()
-    if not sys.stderr.isatty():
-        result = build_db(ctx.root, output, as_of=as_of, full=full)
-    else:
-        with click.progressbar(length=1, label="Building", file=sys.stderr) as bar:
-            def step(done: int, total: int) -> None:
-                bar.length = max(total, 1)
-                bar.update(done)
-            result = build_db(ctx.root, output, as_of=as_of, full=full, progress=step)
+    with progress_bar("Building") as progress:
+        result = ctx.archive().build(output, as_of=as_of, full=full, progress=progress)
     how = "rebuilt" if result.full else ("updated" if result.applied else "up to date")
     click.echo(f"{result.path}: {how} to sequence {result.seq} "
                f"({result.applied} events applied), hash {result.hash}")
@@ -55,10 +45,9 @@ def serve(ctx: Context, port: int, no_build: bool) -> None:
         archive serve --port 8001
         # then open http://127.0.0.1:8001/
     """
-    from ..serve.server import serve as run
-
-    ctx.log()
-    code = run(ctx.root, port=port, echo=click.echo, build_if_stale=not no_build)
+    with progress_bar("Building") as progress:
+        code = ctx.archive().serve(port=port, echo=click.echo, build_if_stale=not no_build,
+                                   progress=progress)
     if code not in (0, -15):
         raise click.ClickException(f"datasette stopped with exit code {code}")
 
@@ -78,9 +67,6 @@ def publish(ctx: Context, publisher: str, extra: tuple[str, ...], dry_run: bool)
         archive publish cloudrun --service conference-archive
         archive publish --dry-run cloudrun
     """
-    from ..serve.server import publish as run
-
-    ctx.log()
-    code = run(ctx.root, publisher, extra, dry_run=dry_run, echo=click.echo)
+    code = ctx.archive().publish(publisher, extra, dry_run=dry_run, echo=click.echo)
     if code:
         raise click.ClickException(f"datasette publish stopped with exit code {code}")

@@ -9,7 +9,6 @@ import click
 from ..core.codec import event_dict
 from ..core.events import REGISTRY
 from ..store.listing import Filters, find, select
-from ..store.verify import verify as verify_log
 from . import Context, cli, pass_context
 
 
@@ -30,7 +29,7 @@ def log_(ctx: Context, types: tuple[str, ...], conference: str | None, person: s
     Example:
         archive log --type speech.delivered --person "Karim Massimov"
     """
-    log = ctx.log()
+    log = ctx.archive().log
     rows = select(log, Filters(types, conference, person, first, last))
     for event, label in rows:
         if as_json:
@@ -53,7 +52,7 @@ def show(ctx: Context, event_id: str) -> None:
     Example:
         archive show 01M8NBP0YYQASVDGMH2X078BGV
     """
-    event, fixes = find(ctx.log(), event_id)
+    event, fixes = find(ctx.archive().log, event_id)
     click.echo(json.dumps(event_dict(event), ensure_ascii=False, indent=2))
     for fix in fixes:
         click.echo(f"{fix.type} at seq {fix.seq} ({fix.id}): "
@@ -71,7 +70,7 @@ def verify(ctx: Context) -> None:
     Example:
         archive verify
     """
-    report = verify_log(ctx.log())
+    report = ctx.archive().verify()
     click.echo(f"ok: {report.events} events, head seq {report.seq}, hash {report.hash}")
 
 
@@ -86,6 +85,6 @@ def repair(ctx: Context) -> None:
     Example:
         archive repair
     """
-    removed = ctx.log().repair()
+    removed = ctx.archive().log.repair()
     click.echo(f"removed a torn last line ({removed} bytes)" if removed
                else "nothing to repair: the log ends with a complete line")

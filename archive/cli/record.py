@@ -78,7 +78,7 @@ def _source(source: str | None, locator: str | None) -> Source | None:
 
 
 def recorder(ctx: Context) -> Recorder:
-    return Recorder(ctx.log(), recorded_by=ctx.recorder)
+    return ctx.archive().recorder()
 
 
 # ---------------------------------------------------------------- init

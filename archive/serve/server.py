@@ -10,7 +10,6 @@ public, the database is opened immutable, and Datasette only runs SELECTs.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..core.schema import TABLES, VIEWS
+from ..store import durable
+from ..store.layout import Layout, stamp_of
 from . import PLUGINS, TEMPLATES
 
 DATABASE = "archive"
@@ -112,9 +113,7 @@ order by f.rank limit 200""",
 
 def _title(root: Path | None) -> str:
     """"Conference archive", or the conference's name when the archive holds just one."""
-    from ..build.database import DB_NAME
-
-    path = root / "exports" / DB_NAME if root else None
+    path = Layout(root).database if root else None
     if path is None or not path.exists():
         return "Conference archive"
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -152,7 +151,7 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
                         "label_column": "name",
                         "facets": [{"cached": "category"}, {"cached": "country_id"}]}
     tables["texts"]["searchmode"] = "escaped"
-    briefing = (root / "exports" / "briefing.pdf") if root else None
+    briefing = Layout(root).briefing() if root else None
     return {
         "title": _title(root),
         "description": "What happened at the conference: who took part and spoke, what they "
@@ -162,7 +161,9 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
         "license": "CC BY 4.0 for the archive's records; quoted text stays its sources'",
         "license_url": "https://creativecommons.org/licenses/by/4.0/",
         "databases": {DATABASE: {"tables": tables, "queries": QUERIES}},
-        "plugins": {"archive": {"briefing": str(briefing.resolve()) if briefing else None}},
+        "plugins": {"archive": {
+            "briefing": str(briefing.resolve()) if briefing else None,
+            "stamp": str(stamp_of(briefing).resolve()) if briefing else None}},
     }
 
 
@@ -192,54 +193,42 @@ def settings_args() -> list[str]:
     return args
 
 
-def publish_command(root: Path, publisher: str, extra: tuple[str, ...] = ()) -> list[str]:
+def publish_command(layout: Layout, publisher: str, extra: tuple[str, ...] = ()
+                    ) -> list[str]:
     """`datasette publish PUBLISHER` for the archive database, configured as `serve` runs it
     (metadata, templates, plugin, settings; `-i` is implied: published files are
     immutable)."""
     import shlex
 
-    from ..build.database import DB_NAME
-
     return [sys.executable, "-m", "datasette", "publish", publisher,
-            str(root / "exports" / DB_NAME), "--metadata", str(write_metadata(root)),
+            str(layout.database), "--metadata", str(write_metadata(layout)),
             "--template-dir", str(TEMPLATES), "--plugins-dir", str(PLUGINS),
             "--extra-options", shlex.join(settings_args()), *extra]
 
 
-def publish(root: str | os.PathLike[str], publisher: str, extra: tuple[str, ...] = (), *,
+def publish(layout: Layout, publisher: str, extra: tuple[str, ...] = (), *,
             dry_run: bool = False, echo: Callable[[str], None] = print) -> int:
-    """Bring the database up to date and publish it with `datasette publish`."""
+    """Publish the database with `datasette publish` (or print the command)."""
     import shlex
 
-    from ..build.database import build
-
-    root = Path(root)
-    if not dry_run:
-        build(root)
-    args = publish_command(root, publisher, extra)
+    args = publish_command(layout, publisher, extra)
     echo(shlex.join(args))
     return 0 if dry_run else subprocess.call(args)
 
 
-def write_metadata(root: Path) -> Path:
-    path = root / "exports" / "datasette-metadata.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(metadata(root), indent=2, ensure_ascii=False) + "\n")
+def write_metadata(layout: Layout) -> Path:
+    path = layout.metadata
+    durable.write_atomic(path, (json.dumps(metadata(layout.root), indent=2,
+                                           ensure_ascii=False) + "\n").encode())
     return path
 
 
-def serve(root: str | os.PathLike[str], *, port: int = 8001,
-          echo: Callable[[str], None] = print, build_if_stale: bool = True) -> int:
-    """Build the database if it lags the log, then run Datasette until interrupted.
-    Returns Datasette's exit code."""
-    from ..build.database import DB_NAME, build, is_stale, serving
+def serve(layout: Layout, *, port: int = 8001, echo: Callable[[str], None] = print) -> int:
+    """Run Datasette on the archive database until interrupted. Returns its exit code."""
+    from ..build.database import serving
 
-    root = Path(root)
-    db_path = root / "exports" / DB_NAME
-    if build_if_stale and is_stale(root):
-        result = build(root, progress=True)
-        echo(f"Built {result.path} up to sequence {result.seq} ({result.applied} new events)")
-    args = command(db_path, write_metadata(root), port)
+    db_path = layout.database
+    args = command(db_path, write_metadata(layout), port)
     echo(f"Serving {db_path} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
     with serving(db_path) as lock_fd:  # builds meanwhile replace the file, never edit it
         proc = subprocess.Popen(args, pass_fds=(lock_fd,))

@@ -24,7 +24,6 @@ from ..core.events import ZERO_HASH, Event, Payload, payload_class
 from ..errors import ArchiveError, NotFound
 from .log import Log, event_at
 
-INDEX_NAME = ".log-index.sqlite"
 _CHUNK = 900  # ids per `in (...)` query: under SQLite's smallest variable limit (999)
 #: Bumped when the tables change; an index of another version is rebuilt from the log.
 VERSION = "6"
@@ -56,7 +55,7 @@ class Index:
 
     def __init__(self, log: Log, path: Path | None = None):
         self.log = log
-        self.path = path or (log.root / "exports" / INDEX_NAME)
+        self.path = path or log.layout.index
         self.db: sqlite3.Connection
         self._events: dict[str, cat.Known | None] = {}
         self._entities: dict[str, cat.EntityInfo | None] = {}

@@ -19,10 +19,9 @@ from pathlib import Path
 from ..core.codec import encode_event, line_tail, parse_line, type_marker
 from ..core.events import ZERO_HASH, Event, Payload, Source
 from ..errors import Conflict, InvalidEvent, LogCorrupt, NotAnArchive, TornTail
+from .durable import fsync_dir
+from .layout import Layout
 
-LOG_NAME = "events.jsonl"
-LOCK_NAME = ".lock"
-ATTACHMENTS = "attachments"
 _READ_CHUNK = 1 << 20
 
 
@@ -67,9 +66,10 @@ class Log:
 
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root)
-        self.dir = self.root / "events"
-        self.path = self.dir / LOG_NAME
-        self.lock_path = self.dir / LOCK_NAME
+        self.layout = Layout(self.root)
+        self.dir = self.layout.events
+        self.path = self.layout.log
+        self.lock_path = self.layout.lock
 
     # ------------------------------------------------------------ set-up
 
@@ -86,13 +86,13 @@ class Log:
     def init(self) -> bool:
         """Create the folders and an empty log. Returns False if it already existed."""
         created = not self.path.exists()
-        for folder in (self.dir, self.root / "exports"):
+        for folder in (self.dir, self.layout.exports):
             folder.mkdir(parents=True, exist_ok=True)
         if created:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             os.fsync(fd)
             os.close(fd)
-            _fsync_dir(self.dir)
+            fsync_dir(self.dir)
         return created
 
     # ------------------------------------------------------------ reading
@@ -286,7 +286,7 @@ class Log:
         finally:
             os.close(fd)
         if new_file:
-            _fsync_dir(self.dir)
+            fsync_dir(self.dir)
 
     def append(
         self, pending: list[Pending], *, recorded_at: str, recorded_by: str,
@@ -326,9 +326,6 @@ class Log:
                 os.close(fd)
             return size - keep
 
-    def attachment_path(self, sha256: str) -> Path:
-        return self.dir / ATTACHMENTS / sha256
-
 
 def _count_newlines(path: Path) -> int:
     count = 0
@@ -345,10 +342,3 @@ def event_at(path: Path, offset: int) -> Event:
         f.seek(offset)
         return parse_line(f.readline().rstrip(b"\n"))
 
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

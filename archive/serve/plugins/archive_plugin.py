@@ -46,12 +46,13 @@ def _briefing(datasette: Any) -> str | None:
     """The briefing PDF, if it shows the very state of the log being served (its stamp
     file says which sequence and hash it was rendered from; an update or one-day briefing
     is not offered as the briefing)."""
-    path = (datasette.plugin_config(PLUGIN) or {}).get("briefing")
+    config = datasette.plugin_config(PLUGIN) or {}
+    path, stamp_path = config.get("briefing"), config.get("stamp")
     db = datasette.databases.get("archive")
-    if not path or not os.path.isfile(path) or db is None or not db.path:
+    if not path or not stamp_path or not os.path.isfile(path) or db is None or not db.path:
         return None
     try:
-        with open(path + ".json", "rb") as f:
+        with open(stamp_path, "rb") as f:
             stamp = json.load(f)
         conn = sqlite3.connect(f"file:{db.path}?mode=ro", uri=True)
         try:

@@ -1,0 +1,122 @@
+"""`Archive`: one archive folder, and the one place that puts the parts together.
+
+Every command goes through it: it opens the folder, brings the database up to date when
+an output needs it, names the files an output goes to (`store.layout`), and hands each
+part only what that part needs (the builder a log and a path, the briefing and the
+server a database). The parts never start one another.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .core.asof import AsOf
+from .store.layout import Layout
+from .store.log import Log
+
+if TYPE_CHECKING:  # the heavy parts load only when a command needs them
+    from .append.recorder import Recorder
+    from .briefing import Limits, RenderResult
+    from .build.database import BuildResult, Progress
+    from .store.verify import Report
+
+
+class Archive:
+    """An archive folder: `events/` (the log) and `exports/` (what is derived from it)."""
+
+    def __init__(self, root: str | os.PathLike[str], recorded_by: str = "unknown"):
+        self.root = Path(root)
+        self.layout = Layout(self.root)
+        self.log = Log(self.root)
+        self.recorded_by = recorded_by
+
+    def require(self) -> Archive:
+        self.log.require()
+        return self
+
+    # ------------------------------------------------------------ appending and checking
+
+    def recorder(self) -> Recorder:
+        from .append.recorder import Recorder
+
+        return Recorder(self.require().log, recorded_by=self.recorded_by)
+
+    def verify(self, progress: Callable[[int], None] | None = None) -> Report:
+        from .store.verify import verify
+
+        return verify(self.require().log, progress)
+
+    # ------------------------------------------------------------ the database
+
+    def build(self, output: Path | None = None, *, as_of: str | None = None,
+              full: bool = False, progress: Progress | None = None) -> BuildResult:
+        """Bring the database up to date (`exports/archive.db`, or `output`); `as_of`
+        builds the archive as it stood then, into `exports/archive-as-of-<seq>.db`."""
+        from .build.database import build
+
+        self.require()
+        if as_of is not None:
+            point = AsOf.parse(as_of)
+            if output is not None:
+                return build(self.log, output, as_of=point, progress=progress)
+            return build(self.log, self.layout.as_of_database(), as_of=point,
+                         progress=progress, name=self.layout.as_of_database)
+        return build(self.log, output or self.layout.database, full=full, progress=progress)
+
+    def is_stale(self) -> bool:
+        from .build.database import is_stale
+
+        return is_stale(self.require().log, self.layout.database)
+
+    # ------------------------------------------------------------ outputs
+
+    def brief(self, output: Path | None = None, *, as_of: str | None = None,
+              since: int | None = None, conference: str | None = None, day: str | None = None,
+              html: bool = False, limits: Limits | None = None,
+              progress: Progress | None = None) -> RenderResult:
+        """Render the briefing (default `exports/briefing.pdf`) from an up-to-date database,
+        or from one built as of a point of the log."""
+        from .briefing import render
+
+        self.require()
+        if as_of is None:
+            built = self.build(progress=progress)
+            target = output or self.layout.briefing(since=since, day=day, html=html)
+            return render(built.path, self.layout, target, since=since,
+                          conference=conference, day=day, html=html, limits=limits)
+        with tempfile.TemporaryDirectory(prefix="briefing-as-of-") as tmp:
+            built = self.build(Path(tmp) / "archive.db", as_of=as_of, progress=progress)
+            target = output or self.layout.briefing(as_of_seq=built.seq, since=since, day=day,
+                                                    html=html)
+            return render(built.path, self.layout, target, since=since,
+                          conference=conference, day=day, html=html, limits=limits)
+
+    def serve(self, *, port: int = 8001, build_if_stale: bool = True,
+              echo: Callable[[str], None] = print,
+              progress: Progress | None = None) -> int:
+        """Bring the database up to date (unless told not to), then serve it with
+        Datasette until interrupted. Returns Datasette's exit code."""
+        from .serve.server import serve
+
+        if build_if_stale and self.is_stale():
+            result = self.build(progress=progress)
+            echo(f"Built {result.path} up to sequence {result.seq} "
+                 f"({result.applied} new events)")
+        return serve(self.layout, port=port, echo=echo)
+
+    def publish(self, publisher: str, extra: tuple[str, ...] = (), *, dry_run: bool = False,
+                echo: Callable[[str], None] = print) -> int:
+        """Bring the database up to date and publish it with `datasette publish`."""
+        from .serve.server import publish
+
+        self.require()
+        if not dry_run:
+            self.build()
+        return publish(self.layout, publisher, extra, dry_run=dry_run, echo=echo)
+
+
+__all__ = ["Archive"]

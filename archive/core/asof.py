@@ -1,0 +1,72 @@
+"""`--as-of`: a point of *recording* in the log, as a reader writes it. Pure.
+
+A number is a sequence number; a date or date-time (with a `-`) compares with each
+event's `recorded_at` (a date alone means the end of that day, month or year); anything
+else is an event id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from ..errors import ArchiveError
+from .events import Event, check_date
+
+_DIGITS = re.compile(r"\d+")
+_DATEISH = re.compile(r"\d{4}(-\d{2}(-\d{2}(T.*)?)?)?")
+
+Stop = Callable[[Event], bool]
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """A parsed `--as-of`: exactly one of `seq`, `instant`, `event_id` is set."""
+
+    text: str
+    seq: int | None = None
+    instant: datetime | None = None
+    event_id: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> AsOf:
+        if _DIGITS.fullmatch(text):
+            return cls(text, seq=int(text))
+        if _DATEISH.fullmatch(text) and "-" in text:
+            try:
+                check_date("as_of", text)
+            except ValueError as exc:
+                raise ArchiveError(f"--as-of: {exc}") from None
+            return cls(text, instant=instant(text, end=True))
+        return cls(text, event_id=text)
+
+    def stop_before(self, event: Event) -> bool:
+        """Is this event after the point (the build stops before it)?"""
+        if self.seq is not None:
+            return event.seq > self.seq
+        if self.instant is not None:
+            return instant(event.recorded_at) > self.instant
+        return False
+
+    def stop_after(self, event: Event) -> bool:
+        """Is this event the point itself (the build stops after it)?"""
+        return self.event_id is not None and event.id == self.event_id
+
+
+def instant(text: str, end: bool = False) -> datetime:
+    """A (partial) ISO date-time as an aware UTC instant; `end` = end of a partial period."""
+    if "T" in text:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    parts = [int(x) for x in text.split("-")]
+    if len(parts) == 3:
+        start = datetime(parts[0], parts[1], parts[2], tzinfo=UTC)
+        return start + timedelta(days=1) - timedelta(microseconds=1) if end else start
+    if len(parts) == 2:
+        y, m = parts
+        nxt = datetime(y + (m == 12), m % 12 + 1, 1, tzinfo=UTC)
+        return nxt - timedelta(microseconds=1) if end else datetime(y, m, 1, tzinfo=UTC)
+    return (datetime(parts[0] + 1, 1, 1, tzinfo=UTC) - timedelta(microseconds=1)
+            if end else datetime(parts[0], 1, 1, tzinfo=UTC))

@@ -1,0 +1,102 @@
+"""Durable writes, in one place: every file the archive writes whole (a database, a PDF,
+an attachment, a stamp) is written to a temporary file beside its target, fsynced,
+renamed over the target, and the folder fsynced, so a crash leaves the old file or the
+new one, never a partial one. Appends to the log are `store.log`'s (write, then fsync).
+
+Temporary files are named `.<target>.<pid>.tmp`, so the next command can tell a dead
+process's leftovers from a live one's.
+
+Outputs are regular files only: a path that names a device, FIFO, socket, directory or
+symbolic link is refused (renaming over it would replace the special file itself).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import ArchiveError
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or a new file in this folder durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def check_output(path: Path) -> None:
+    """Refuse to replace anything but a regular file (or nothing)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(mode):
+        return
+    what = ("a symbolic link" if stat.S_ISLNK(mode) else "a folder" if stat.S_ISDIR(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "not a regular file")
+    raise ArchiveError(f"{path} is {what}; outputs are written only as regular files "
+                       "(name a new file, or a regular file to replace)")
+
+
+def temp_name(path: Path) -> Path:
+    """The temporary file beside `path` that this process writes before the rename."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+@contextmanager
+def temp_beside(path: Path) -> Iterator[Path]:
+    """A fresh temporary path beside `path`, removed on the way out unless `replace`d."""
+    check_output(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_name(path)
+    tmp.unlink(missing_ok=True)
+    try:
+        yield tmp
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def replace(tmp: Path, path: Path) -> None:
+    """fsync `tmp`, rename it over `path`, fsync the folder."""
+    check_output(path)
+    fsync_file(tmp)
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write `data` as the whole of `path`: readers see the old file or the new one."""
+    path = Path(path)
+    with temp_beside(path) as tmp:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        replace(tmp, path)
+
+
+def copy_in(source: Path, path: Path) -> None:
+    """Copy a file durably to `path` (which must not exist yet, or hold the same bytes)."""
+    with temp_beside(path) as tmp:
+        shutil.copyfile(source, tmp)
+        replace(tmp, path)
