@@ -363,10 +363,11 @@ def test_correct_rejects_bad_values(run_cli: RunCli, log_bytes: Callable[[], byt
     cases = [
         (["--set", "value=lots"], "Error: field `changes.value`: 'lots' is not valid JSON\n"),
         (["--set", 'value="3"'],
-         "Error: field `data.value`: Expected `float`, got `str` (got '3')\n"),
+         "Error: field `data.value` must be a number (got '3')\n"),
         (["--set", "value=NaN"], "Error: field `changes.value`: 'NaN' is not valid JSON\n"),
         (["--set", "qualifier=roughly"],
-         "Error: field `data.qualifier`: Invalid enum value 'roughly' (got 'roughly')\n"),
+         "Error: field `data.qualifier` must be one of 'about', 'at least', 'exactly', "
+         "'fewer than', 'more than', 'up to' (or null) (got 'roughly')\n"),
     ]
     for args, message in cases:
         result = run_cli("correct", "fig", *args)

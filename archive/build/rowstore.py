@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.projection import REPLACED, Delete, Entity, Insert, Op, Stored, Update, stored
-from ..core.schema import BY_NAME, ENTITY_REFS, TABLES
+from ..core.schema import BY_NAME, ENTITY_REFS, FACT_REFS, TABLES
 from ..errors import ArchiveError
 from ..store.layout import Layout, is_sha256
 
@@ -165,6 +165,8 @@ class SqliteState:
                 writer.delete(op)
                 if op.table == "entities":
                     self.entities[op.id] = None
+                elif op.table == "entity_aliases":
+                    self.aliases[op.id] = None
             else:
                 key = (op.table, op.column)
                 if key in _REFS:
@@ -297,16 +299,24 @@ class SqliteState:
         return stored(row, data, retracted)
 
     def referenced(self, entity_id: str, except_row: str) -> bool:
-        for key in ENTITY_REFS:
+        for key in FACT_REFS:
             self._settle(key)
-        self._read(*ENTITY_REFS)
-        for table, column in ENTITY_REFS:
+        self._read(*FACT_REFS)
+        for table, column in FACT_REFS:
             if self.conn.execute(
                 f"SELECT 1 FROM {quote(table)} WHERE {quote(column)} = ? AND "
                 f"{quote(BY_NAME[table].pk)} != ? LIMIT 1", (entity_id, except_row),
             ).fetchone():
                 return True
         return False
+
+
+    def aliases_of(self, entity_id: str) -> list[str]:
+        key = ("entity_aliases", "entity_id")
+        self._settle(key)
+        self._read(key)
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM entity_aliases WHERE entity_id = ? ORDER BY id", (entity_id,))]
 
 
 def _loads(text: str | None) -> list[Any]:

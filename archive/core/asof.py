@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from ..errors import ArchiveError
-from .events import Event, check_date
+from .events import Event
+from .validate import FieldError, check_date
 
 _DIGITS = re.compile(r"\d+")
 _DATEISH = re.compile(r"\d{4}(-\d{2}(-\d{2}(T.*)?)?)?")
@@ -37,8 +38,8 @@ class AsOf:
         if _DATEISH.fullmatch(text) and "-" in text:
             try:
                 check_date("as_of", text)
-            except ValueError as exc:
-                raise ArchiveError(f"--as-of: {exc}") from None
+            except FieldError as exc:
+                raise ArchiveError(f"--as-of {exc.problem}") from None
             return cls(text, instant=instant(text, end=True))
         return cls(text, event_id=text)
 

@@ -21,24 +21,26 @@ import msgspec
 
 from ..errors import InvalidEvent
 from .events import (
-    _BAD_IN_LINE,
     PAYLOADS,
     REGISTRY,
     Draft,
     Event,
+    Payload,
+    Source,
+    make_payload,
+    payload_class,
+)
+from .validate import (
+    FieldError,
     Id,
     Name,
     PartialDate,
-    Payload,
-    Source,
-    _bad_char,
-    _field_error,
+    bad_char,
     check_date,
     check_id,
     check_text,
-    make_payload,
+    explain,
     might_hold_controls,
-    payload_class,
 )
 
 
@@ -79,9 +81,8 @@ def _decode_payload(type_: str, version: int, raw: bytes) -> Payload:
             if might_hold_controls(raw):
                 try:
                     check_text(payload)
-                except ValueError as exc:
-                    raise InvalidEvent(_field_error(msgspec.ValidationError(str(exc)), None,
-                                                    "data.")) from None
+                except FieldError as exc:
+                    raise InvalidEvent(str(exc.under("data."))) from None
             return payload
     data = msgspec.json.decode(raw)
     if not isinstance(data, dict):
@@ -94,23 +95,19 @@ def parse_line(line: bytes) -> Event:
     try:
         raw = _decode_raw(line)
     except msgspec.ValidationError as exc:
-        try:
-            obj = msgspec.json.decode(line)
-        except msgspec.DecodeError:
-            obj = None
-        raise InvalidEvent(_field_error(exc, obj)) from None
-    except msgspec.DecodeError as exc:
-        raise InvalidEvent(f"not valid JSON: {exc}") from None
+        raise InvalidEvent(_explain_line(exc, line, _RawEvent)) from None
+    except msgspec.DecodeError:
+        raise InvalidEvent(_not_json(line)) from None
     try:
         check_id("id", raw.id)
         check_date("at", raw.at)
         check_date("recorded_at", raw.recorded_at)
         if might_hold_controls(line):
-            _bad_char("recorded_by", raw.recorded_by, _BAD_IN_LINE)
+            bad_char("recorded_by", raw.recorded_by, one_line=True)
             if raw.source is not None:
                 check_text(raw.source, "source.")
-    except ValueError as exc:
-        raise InvalidEvent(_field_error(msgspec.ValidationError(str(exc)), None)) from None
+    except FieldError as exc:
+        raise InvalidEvent(str(exc)) from None
     data = _decode_payload(raw.type, raw.v, bytes(raw.data))
     if line_hash(line) != raw.hash:
         raise InvalidEvent(
@@ -164,19 +161,44 @@ def parse_draft(line: bytes) -> tuple[Draft, Payload]:
         cls = payload_class(draft.type)
         return draft, _decode_payload(draft.type, draft.v or cls.VERSION, bytes(draft.data))
     except msgspec.ValidationError as exc:
-        try:
-            obj = msgspec.json.decode(line)
-        except msgspec.DecodeError:
-            obj = None
-        message = _non_finite(line) or _field_error(exc, obj)
-        if "unknown field" in message:
+        message = _non_finite(line) or _explain_line(exc, line, Draft)
+        if message.endswith("is not a field of this event") and "." not in message:
             message += " (an import line has type, data and optionally id, v, at, source; " \
                        "the archive assigns seq, prev, hash, recorded_at and recorded_by)"
         raise InvalidEvent(message) from None
-    except msgspec.DecodeError as exc:
-        raise InvalidEvent(_non_finite(line) or f"not valid JSON: {exc}") from None
-    except ValueError as exc:
+    except msgspec.DecodeError:
+        raise InvalidEvent(_non_finite(line) or _not_json(line)) from None
+    except FieldError as exc:
         raise InvalidEvent(str(exc)) from None
+
+
+def _explain_line(exc: msgspec.ValidationError, line: bytes, cls: type[msgspec.Struct]
+                  ) -> str:
+    try:
+        obj = msgspec.json.decode(line)
+    except msgspec.DecodeError:
+        return _not_json(line)
+    if not isinstance(obj, dict):
+        shown = repr(obj) if len(repr(obj)) <= 80 else repr(obj)[:77] + "..."
+        return f"not a JSON object (got {shown})"
+    return str(explain(exc, obj, cls))
+
+
+def _not_json(line: bytes) -> str:
+    """Why a line is not JSON, in our words (where, and what is there)."""
+    import json
+
+    if line.lstrip().startswith(b"["):
+        return "not a JSON object: a file of JSON Lines holds one object per line, not an array"
+    try:
+        json.loads(line)
+    except UnicodeDecodeError as exc:
+        return f"not valid JSON: not valid UTF-8 (at byte {exc.start})"
+    except json.JSONDecodeError as exc:
+        return f"not valid JSON: {exc.msg.lower()} at column {exc.colno}"
+    except ValueError:
+        pass
+    return "not valid JSON"
 
 
 def _non_finite(line: bytes) -> str | None:
@@ -222,13 +244,13 @@ def check_envelope(*, id: str | None, at: str | None, source: Source | None,
             check_id("id", id)
         check_date("at", at)
         if recorded_by is not None:
-            _bad_char("recorded_by", recorded_by, _BAD_IN_LINE)
+            bad_char("recorded_by", recorded_by, one_line=True)
         if source is not None:
             check_text(source, "source.")
     except msgspec.ValidationError as exc:
-        raise InvalidEvent(_field_error(exc, obj)) from None
-    except ValueError as exc:
-        raise InvalidEvent(_field_error(msgspec.ValidationError(str(exc)), None)) from None
+        raise InvalidEvent(str(explain(exc, obj, _Envelope))) from None
+    except FieldError as exc:
+        raise InvalidEvent(str(exc)) from None
 
 
 def content_digest(type_: str, data: Payload, at: str | None, source: Source | None) -> str:

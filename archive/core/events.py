@@ -7,12 +7,8 @@ of the log (and back) is `archive.core.codec`.
 
 from __future__ import annotations
 
-import calendar
-import functools
 import math
 import operator
-import re
-import typing
 from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -20,89 +16,21 @@ import msgspec
 from msgspec import Meta
 
 from ..errors import InvalidEvent
-
-# ---------------------------------------------------------------- field types
-
-# Field types carry only cheap constraints (lengths), so msgspec validates at full speed;
-# the checks that need a regular expression (control characters, id characters, dates)
-# run once per event in `check_text`, `check_id` and `check_date`.
-#: One line of text: a name, a title, a role. No control characters.
-Name = Annotated[str, Meta(min_length=1, max_length=1000)]
-#: Free text: summaries, quotes, proposals; may hold newlines and tabs.
-Text = Annotated[str, Meta(min_length=1, max_length=200_000)]
-#: An event or entity id: generated ULIDs, or any id a user gives with --id.
-Id = Annotated[str, Meta(min_length=1, max_length=128)]
-#: A SHA-256 in hex (checked by recomputing it).
-Hash = Annotated[str, Meta(min_length=64, max_length=64)]
-_DATE_RE = re.compile(
-    r"^(\d{4})(?:-(\d{2})(?:-(\d{2})"
-    r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$"
+from .validate import (
+    FieldError,
+    Hash,
+    Id,
+    Name,
+    PartialDate,
+    Text,
+    check_date,
+    check_id,
+    check_text,
+    explain,
 )
-#: A date, a partial date (`2015`, `2015-09`) or a date-time (`2015-06-29T10:00Z`).
-PartialDate = Annotated[str, Meta(min_length=4, max_length=40)]
-_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
-_BAD_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
-_BAD_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
+#: The `prev` of the first line of every log.
 ZERO_HASH = "0" * 64
-
-
-def check_id(field: str, value: str) -> None:
-    """Ids are safe in URLs and file names: letters, digits and `._:-`."""
-    if _ID_RE.fullmatch(value) is None:
-        raise ValueError(f"`{field}` is not a valid id (letters, digits and ._:- only, "
-                         f"up to 128): {value!r}")
-
-
-def _bad_char(field: str, value: str, pattern: re.Pattern[str]) -> None:
-    m = pattern.search(value)
-    if m is not None:
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        raise ValueError(f"`{field}` holds the control character U+{ord(m.group()):04X}, "
-                         f"which is not allowed (got {shown!r})")
-
-
-def check_text(obj: msgspec.Struct, prefix: str = "") -> None:
-    """No control characters in names (one line) or texts (tabs and newlines allowed)."""
-    lines, texts = _TEXT_FIELDS[type(obj)]
-    for names, pattern in ((lines, _BAD_IN_LINE), (texts, _BAD_IN_TEXT)):
-        for name in names:
-            value = getattr(obj, name)
-            if isinstance(value, str):
-                _bad_char(prefix + name, value, pattern)
-            elif isinstance(value, list):
-                for i, item in enumerate(value):
-                    _bad_char(f"{prefix}{name}[{i}]", item, pattern)
-
-
-_ESCAPED_CONTROL = re.compile(rb"\\(?:[bfnrt]|u00[01]|u007[fF])|\x7f")
-
-
-def might_hold_controls(raw: bytes) -> bool:
-    """JSON can only carry a control character as an escape (or a raw DEL); most lines
-    hold no backslash at all, so this is usually one memchr."""
-    if b"\\" not in raw:
-        return b"\x7f" in raw
-    return _ESCAPED_CONTROL.search(raw) is not None
-
-
-@functools.lru_cache(maxsize=4096)
-def check_date(field: str, value: str | None) -> None:
-    """Reject dates that match the pattern but do not exist (2015-02-30, month 13)."""
-    if value is None:
-        return
-    m = _DATE_RE.match(value)
-    if m is None:
-        raise ValueError(f"`{field}` is not a date: {value!r}")
-    _, month, day, hour, minute, second, _tz = m.groups()
-    year = int(m.group(1))
-    if month is not None and not 1 <= int(month) <= 12:
-        raise ValueError(f"`{field}` has no month {month}: {value!r}")
-    if day is not None and not 1 <= int(day) <= calendar.monthrange(year, int(month))[1]:
-        raise ValueError(f"`{field}` has no day {day} in {year}-{month}: {value!r}")
-    if hour is not None and (int(hour) > 23 or int(minute) > 59 or int(second or 0) > 59):
-        raise ValueError(f"`{field}` has no time {hour}:{minute}: {value!r}")
-
 
 # ---------------------------------------------------------------- payloads
 
@@ -243,7 +171,7 @@ class FigureCited(Payload, frozen=True):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not math.isfinite(self.value):
-            raise ValueError(f"`value` must be a finite number, not {self.value!r}")
+            raise FieldError("value", f"must be a finite number, not {self.value!r}")
 
 
 class FollowupScheduled(Payload, frozen=True):
@@ -300,7 +228,7 @@ class EventCorrected(Payload, frozen=True):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not self.changes:
-            raise ValueError("`changes` must name at least one field")
+            raise FieldError("changes", "must name at least one field")
 
 
 class EventRetracted(Payload, frozen=True):
@@ -325,7 +253,7 @@ class EntitiesMerged(Payload, frozen=True):
     def __post_init__(self) -> None:
         super().__post_init__()
         if self.kept == self.merged:
-            raise ValueError("`kept` and `merged` are the same entity")
+            raise FieldError("merged", "is the same entity as `kept`")
 
 
 class EntitiesUnmerged(Payload, frozen=True):
@@ -408,59 +336,6 @@ class Draft(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
     source: Source | None = None
 
 
-# ---------------------------------------------------------------- validation helpers
-
-
-def _text_fields(cls: type[msgspec.Struct]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Which fields hold a Name (one line) and which a Text, from the annotations."""
-    hints = typing.get_type_hints(cls, include_extras=True)
-
-    def holds(t: Any, wanted: Any) -> bool:
-        return t == wanted or any(holds(a, wanted) for a in typing.get_args(t))
-
-    lines = tuple(f for f in cls.__struct_fields__ if holds(hints[f], Name))
-    texts = tuple(f for f in cls.__struct_fields__ if holds(hints[f], Text))
-    return lines, texts
-
-
-_WITH_TEXT: list[type[msgspec.Struct]] = [*PAYLOADS, Source]
-_TEXT_FIELDS = {cls: _text_fields(cls) for cls in _WITH_TEXT}
-
-
-
-def _field_error(exc: msgspec.ValidationError, data: Any, prefix: str = "") -> str:
-    """Turn msgspec's message into one naming the field and the offending value."""
-    message = str(exc)
-    m = re.search(r" - at `\$((?:\.[A-Za-z_0-9]+|\[\d+\])*)`$", message)
-    missing = re.match(r"Object missing required field `(\w+)`", message)
-    if missing:
-        where = m.group(1).lstrip(".") + "." if m else ""
-        return f"field `{prefix}{where}{missing.group(1)}` is required but missing"
-    unknown = re.match(r"Object contains unknown field `(\w+)`", message)
-    if unknown:
-        where = m.group(1).lstrip(".") + "." if m else ""
-        return f"field `{prefix}{where}{unknown.group(1)}` is not a field of this event"
-    if not m:
-        bare = re.match(r"`([\w.\[\]]+)`(.*)", message)
-        if bare:
-            return f"field `{prefix}{bare.group(1)}`{bare.group(2)}"
-        return prefix.rstrip(".") + ": " + message if prefix else message
-    path = m.group(1)
-    value: Any = data
-    for part in re.findall(r"\.([A-Za-z_0-9]+)|\[(\d+)\]", path):
-        try:
-            value = value[part[0]] if part[0] else value[int(part[1])]
-        except (KeyError, IndexError, TypeError):
-            value = None
-            break
-    field = (prefix + path.lstrip(".")) or "event"
-    text = message[: m.start()]
-    shown = repr(value)
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    return f"field `{field}`: {text} (got {shown})"
-
-
 def payload_class(type_: str) -> type[Payload]:
     try:
         return REGISTRY[type_]
@@ -495,10 +370,9 @@ def make_payload(type_: str, data: dict[str, Any], version: int | None = None) -
         payload = msgspec.convert(data, cls)
         check_text(payload)
     except msgspec.ValidationError as exc:
-        raise InvalidEvent(_field_error(exc, data, "data.")) from None
-    except ValueError as exc:
-        raise InvalidEvent(_field_error(msgspec.ValidationError(str(exc)), data, "data.")) \
-            from None
+        raise InvalidEvent(str(explain(exc, data, cls, "data."))) from None
+    except FieldError as exc:
+        raise InvalidEvent(str(exc.under("data."))) from None
     return payload
 
 
@@ -519,7 +393,7 @@ def apply_changes(type_: str, data: Payload, changes: dict[str, Any]) -> Payload
 __all__ = [
     "FIXES", "IDENTITY", "PAYLOADS", "REGISTRY", "UPCASTERS", "ZERO_HASH", "Draft", "Event",
     "Payload", "Source",
-    "apply_changes", "check_date", "check_id", "check_text", "make_payload", "payload_class",
+    "apply_changes", "make_payload", "payload_class",
     "references", "upcast",
 ] + [cls.__name__ for cls in PAYLOADS]
 

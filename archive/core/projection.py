@@ -53,7 +53,7 @@ from .events import (
     apply_changes,
     payload_class,
 )
-from .schema import BY_NAME, ENTITY_REFS, TABLES
+from .schema import BY_NAME, ENTITY_REFS, FACT_REFS, TABLES
 
 Row = dict[str, Any]
 
@@ -138,7 +138,10 @@ class State(Protocol):
     def event(self, id: str) -> Stored | None: ...
 
     def referenced(self, entity_id: str, except_row: str) -> bool:
-        """Does any row other than `except_row` point at the entity?"""
+        """Does any fact's row other than `except_row` point at the entity?"""
+
+    def aliases_of(self, entity_id: str) -> list[str]:
+        """The ids merged into the entity."""
 
 
 # ---------------------------------------------------------------- helpers
@@ -397,6 +400,7 @@ def retract(data: EventRetracted, env: Envelope, state: State) -> list[Op]:
         assert entity_id is not None
         if state.entity(entity_id) is not None and \
                 not state.referenced(entity_id, target.env.id):
+            ops += [Delete("entity_aliases", alias) for alias in state.aliases_of(entity_id)]
             ops.append(Delete("entities", entity_id))
     ops.append(Insert("retractions", {
         "id": env.id, "target_event_id": target.env.id, "target_type": target.env.type,
@@ -525,7 +529,11 @@ class MemoryState:
 
     def referenced(self, entity_id: str, except_row: str) -> bool:
         return any(row.get(column) == entity_id and row.get("id") != except_row
-                   for table, column in ENTITY_REFS for row in self.rows(table).values())
+                   for table, column in FACT_REFS for row in self.rows(table).values())
+
+    def aliases_of(self, entity_id: str) -> list[str]:
+        return sorted(k for k, row in self.rows("entity_aliases").items()
+                      if row["entity_id"] == entity_id)
 
 
 def stored(row: Row, current: str | None, retracted: bool) -> Stored:

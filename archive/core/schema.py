@@ -300,6 +300,8 @@ VIEWS: dict[str, str] = {
 ENTITY_REFS: tuple[tuple[str, str], ...] = tuple(
     (t.name, col) for t in TABLES for col, other, _ in t.fks if other == "entities"
 )
+#: The entity references of facts (an alias row does not keep an entity alive).
+FACT_REFS = tuple(ref for ref in ENTITY_REFS if ref[0] != "entity_aliases")
 
 #: The full-text index: one table searches every text.
 FTS_TABLE = "texts"

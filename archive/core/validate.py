@@ -1,0 +1,250 @@
+"""Field types and the checks msgspec cannot express, and errors in our own words. Pure.
+
+Field types carry only cheap constraints (lengths), so msgspec validates at full speed;
+the checks that need a regular expression (control characters, id characters, dates)
+run once per event (`check_text`, `check_id`, `check_date`) and raise `FieldError`,
+which names the field and the problem.
+
+When msgspec refuses a value, `explain` says which field and why by checking the input
+against the struct's own type information (`msgspec.inspect`), never by reading
+msgspec's message: a release that rewords its messages changes nothing here.
+"""
+
+from __future__ import annotations
+
+import calendar
+import functools
+import re
+import typing
+from typing import Annotated, Any
+
+import msgspec
+import msgspec.inspect as mi
+from msgspec import Meta
+
+#: One line of text: a name, a title, a role. No control characters.
+Name = Annotated[str, Meta(min_length=1, max_length=1000)]
+#: Free text: summaries, quotes, proposals; may hold newlines and tabs.
+Text = Annotated[str, Meta(min_length=1, max_length=200_000)]
+#: An event or entity id: generated ULIDs, or any id a user gives with --id.
+Id = Annotated[str, Meta(min_length=1, max_length=128)]
+#: A SHA-256 in hex (checked by recomputing it).
+Hash = Annotated[str, Meta(min_length=64, max_length=64)]
+#: A date, a partial date (`2015`, `2015-09`) or a date-time (`2015-06-29T10:00Z`).
+PartialDate = Annotated[str, Meta(min_length=4, max_length=40)]
+
+_DATE_RE = re.compile(
+    r"^(\d{4})(?:-(\d{2})(?:-(\d{2})"
+    r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$"
+)
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_BAD_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
+_BAD_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_ESCAPED_CONTROL = re.compile(rb"\\(?:[bfnrt]|u00[01]|u007[fF])|\x7f")
+
+
+class FieldError(ValueError):
+    """A field's value breaks a rule: `field` is its path (`organisers[1]`), `problem` what
+    is wrong, in words that follow the field's name."""
+
+    def __init__(self, field: str, problem: str):
+        self.field = field
+        self.problem = problem
+        super().__init__(f"field `{field}` {problem}")
+
+    def under(self, prefix: str) -> FieldError:
+        """The same error for a field inside `prefix` (`data.`)."""
+        return FieldError(prefix + self.field, self.problem)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# ---------------------------------------------------------------- our own checks
+
+
+def check_id(field: str, value: str) -> None:
+    """Ids are safe in URLs and file names: letters, digits and `._:-`."""
+    if _ID_RE.fullmatch(value) is None:
+        raise FieldError(field, "is not a valid id (letters, digits and ._:- only, up to "
+                                f"128): {value!r}")
+
+
+def bad_char(field: str, value: str, one_line: bool) -> None:
+    m = (_BAD_IN_LINE if one_line else _BAD_IN_TEXT).search(value)
+    if m is not None:
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        raise FieldError(field, f"holds the control character U+{ord(m.group()):04X}, which "
+                                f"is not allowed (got {shown!r})")
+
+
+def check_text(obj: msgspec.Struct, prefix: str = "") -> None:
+    """No control characters in names (one line) or texts (tabs and newlines allowed)."""
+    lines, texts = _text_fields(type(obj))
+    for names, one_line in ((lines, True), (texts, False)):
+        for name in names:
+            value = getattr(obj, name)
+            if isinstance(value, str):
+                bad_char(prefix + name, value, one_line)
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    bad_char(f"{prefix}{name}[{i}]", item, one_line)
+
+
+def might_hold_controls(raw: bytes) -> bool:
+    """JSON can only carry a control character as an escape (or a raw DEL); most lines
+    hold no backslash at all, so this is usually one memchr."""
+    if b"\\" not in raw:
+        return b"\x7f" in raw
+    return _ESCAPED_CONTROL.search(raw) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def check_date(field: str, value: str | None) -> None:
+    """Reject dates that match the pattern but do not exist (2015-02-30, month 13)."""
+    if value is None:
+        return
+    m = _DATE_RE.match(value)
+    if m is None:
+        raise FieldError(field, f"is not a date: {value!r}")
+    _, month, day, hour, minute, second, _tz = m.groups()
+    year = int(m.group(1))
+    if month is not None and not 1 <= int(month) <= 12:
+        raise FieldError(field, f"has no month {month}: {value!r}")
+    if day is not None and not 1 <= int(day) <= calendar.monthrange(year, int(month))[1]:
+        raise FieldError(field, f"has no day {day} in {year}-{month}: {value!r}")
+    if hour is not None and (int(hour) > 23 or int(minute) > 59 or int(second or 0) > 59):
+        raise FieldError(field, f"has no time {hour}:{minute}: {value!r}")
+
+
+@functools.cache
+def _text_fields(cls: type[msgspec.Struct]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Which fields hold a Name (one line) and which a Text, from the annotations."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+
+    def holds(t: Any, wanted: Any) -> bool:
+        return bool(t == wanted or any(holds(a, wanted) for a in typing.get_args(t)))
+
+    lines = tuple(f for f in cls.__struct_fields__ if holds(hints[f], Name))
+    texts = tuple(f for f in cls.__struct_fields__ if holds(hints[f], Text))
+    return lines, texts
+
+
+# ---------------------------------------------------------------- explaining a refusal
+
+
+def explain(exc: msgspec.ValidationError, data: Any, cls: type[msgspec.Struct],
+            prefix: str = "") -> FieldError:
+    """Why msgspec refused `data` as a `cls`, as a FieldError naming the field."""
+    cause = exc.__cause__
+    if isinstance(cause, FieldError):  # one of our checks, run by __post_init__
+        return cause.under(prefix)
+    found = _struct_problem(data, mi.type_info(cls), prefix)
+    return found or FieldError(prefix.rstrip(".") or "event",
+                               f"is not valid (got {_shown(data)})")
+
+
+def _struct_problem(data: Any, info: mi.Type, path: str) -> FieldError | None:
+    assert isinstance(info, mi.StructType | mi.DataclassType)
+    if not isinstance(data, dict):
+        return FieldError(path.rstrip(".") or "event", f"must be an object (got {_shown(data)})")
+    fields = {f.encode_name: f for f in info.fields}
+    for key in data:
+        if key not in fields:
+            return FieldError(f"{path}{key}", "is not a field of this event")
+    for f in info.fields:
+        if f.required and f.encode_name not in data:
+            return FieldError(f"{path}{f.encode_name}", "is required but missing")
+    for key, value in data.items():
+        found = _problem(value, fields[key].type, f"{path}{key}")
+        if found is not None:
+            return found
+    return None
+
+
+def _problem(value: Any, t: mi.Type, path: str) -> FieldError | None:
+    """What is wrong with `value` as a `t` (None: nothing)."""
+    if isinstance(t, mi.UnionType):
+        for member in t.types:
+            if _problem(value, member, path) is None:
+                return None
+        if isinstance(value, list | dict):  # name the item that fits no member
+            for member in t.types:
+                if isinstance(member, mi.ListType | mi.StructType | mi.DictType) and \
+                        isinstance(value, list) == isinstance(member, mi.ListType):
+                    return _problem(value, member, path)
+        return FieldError(path, f"must be {_describe(t)} (got {_shown(value)})")
+    if isinstance(t, mi.ListType):
+        if not isinstance(value, list):
+            return FieldError(path, f"must be {_describe(t)} (got {_shown(value)})")
+        if t.min_length is not None and len(value) < t.min_length:
+            return FieldError(path, f"must hold at least {t.min_length} "
+                                    f"item{'s' if t.min_length != 1 else ''} (got {_shown(value)})")
+        for i, item in enumerate(value):
+            found = _problem(item, t.item_type, f"{path}[{i}]")
+            if found is not None:
+                return found
+        return None
+    if isinstance(t, mi.StructType):
+        found = _struct_problem(value, t, path + ".")
+        if found is None:
+            try:
+                msgspec.convert(value, t.cls)
+            except msgspec.ValidationError as exc:
+                return explain(exc, value, t.cls, path + ".")
+        return found
+    return None if _fits(value, t) else FieldError(
+        path, f"must be {_describe(t)} (got {_shown(value)})")
+
+
+def _fits(value: Any, t: mi.Type) -> bool:
+    if isinstance(t, mi.NoneType):
+        return value is None
+    if isinstance(t, mi.StrType):
+        return isinstance(value, str) and (t.min_length is None or len(value) >= t.min_length) \
+            and (t.max_length is None or len(value) <= t.max_length)
+    if isinstance(t, mi.BoolType):
+        return isinstance(value, bool)
+    if isinstance(t, mi.IntType):
+        return isinstance(value, int) and not isinstance(value, bool) and \
+            (t.ge is None or value >= t.ge)
+    if isinstance(t, mi.FloatType):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if isinstance(t, mi.LiteralType):
+        return value in t.values
+    if isinstance(t, mi.DictType):
+        return isinstance(value, dict)
+    return True  # Any, Raw
+
+
+def _describe(t: mi.Type) -> str:
+    """What a value of this type is, for a person."""
+    if isinstance(t, mi.UnionType):
+        parts = [_describe(m) for m in t.types if not isinstance(m, mi.NoneType)]
+        text = " or ".join(parts)
+        return text + (" (or null)" if len(parts) < len(t.types) else "")
+    if isinstance(t, mi.StrType):
+        if t.min_length is not None and t.max_length is not None:
+            return f"text of {t.min_length} to {t.max_length} characters"
+        return "text"
+    if isinstance(t, mi.IntType):
+        return "a whole number" + (f" of at least {t.ge}" if t.ge is not None else "")
+    if isinstance(t, mi.FloatType):
+        return "a number"
+    if isinstance(t, mi.BoolType):
+        return "true or false"
+    if isinstance(t, mi.LiteralType):
+        return "one of " + ", ".join(repr(v) for v in t.values)
+    if isinstance(t, mi.ListType):
+        return f"a list of {_describe(t.item_type)}"
+    if isinstance(t, mi.DictType | mi.StructType | mi.DataclassType):
+        return "an object"
+    if isinstance(t, mi.NoneType):
+        return "null"
+    return "a value"
+
+
+__all__ = ["FieldError", "Hash", "Id", "Name", "PartialDate", "Text", "bad_char", "check_date",
+           "check_id", "check_text", "explain", "might_hold_controls"]
