@@ -52,3 +52,14 @@ class NotAnArchive(ArchiveError):
 
 class RenderError(ArchiveError):
     """The briefing could not be rendered."""
+
+
+class StorageError(ArchiveError):
+    """The operating system (or SQLite) refused a read or a write: names the file and why."""
+
+    @classmethod
+    def of(cls, exc: OSError) -> StorageError:
+        where = exc.filename if exc.filename is not None else "a file"
+        if exc.filename2 is not None:
+            where = f"{where} -> {exc.filename2}"
+        return cls(f"{where}: {exc.strerror or exc}")

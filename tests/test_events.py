@@ -142,7 +142,8 @@ def test_every_type_has_a_wrong_value_case() -> None:
 @pytest.mark.parametrize(("type_", "data", "message"), [
     ("event.corrected", {"target": "ev1", "changes": {}},
      "field `data.changes` must name at least one field"),
-    ("entities.merged", {"kept": "e1", "merged": "e1"}, "`data.merged` is the same entity as `kept`"),
+    ("entities.merged", {"kept": "e1", "merged": "e1"},
+     "`data.merged` is the same entity as `kept`"),
 ])
 def test_cross_field_rules(type_: str, data: dict[str, Any], message: str) -> None:
     assert message in invalid(type_, data)

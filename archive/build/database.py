@@ -26,7 +26,7 @@ from ..core.asof import AsOf
 from ..core.events import ZERO_HASH, EntitiesUnmerged
 from ..core.projection import project
 from ..core.schema import FTS_COLUMNS, FTS_TABLE, SCHEMA_VERSION, TABLES, VIEWS, indexes
-from ..errors import LogCorrupt, NotFound
+from ..errors import LogCorrupt, NotFound, StorageError
 from ..store import durable
 from ..store.layout import serving_lock_of
 from ..store.log import Log
@@ -286,6 +286,14 @@ def build(log: Log, out: Path, *, as_of: AsOf | None = None, full: bool = False,
     given, names the file once the sequence reached is known). `full` ignores what an
     existing database remembers. `progress` is told `(bytes done, bytes to do)`."""
     log.require()
+    try:
+        return _build(log, out, as_of, full, progress, name)
+    except sqlite3.Error as exc:  # SQLite's own words, with the file they are about
+        raise StorageError(f"{out}: {exc}") from None
+
+
+def _build(log: Log, out: Path, as_of: AsOf | None, full: bool, progress: Progress | None,
+           name: Callable[[int], Path] | None) -> BuildResult:
     out.parent.mkdir(parents=True, exist_ok=True)
     if as_of is not None:
         return _full(log, out, as_of, progress, name)

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from ..app import Archive
-from ..errors import ArchiveError
+from ..errors import ArchiveError, StorageError
 
 Progress = Callable[[int, int], None]
 
@@ -49,13 +49,16 @@ pass_context = click.make_pass_decorator(Context)
 
 
 class ArchiveGroup(click.Group):
-    """Turns every ArchiveError into `Error: ...` with exit code 1, in one place."""
+    """Turns every ArchiveError into `Error: ...` with exit code 1, in one place (and an
+    error of the operating system into the `StorageError` that names its file)."""
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:  # a full disk, a read-only folder, a file that vanished
+            raise click.ClickException(str(StorageError.of(exc))) from None
 
 
 @click.group(cls=ArchiveGroup)
@@ -94,6 +97,11 @@ def _user() -> str:
 
 
 def main() -> None:
+    for arg in sys.argv[1:]:  # undecodable bytes arrive as lone surrogates
+        if not arg.isascii() and any("\ud800" <= c <= "\udfff" for c in arg):
+            shown = arg.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            click.echo(f"Error: the argument {shown!r} is not valid UTF-8", err=True)
+            sys.exit(2)
     cli(prog_name="archive", auto_envvar_prefix=None)
 
 

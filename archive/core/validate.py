@@ -40,6 +40,7 @@ _DATE_RE = re.compile(
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _BAD_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
 _BAD_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED_CONTROL = re.compile(rb"\\(?:[bfnrt]|u00[01]|u007[fF])|\x7f")
 
 
@@ -73,6 +74,9 @@ def check_id(field: str, value: str) -> None:
 
 
 def bad_char(field: str, value: str, one_line: bool) -> None:
+    if _SURROGATE.search(value) is not None:  # undecodable bytes of a command line, say
+        raise FieldError(field, "holds bytes that are not valid UTF-8 (got "
+                                f"{value.encode('utf-8', 'backslashreplace')!r})")
     m = (_BAD_IN_LINE if one_line else _BAD_IN_TEXT).search(value)
     if m is not None:
         shown = value if len(value) <= 60 else value[:57] + "..."
