@@ -6,12 +6,17 @@ import msgspec
 import msgspec.inspect
 
 from .core.events import PAYLOADS, Payload
+from .core.validate import unwrap
 
 
 def _type_name(t: msgspec.inspect.Type) -> str:
+    t, said = unwrap(t)
+    if said.get("shows") in ("id", "date", "sha256"):
+        return str(said["shows"])
     match t:
         case msgspec.inspect.UnionType():
-            parts = [_type_name(x) for x in t.types if not isinstance(x, msgspec.inspect.NoneType)]
+            parts = [_type_name(x) for x in t.types
+                     if not isinstance(unwrap(x)[0], msgspec.inspect.NoneType)]
             return " | ".join(parts)
         case msgspec.inspect.ListType():
             return f"list of {_type_name(t.item_type)}"
@@ -22,10 +27,6 @@ def _type_name(t: msgspec.inspect.Type) -> str:
         case msgspec.inspect.FloatType():
             return "number"
         case msgspec.inspect.StrType():
-            if t.pattern and "\\d{4}" in t.pattern:
-                return "date"
-            if t.pattern and "A-Za-z0-9" in t.pattern:
-                return "id"
             return "text"
     return type(t).__name__.removesuffix("Type").lower()
 
@@ -36,7 +37,8 @@ def _fields(cls: type[Payload]) -> list[str]:
     for f in info.fields:  # type: ignore[attr-defined]
         need = "required" if f.required else "optional"
         ref = f" → {cls.REFS[f.name]}" if f.name in cls.REFS else ""
-        rows.append(f"| `{f.name}` | {_type_name(f.type)}{ref} | {need} |")
+        meaning = unwrap(f.type)[1].get("description", "")
+        rows.append(f"| `{f.name}` | {_type_name(f.type)}{ref} | {need} | {meaning} |")
     return rows
 
 
@@ -46,7 +48,7 @@ def event_reference() -> str:
     for cls in PAYLOADS:
         doc = " ".join((cls.__doc__ or "").split())
         out += [f"#### `{cls.TYPE}` (version {cls.VERSION})", "", doc, "",
-                "| field | type | |", "|---|---|---|", *_fields(cls), ""]
+                "| field | type | | meaning |", "|---|---|---|---|", *_fields(cls), ""]
     return "\n".join(out)
 
 

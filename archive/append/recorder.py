@@ -39,6 +39,7 @@ from ..core.events import (
     make_payload,
     payload_class,
 )
+from ..core.validate import unwrap
 from ..errors import Conflict, InvalidEvent, NotFound
 from ..store import durable
 from ..store.index import Index
@@ -46,13 +47,6 @@ from ..store.log import Head, Log, Pending
 from .importer import Importer
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-#: Which kind of entity a name given for this field creates when it is new.
-DEFAULT_KIND = {
-    "speaker": "person", "proposer": "person", "cited_by": "person", "chair": "person",
-    "affiliation": "organisation", "country": "country",
-}
-
 
 def new_ulid() -> str:
     """A time-ordered unique id (ULID: 48-bit milliseconds + 80 random bits)."""
@@ -109,7 +103,8 @@ class Recorder:
             order = sorted(names, key=lambda f: f not in ("affiliation", "country"))
             for name_field in order:
                 fields[name_field] = self._resolve(
-                    known, name_field, names[name_field], fields, pending, result, source, at)
+                    known, cls.CREATES.get(name_field, "person"), name_field, names[name_field],
+                    fields, pending, result, source, at)
             if type_ == ParticipantAttended.TYPE and "entity" not in fields:
                 fields["entity"], found = _entity_for(known, fields, self.new_id)
                 result.messages.append(
@@ -133,9 +128,12 @@ class Recorder:
         return result
 
     def _resolve(
-        self, known: MemoryCatalogue, name_field: str, value: str, fields: dict[str, Any],
-        pending: list[Pending], result: Result, source: Source | None, at: str | None,
+        self, known: MemoryCatalogue, default: str, name_field: str, value: str,
+        fields: dict[str, Any], pending: list[Pending], result: Result, source: Source | None,
+        at: str | None,
     ) -> str:
+        """The id a name given for `name_field` means: found, or created as a `default`
+        (a person, organisation or country)."""
         conference = fields.get("conference")
         if name_field in ("session", "parent"):
             session = known.event(value)
@@ -148,7 +146,6 @@ class Recorder:
             return found
         if known.entity(value) is not None:
             return cat.root(known, value)
-        default = DEFAULT_KIND.get(name_field, "person")
         kinds = [default] + [k for k in ("person", "organisation", "country") if k != default]
         found = cat.find(known, kinds, value)
         if found is not None:
@@ -286,8 +283,9 @@ def coerce_changes(type_: str, changes: dict[str, str]) -> dict[str, Any]:
         if typ is None:
             raise InvalidEvent(f"field `changes.{name}`: {type_} has no field {name!r} "
                                f"(fields: {', '.join(info)})")
+        typ = unwrap(typ)[0]
         kinds = typ.types if isinstance(typ, msgspec.inspect.UnionType) else (typ,)
-        if any(isinstance(k, (msgspec.inspect.StrType, msgspec.inspect.LiteralType))
+        if any(isinstance(unwrap(k)[0], (msgspec.inspect.StrType, msgspec.inspect.LiteralType))
                for k in kinds):
             out[name] = text
             continue

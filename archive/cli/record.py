@@ -18,42 +18,18 @@ import msgspec
 
 from ..append.recorder import Recorder, Result, open_input
 from ..core.events import PAYLOADS, Payload, Source
+from ..core.validate import unwrap
 from . import Context, cli, pass_context
 
-#: Subcommand name for each event type.
-KIND_OF = {
-    "conference.held": "conference", "session.held": "session",
-    "participant.attended": "participant", "speech.delivered": "speech",
-    "proposal.made": "proposal", "agreement.reached": "agreement",
-    "figure.cited": "figure", "followup.scheduled": "followup",
-    "attachment.added": "attachment", "note.recorded": "note",
-}
-#: Repeatable options for list fields, named in the singular.
-SINGULAR = {"quotes": "quote", "organisers": "organiser", "supporters": "supporter",
-            "items": "item", "parties": "party"}
+#: Fields the archive fills in itself (an entity's id, a file's hash).
 HIDDEN = {"entity", "sha256"}
-HELP = {
-    "name": "The name, verbatim in any script.", "place": "City or venue.",
-    "start": "First day (YYYY-MM-DD, or partial: YYYY-MM).", "end": "Last day.",
-    "title": "Title of the session or agreement.", "day": "The day it was held.",
-    "chair": "Who chaired it (name or id).", "parent": "The session it is part of (title or id).",
-    "role": "Role at that time, e.g. 'Prime Minister'.",
-    "affiliation": "Organisation (name or id); created on first mention.",
-    "country": "Country (name or id); created on first mention.",
-    "category": "A grouping, e.g. 'international body'.",
-    "speaker": "Who spoke (name or id); a new name creates a person.",
-    "session": "The session (title or id).", "summary": "What was said, in brief.",
-    "quote": "A verbatim quote (repeat for several).", "text": "The text, verbatim.",
-    "topic": "What it is about.", "proposer": "Who proposed it (name or id).",
-    "item": "One agreed item (repeat, in order).", "party": "A party to it (repeat).",
-    "value": "The number.", "counts": "What the number counts.", "unit": "Unit, if any.",
-    "cited_by": "Who cited it (name or id).", "when": "When (date or partial date).",
-    "where": "Where.", "caption": "Caption.", "credit": "Credit or author.",
-    "organiser": "An organiser (repeat).", "supporter": "A supporter (repeat).",
-    "description": "A longer description.", "kind": "What kind.",
-    "filename": "File name (set from --file when a file is given).",
-    "media_type": "Media type, e.g. image/jpeg (guessed from --file).",
-}
+
+
+def singular(name: str) -> str:
+    """The option for one item of a list field: --quote for `quotes`, --party for `parties`."""
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    return name[:-1] if name.endswith("s") else name
 
 
 def _emit(ctx: Context, result: Result, as_json: bool) -> None:
@@ -121,19 +97,21 @@ def add() -> None:
 
 
 def _option_for(name: str, info: Any) -> click.Option | None:
-    """A click option for one payload field, from msgspec's type information."""
+    """A click option for one payload field, from its type and description."""
     if name in HIDDEN or name in ("conference", "changes"):
         return None
-    typ = info.type
+    typ, said = unwrap(info.type)
     if isinstance(typ, msgspec.inspect.UnionType):
-        typ = next(t for t in typ.types if not isinstance(t, msgspec.inspect.NoneType))
-    flag = "--" + SINGULAR.get(name, name).replace("_", "-")
-    help_ = HELP.get(SINGULAR.get(name, name), "")
+        typ = next(t for t in (unwrap(m)[0] for m in typ.types)
+                   if not isinstance(t, msgspec.inspect.NoneType))
+    is_list = isinstance(typ, msgspec.inspect.ListType)
+    flag = "--" + (singular(name) if is_list else name).replace("_", "-")
+    help_ = said.get("description", "")
     if info.required:
         help_ += "  [required]"
     elif info.default not in (None, msgspec.NODEFAULT) and not isinstance(info.default, list):
         help_ += f"  [default: {info.default}]"
-    if isinstance(typ, msgspec.inspect.ListType):
+    if is_list:
         return click.Option([flag, name], multiple=True, help=help_)
     if isinstance(typ, msgspec.inspect.LiteralType):
         return click.Option([flag, name], type=click.Choice([str(v) for v in typ.values]),
@@ -191,12 +169,13 @@ def _make_add_command(cls: type[Payload]) -> click.Command:
         click.Option(["--json", "as_json"], is_flag=True, help="Print the result as JSON."),
     ]
     doc = (cls.__doc__ or "").strip()
-    return click.Command(KIND_OF[cls.TYPE], callback=command, params=list(params),
+    assert cls.COMMAND is not None
+    return click.Command(cls.COMMAND, callback=command, params=list(params),
                          help=f"{doc}\n\nEvent type: {cls.TYPE}.")
 
 
 for _cls in PAYLOADS:
-    if _cls.TYPE in KIND_OF:
+    if _cls.COMMAND is not None:
         add.add_command(_make_add_command(_cls))
 
 

@@ -46,6 +46,13 @@ class Payload(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defa
     REFS: ClassVar[dict[str, str]] = {}
     #: Fields that create a new id (checked for safe characters).
     IDS: ClassVar[tuple[str, ...]] = ()
+    #: The `archive add` subcommand that records a fact of this type (None: not a fact).
+    COMMAND: ClassVar[str | None] = None
+    #: The database tables a fact of this type writes rows to, its main table first.
+    TABLES: ClassVar[tuple[str, ...]] = ()
+    #: Entity references a new name creates, and of which kind (`--speaker NEW` makes a
+    #: person); the others create a person too.
+    CREATES: ClassVar[dict[str, str]] = {}
 
     def __post_init__(self) -> None:
         for name in self.DATES:
@@ -63,14 +70,18 @@ class ConferenceHeld(Payload, frozen=True):
     Every other fact belongs to a conference; its id is this event's id."""
 
     TYPE = "conference.held"
+    COMMAND = "conference"
+    TABLES = ("conferences",)
     DATES = ("start", "end")
-    name: Name
-    place: Name | None = None
-    start: PartialDate | None = None
-    end: PartialDate | None = None
-    organisers: list[Name] = []
-    supporters: list[Name] = []
-    description: Text | None = None
+    name: Annotated[Name, Meta(description="The name, verbatim in any script.")]
+    place: Annotated[Name | None, Meta(description="City or venue.")] = None
+    start: Annotated[
+        PartialDate | None,
+        Meta(description="First day (YYYY-MM-DD, or partial: YYYY-MM).")] = None
+    end: Annotated[PartialDate | None, Meta(description="Last day.")] = None
+    organisers: Annotated[list[Name], Meta(description="An organiser (repeat).")] = []
+    supporters: Annotated[list[Name], Meta(description="A supporter (repeat).")] = []
+    description: Annotated[Text | None, Meta(description="A longer description.")] = None
 
 
 class SessionHeld(Payload, frozen=True):
@@ -78,15 +89,23 @@ class SessionHeld(Payload, frozen=True):
     session it belongs to. Its id is this event's id."""
 
     TYPE = "session.held"
+    COMMAND = "session"
+    TABLES = ("sessions",)
     DATES = ("day",)
     REFS = {"conference": "conference", "chair": "entity", "parent": "session"}
-    conference: Id
-    title: Name
-    kind: Literal["plenary", "panel", "workshop", "theme", "other"] = "panel"
-    day: PartialDate | None = None
-    chair: Id | None = None
-    parent: Id | None = None
-    description: Text | None = None
+    conference: Annotated[
+        Id,
+        Meta(description="The conference (name or id; default: the only or latest one).")]
+    title: Annotated[Name, Meta(description="Title of the session.")]
+    kind: Annotated[
+        Literal["plenary", "panel", "workshop", "theme", "other"],
+        Meta(description="What kind.")] = "panel"
+    day: Annotated[PartialDate | None, Meta(description="The day it was held.")] = None
+    chair: Annotated[Id | None, Meta(description="Who chaired it (name or id).")] = None
+    parent: Annotated[
+        Id | None,
+        Meta(description="The session it is part of (title or id).")] = None
+    description: Annotated[Text | None, Meta(description="A longer description.")] = None
 
 
 class ParticipantAttended(Payload, frozen=True):
@@ -95,17 +114,33 @@ class ParticipantAttended(Payload, frozen=True):
     organisation or person; the first mention creates it."""
 
     TYPE = "participant.attended"
+    COMMAND = "participant"
+    TABLES = ("participations",)
+    CREATES = {"affiliation": "organisation", "country": "country"}
     IDS = ("entity",)
     REFS = {"conference": "conference", "affiliation": "entity", "country": "entity"}
-    conference: Id
-    entity: Id
-    kind: EntityKind
-    name: Name
-    role: Name | None = None
-    affiliation: Id | None = None
-    country: Id | None = None
-    category: Name | None = None
-    description: Text | None = None
+    conference: Annotated[
+        Id,
+        Meta(description="The conference (name or id; default: the only or latest one).")]
+    entity: Annotated[
+        Id,
+        Meta(description="Its id (the first mention of a name creates it)."),
+    ]
+    kind: Annotated[EntityKind, Meta(description="What kind.")]
+    name: Annotated[Name, Meta(description="The name, verbatim in any script.")]
+    role: Annotated[
+        Name | None,
+        Meta(description="Role at that time, e.g. 'Prime Minister'.")] = None
+    affiliation: Annotated[
+        Id | None,
+        Meta(description="Organisation (name or id); created on first mention.")] = None
+    country: Annotated[
+        Id | None,
+        Meta(description="Country (name or id); created on first mention.")] = None
+    category: Annotated[
+        Name | None,
+        Meta(description="A grouping, e.g. 'international body'.")] = None
+    description: Annotated[Text | None, Meta(description="A longer description.")] = None
 
 
 class SpeechDelivered(Payload, frozen=True):
@@ -115,42 +150,62 @@ class SpeechDelivered(Payload, frozen=True):
     Version 2 turned the single `quote` of version 1 into the list `quotes`."""
 
     TYPE = "speech.delivered"
+    COMMAND = "speech"
+    TABLES = ("speeches", "quotes")
+    CREATES = {"affiliation": "organisation"}
     VERSION = 2
     REFS = {"conference": "conference", "speaker": "entity", "affiliation": "entity",
             "session": "session"}
-    conference: Id
-    speaker: Id
-    kind: Literal["opening", "keynote", "panel", "closing", "interview", "remark",
-                  "statement"] = "remark"
-    role: Name | None = None
-    affiliation: Id | None = None
-    session: Id | None = None
-    summary: Text | None = None
-    quotes: list[Text] = []
+    conference: Annotated[
+        Id,
+        Meta(description="The conference (name or id; default: the only or latest one).")]
+    speaker: Annotated[Id, Meta(description="Who spoke (name or id); a new name creates a person.")]
+    kind: Annotated[
+        Literal["opening", "keynote", "panel", "closing", "interview", "remark", "statement"],
+        Meta(description="What kind.")] = "remark"
+    role: Annotated[
+        Name | None,
+        Meta(description="Role at that time, e.g. 'Prime Minister'.")] = None
+    affiliation: Annotated[
+        Id | None,
+        Meta(description="Organisation (name or id); created on first mention.")] = None
+    session: Annotated[Id | None, Meta(description="The session (title or id).")] = None
+    summary: Annotated[Text | None, Meta(description="What was said, in brief.")] = None
+    quotes: Annotated[list[Text], Meta(description="A verbatim quote (repeat for several).")] = []
 
 
 class ProposalMade(Payload, frozen=True):
     """A proposal put forward: its text, its topic, and who proposed it where known."""
 
     TYPE = "proposal.made"
+    COMMAND = "proposal"
+    TABLES = ("proposals",)
     REFS = {"conference": "conference", "proposer": "entity", "session": "session"}
-    conference: Id
-    text: Text
-    topic: Name | None = None
-    proposer: Id | None = None
-    session: Id | None = None
+    conference: Annotated[
+        Id,
+        Meta(description="The conference (name or id; default: the only or latest one).")]
+    text: Annotated[Text, Meta(description="The text, verbatim.")]
+    topic: Annotated[Name | None, Meta(description="What it is about.")] = None
+    proposer: Annotated[Id | None, Meta(description="Who proposed it (name or id).")] = None
+    session: Annotated[Id | None, Meta(description="The session (title or id).")] = None
 
 
 class AgreementReached(Payload, frozen=True):
     """An agreement: its title, the parties to it and the numbered items agreed (in order)."""
 
     TYPE = "agreement.reached"
+    COMMAND = "agreement"
+    TABLES = ("agreements", "agreement_items")
     REFS = {"conference": "conference", "session": "session"}
-    conference: Id
-    title: Name
-    items: Annotated[list[Text], Meta(min_length=1)]
-    parties: list[Name] = []
-    session: Id | None = None
+    conference: Annotated[
+        Id,
+        Meta(description="The conference (name or id; default: the only or latest one).")]
+    title: Annotated[Name, Meta(description="Title of the agreement.")]
+    items: Annotated[
+        Annotated[list[Text], Meta(min_length=1)],
+        Meta(description="One agreed item (repeat, in order).")]
+    parties: Annotated[list[Name], Meta(description="A party to it (repeat).")] = []
+    session: Annotated[Id | None, Meta(description="The session (title or id).")] = None
 
 
 class FigureCited(Payload, frozen=True):
@@ -158,15 +213,20 @@ class FigureCited(Payload, frozen=True):
     "more than", and who cited it (none when the source itself states it)."""
 
     TYPE = "figure.cited"
+    COMMAND = "figure"
+    TABLES = ("figures",)
     REFS = {"conference": "conference", "cited_by": "entity", "session": "session"}
-    conference: Id
-    value: float
-    counts: Name
-    unit: Name | None = None
-    qualifier: Literal["exactly", "about", "more than", "at least", "fewer than",
-                       "up to"] | None = None
-    cited_by: Id | None = None
-    session: Id | None = None
+    conference: Annotated[
+        Id,
+        Meta(description="The conference (name or id; default: the only or latest one).")]
+    value: Annotated[float, Meta(description="The number.")]
+    counts: Annotated[Name, Meta(description="What the number counts.")]
+    unit: Annotated[Name | None, Meta(description="Unit, if any.")] = None
+    qualifier: Annotated[
+        Literal["exactly", "about", "more than", "at least", "fewer than", "up to"] | None,
+        Meta(description="How exact the number is.")] = None
+    cited_by: Annotated[Id | None, Meta(description="Who cited it (name or id).")] = None
+    session: Annotated[Id | None, Meta(description="The session (title or id).")] = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -178,13 +238,17 @@ class FollowupScheduled(Payload, frozen=True):
     """A meeting that follows from the conference: its name, when and where."""
 
     TYPE = "followup.scheduled"
+    COMMAND = "followup"
+    TABLES = ("followups",)
     DATES = ("when",)
     REFS = {"conference": "conference"}
-    conference: Id
-    name: Name
-    when: PartialDate | None = None
-    where: Name | None = None
-    description: Text | None = None
+    conference: Annotated[
+        Id,
+        Meta(description="The conference (name or id; default: the only or latest one).")]
+    name: Annotated[Name, Meta(description="The name, verbatim in any script.")]
+    when: Annotated[PartialDate | None, Meta(description="When (date or partial date).")] = None
+    where: Annotated[Name | None, Meta(description="Where.")] = None
+    description: Annotated[Text | None, Meta(description="A longer description.")] = None
 
 
 class AttachmentAdded(Payload, frozen=True):
@@ -193,26 +257,40 @@ class AttachmentAdded(Payload, frozen=True):
     the caption is known (the file itself was not available)."""
 
     TYPE = "attachment.added"
+    COMMAND = "attachment"
+    TABLES = ("attachments",)
     REFS = {"conference": "conference", "session": "session"}
-    conference: Id
-    kind: Literal["photo", "document", "other"] = "photo"
-    sha256: Hash | None = None
-    filename: Name | None = None
-    media_type: Name | None = None
-    caption: Text | None = None
-    credit: Name | None = None
-    session: Id | None = None
+    conference: Annotated[
+        Id,
+        Meta(description="The conference (name or id; default: the only or latest one).")]
+    kind: Annotated[Literal["photo", "document", "other"], Meta(description="What kind.")] = "photo"
+    sha256: Annotated[
+        Hash | None,
+        Meta(description="SHA-256 of the file (set from --file).")] = None
+    filename: Annotated[
+        Name | None,
+        Meta(description="File name (set from --file when a file is given).")] = None
+    media_type: Annotated[
+        Name | None,
+        Meta(description="Media type, e.g. image/jpeg (guessed from --file).")] = None
+    caption: Annotated[Text | None, Meta(description="Caption.")] = None
+    credit: Annotated[Name | None, Meta(description="Credit or author.")] = None
+    session: Annotated[Id | None, Meta(description="The session (title or id).")] = None
 
 
 class NoteRecorded(Payload, frozen=True):
     """Any other happening, theme or context that fits no other type."""
 
     TYPE = "note.recorded"
+    COMMAND = "note"
+    TABLES = ("notes",)
     REFS = {"conference": "conference", "session": "session"}
-    conference: Id
-    text: Text
-    topic: Name | None = None
-    session: Id | None = None
+    conference: Annotated[
+        Id,
+        Meta(description="The conference (name or id; default: the only or latest one).")]
+    text: Annotated[Text, Meta(description="The text, verbatim.")]
+    topic: Annotated[Name | None, Meta(description="What it is about.")] = None
+    session: Annotated[Id | None, Meta(description="The session (title or id).")] = None
 
 
 class EventCorrected(Payload, frozen=True):
@@ -221,9 +299,11 @@ class EventCorrected(Payload, frozen=True):
 
     TYPE = "event.corrected"
     REFS = {"target": "event"}
-    target: Id
-    changes: dict[str, Any]
-    reason: Text | None = None
+    target: Annotated[Id, Meta(description="The event corrected.")]
+    changes: Annotated[
+        dict[str, Any],
+        Meta(description="The fields that change, with their new values.")]
+    reason: Annotated[Text | None, Meta(description="Why it is corrected.")] = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -236,8 +316,8 @@ class EventRetracted(Payload, frozen=True):
 
     TYPE = "event.retracted"
     REFS = {"target": "event"}
-    target: Id
-    reason: Text
+    target: Annotated[Id, Meta(description="The event retracted.")]
+    reason: Annotated[Text, Meta(description="Why it should not have been recorded.")]
 
 
 class EntitiesMerged(Payload, frozen=True):
@@ -246,9 +326,9 @@ class EntitiesMerged(Payload, frozen=True):
 
     TYPE = "entities.merged"
     REFS = {"kept": "entity", "merged": "entity"}
-    kept: Id
-    merged: Id
-    reason: Text | None = None
+    kept: Annotated[Id, Meta(description="The record kept.")]
+    merged: Annotated[Id, Meta(description="The record that becomes an alias of `kept`.")]
+    reason: Annotated[Text | None, Meta(description="Why they are the same.")] = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -262,8 +342,8 @@ class EntitiesUnmerged(Payload, frozen=True):
 
     TYPE = "entities.unmerged"
     REFS = {"merge": "merge"}
-    merge: Id
-    reason: Text | None = None
+    merge: Annotated[Id, Meta(description="The merge that was wrong (its event id).")]
+    reason: Annotated[Text | None, Meta(description="Why the merge was wrong.")] = None
 
 
 PAYLOADS: tuple[type[Payload], ...] = (

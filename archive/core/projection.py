@@ -148,19 +148,6 @@ class State(Protocol):
 
 _json = msgspec.json.Encoder()
 
-#: Tables a fact event writes rows to (the first is its main table), besides `texts`.
-TABLES_OF: dict[str, tuple[str, ...]] = {
-    "conference.held": ("conferences",),
-    "session.held": ("sessions",),
-    "participant.attended": ("participations",),
-    "speech.delivered": ("speeches", "quotes"),
-    "proposal.made": ("proposals",),
-    "agreement.reached": ("agreements", "agreement_items"),
-    "figure.cited": ("figures",),
-    "followup.scheduled": ("followups",),
-    "attachment.added": ("attachments",),
-    "note.recorded": ("notes",),
-}
 #: Tables where an insert replaces the row with the same key (the corrected payload).
 REPLACED = frozenset({"_archive_current"})
 _NOT_FACTS = FIXES
@@ -356,7 +343,7 @@ def _(data: NoteRecorded, env: Envelope, state: State) -> list[Op]:
 
 
 def _remove(target: Stored) -> list[Op]:
-    tables = TABLES_OF[target.env.type] + ("texts",)
+    tables = payload_class(target.env.type).TABLES + ("texts",)
     return [Delete(t, target.env.id, children=True) for t in tables]
 
 
@@ -373,7 +360,7 @@ def correct(data: EventCorrected, env: Envelope, state: State) -> list[Op]:
     if target is None:
         return []
     new = apply_changes(target.env.type, target.data, data.changes)
-    table = TABLES_OF[target.env.type][0]
+    table = payload_class(target.env.type).TABLES[0]
     ops: list[Op] = _remove(target)
     ops += facts(new, target.env, state)
     ops.append(Insert("_archive_current", {"event_id": target.env.id, "data": to_json(new)}))
@@ -404,7 +391,7 @@ def retract(data: EventRetracted, env: Envelope, state: State) -> list[Op]:
             ops.append(Delete("entities", entity_id))
     ops.append(Insert("retractions", {
         "id": env.id, "target_event_id": target.env.id, "target_type": target.env.type,
-        "table_name": TABLES_OF[target.env.type][0], "label": _label(payload),
+        "table_name": payload_class(target.env.type).TABLES[0], "label": _label(payload),
         "reason": data.reason, "recorded_at": env.recorded_at,
         "recorded_by": env.recorded_by, "event_seq": env.seq}))
     return ops

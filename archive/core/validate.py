@@ -15,7 +15,6 @@ from __future__ import annotations
 import calendar
 import functools
 import re
-import typing
 from typing import Annotated, Any
 
 import msgspec
@@ -23,15 +22,29 @@ import msgspec.inspect as mi
 from msgspec import Meta
 
 #: One line of text: a name, a title, a role. No control characters.
-Name = Annotated[str, Meta(min_length=1, max_length=1000)]
+Name = Annotated[str, Meta(min_length=1, max_length=1000, extra={"shows": "line"})]
 #: Free text: summaries, quotes, proposals; may hold newlines and tabs.
-Text = Annotated[str, Meta(min_length=1, max_length=200_000)]
+Text = Annotated[str, Meta(min_length=1, max_length=200_000, extra={"shows": "text"})]
 #: An event or entity id: generated ULIDs, or any id a user gives with --id.
-Id = Annotated[str, Meta(min_length=1, max_length=128)]
+Id = Annotated[str, Meta(min_length=1, max_length=128, extra={"shows": "id"})]
 #: A SHA-256 in hex (checked by recomputing it).
-Hash = Annotated[str, Meta(min_length=64, max_length=64)]
+Hash = Annotated[str, Meta(min_length=64, max_length=64, extra={"shows": "sha256"})]
 #: A date, a partial date (`2015`, `2015-09`) or a date-time (`2015-06-29T10:00Z`).
-PartialDate = Annotated[str, Meta(min_length=4, max_length=40)]
+PartialDate = Annotated[str, Meta(min_length=4, max_length=40, extra={"shows": "date"})]
+
+#: What a value of a marked type is, for a person (`shows` in the type's Meta).
+SHOWN = {"id": "an id", "sha256": "a SHA-256 (64 hex digits)",
+         "date": "a date (YYYY, YYYY-MM, YYYY-MM-DD or a date-time)"}
+
+
+def unwrap(t: mi.Type) -> tuple[mi.Type, dict[str, Any]]:
+    """A field's type without its Meta, and what the Meta says (description, shows)."""
+    said: dict[str, Any] = {}
+    while isinstance(t, mi.Metadata):
+        said.update(t.extra_json_schema or {})
+        said.update(t.extra or {})
+        t = t.type
+    return t, said
 
 _DATE_RE = re.compile(
     r"^(\d{4})(?:-(\d{2})(?:-(\d{2})"
@@ -125,14 +138,20 @@ def check_date(field: str, value: str | None) -> None:
 
 @functools.cache
 def _text_fields(cls: type[msgspec.Struct]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Which fields hold a Name (one line) and which a Text, from the annotations."""
-    hints = typing.get_type_hints(cls, include_extras=True)
+    """Which fields hold a Name (one line) and which a Text, from the type information."""
+    def shows(t: mi.Type) -> set[str]:
+        t, said = unwrap(t)
+        inner: set[str] = set()
+        if isinstance(t, mi.UnionType):
+            inner = set().union(*(shows(m) for m in t.types))
+        elif isinstance(t, mi.ListType):
+            inner = shows(t.item_type)
+        return inner | ({said["shows"]} if "shows" in said else set())
 
-    def holds(t: Any, wanted: Any) -> bool:
-        return bool(t == wanted or any(holds(a, wanted) for a in typing.get_args(t)))
-
-    lines = tuple(f for f in cls.__struct_fields__ if holds(hints[f], Name))
-    texts = tuple(f for f in cls.__struct_fields__ if holds(hints[f], Text))
+    info = mi.type_info(cls)
+    assert isinstance(info, mi.StructType)
+    lines = tuple(f.name for f in info.fields if "line" in shows(f.type))
+    texts = tuple(f.name for f in info.fields if "text" in shows(f.type))
     return lines, texts
 
 
@@ -170,19 +189,20 @@ def _struct_problem(data: Any, info: mi.Type, path: str) -> FieldError | None:
 
 def _problem(value: Any, t: mi.Type, path: str) -> FieldError | None:
     """What is wrong with `value` as a `t` (None: nothing)."""
+    t, _said = unwrap(t)
     if isinstance(t, mi.UnionType):
         for member in t.types:
             if _problem(value, member, path) is None:
                 return None
         if isinstance(value, list | dict):  # name the item that fits no member
-            for member in t.types:
+            for member in (unwrap(m)[0] for m in t.types):
                 if isinstance(member, mi.ListType | mi.StructType | mi.DictType) and \
                         isinstance(value, list) == isinstance(member, mi.ListType):
                     return _problem(value, member, path)
-        return FieldError(path, f"must be {_describe(t)} (got {_shown(value)})")
+        return FieldError(path, f"must be {describe(t)} (got {_shown(value)})")
     if isinstance(t, mi.ListType):
         if not isinstance(value, list):
-            return FieldError(path, f"must be {_describe(t)} (got {_shown(value)})")
+            return FieldError(path, f"must be {describe(t)} (got {_shown(value)})")
         if t.min_length is not None and len(value) < t.min_length:
             return FieldError(path, f"must hold at least {t.min_length} "
                                     f"item{'s' if t.min_length != 1 else ''} (got {_shown(value)})")
@@ -200,10 +220,11 @@ def _problem(value: Any, t: mi.Type, path: str) -> FieldError | None:
                 return explain(exc, value, t.cls, path + ".")
         return found
     return None if _fits(value, t) else FieldError(
-        path, f"must be {_describe(t)} (got {_shown(value)})")
+        path, f"must be {describe(t)} (got {_shown(value)})")
 
 
 def _fits(value: Any, t: mi.Type) -> bool:
+    t, _said = unwrap(t)
     if isinstance(t, mi.NoneType):
         return value is None
     if isinstance(t, mi.StrType):
@@ -223,10 +244,13 @@ def _fits(value: Any, t: mi.Type) -> bool:
     return True  # Any, Raw
 
 
-def _describe(t: mi.Type) -> str:
+def describe(t: mi.Type) -> str:
     """What a value of this type is, for a person."""
+    t, said = unwrap(t)
+    if said.get("shows") in SHOWN:
+        return SHOWN[said["shows"]]
     if isinstance(t, mi.UnionType):
-        parts = [_describe(m) for m in t.types if not isinstance(m, mi.NoneType)]
+        parts = [describe(m) for m in t.types if not isinstance(unwrap(m)[0], mi.NoneType)]
         text = " or ".join(parts)
         return text + (" (or null)" if len(parts) < len(t.types) else "")
     if isinstance(t, mi.StrType):
@@ -242,7 +266,7 @@ def _describe(t: mi.Type) -> str:
     if isinstance(t, mi.LiteralType):
         return "one of " + ", ".join(repr(v) for v in t.values)
     if isinstance(t, mi.ListType):
-        return f"a list of {_describe(t.item_type)}"
+        return f"a list of {describe(t.item_type)}"
     if isinstance(t, mi.DictType | mi.StructType | mi.DataclassType):
         return "an object"
     if isinstance(t, mi.NoneType):
@@ -250,5 +274,6 @@ def _describe(t: mi.Type) -> str:
     return "a value"
 
 
-__all__ = ["FieldError", "Hash", "Id", "Name", "PartialDate", "Text", "bad_char", "check_date",
-           "check_id", "check_text", "explain", "might_hold_controls"]
+__all__ = ["SHOWN", "FieldError", "Hash", "Id", "Name", "PartialDate", "Text", "bad_char",
+           "check_date", "check_id", "check_text", "describe", "explain", "might_hold_controls",
+           "unwrap"]
