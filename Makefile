@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 PORT   ?= 8001
 
-.PHONY: install system-deps demo test lint docs bench clean
+.PHONY: install demo-deps test-deps apt-install demo test lint docs bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,19 +13,35 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed system-deps
+install: $(VENV)/.installed demo-deps
 
-# Debian packages the tests and the briefing use: a real browser, pdftotext, fonts, strace.
-system-deps:
+# System packages, by what needs them: the briefing (WeasyPrint's Pango and fonts for
+# Cyrillic and Kazakh text), and the tests (a real browser, pdftotext, strace). Installed
+# with apt-get where there is one; elsewhere (macOS...) the Makefile says what to install.
+demo-deps:
+	@missing=""; \
+	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="fonts-dejavu-core"; \
+	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	$(MAKE) --no-print-directory apt-install PACKAGES="$$missing" WHY="the briefing"
+
+test-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium chromium-driver"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	command -v strace >/dev/null || missing="$$missing strace"; \
-	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$$missing fonts-dejavu-core"; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages:$$missing"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	$(MAKE) --no-print-directory apt-install PACKAGES="$$missing" WHY="the tests"
+
+apt-install:
+	@if [ -n "$(strip $(PACKAGES))" ]; then \
+	  if command -v apt-get >/dev/null; then \
+	    echo "installing Debian packages for $(WHY): $(strip $(PACKAGES))"; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(PACKAGES) >/dev/null; \
+	  else \
+	    echo "$(WHY) need(s) system packages this machine lacks: $(strip $(PACKAGES))"; \
+	    echo "(Debian names; on macOS: brew install pango poppler, and a Chromium; then run make again)"; \
+	    exit 1; \
+	  fi; \
 	fi
 
 # Verify and list the shipped Astana archive, build its database, render the briefing,
@@ -37,18 +53,18 @@ demo: install
 	$(BIN)/archive briefing
 	$(BIN)/archive serve --port $(PORT)
 
-test: install
-	$(BIN)/cog --check README.md
+test: install test-deps
+	$(BIN)/cog --check README.md docs/*.md
 	$(BIN)/pytest -q
 
 lint: install
 	$(BIN)/ruff check archive tests bench
 	$(BIN)/mypy
-	$(BIN)/cog --check README.md
+	$(BIN)/cog --check README.md docs/*.md
 
-# Regenerate the generated parts of the README (CLI help, event types, schema).
+# Regenerate the generated parts of the README and docs/ (CLI help, event types, schema).
 docs: install
-	$(BIN)/cog -r README.md
+	$(BIN)/cog -r README.md docs/*.md
 
 bench: install
 	$(PY) -m bench
