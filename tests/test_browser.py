@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from fixtures_db import XSS_SCRIPT, make_archive
 from playwright.sync_api import Browser, Page, sync_playwright
-from test_serve import start
+from servers import start
 
 from archive.app import Archive
 

@@ -10,9 +10,9 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 from fixtures_db import SAMPLE, XSS_ATTR, XSS_SCRIPT, append, make_archive
+from histories import histories
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_projection import histories
 
 from archive.app import Archive
 from archive.build.database import read_info, rows

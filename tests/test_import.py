@@ -74,7 +74,7 @@ def test_an_import_larger_than_a_batch_checks_everything_against_earlier_batches
     (line("event.corrected", {"target": "n-9", "changes": {"texts": "x"}}),
      InvalidEvent, "note.recorded has no field 'texts'"),
     (line("event.retracted", {"target": "fix-5", "reason": "no"}),
-     InvalidEvent, "fix-5 is a event.corrected"),
+     InvalidEvent, "fix-5 is itself a fix (event.corrected)"),
     (b'{"type": "note.recorded", "data": {"conference": "conf-astana", "text": NaN}}',
      InvalidEvent, "field `data.text` must be a finite number, not nan"),
 ])

@@ -442,8 +442,9 @@ def test_verify_rejects_a_retraction_of_a_fix(log: Log, run_cli: RunCli) -> None
         "r2", "event.retracted", make_payload("event.retracted", {"target": "r1",
                                                                   "reason": "y"}))],
         recorded_at=FIXED_NOW, recorded_by="tests")
-    assert_verify_fails_at(run_cli, log, 4, "field `data.target`: r1 is a event.retracted; "
-                                            "retract the original event instead")
+    assert_verify_fails_at(run_cli, log, 4, "field `data.target`: r1 is itself a fix "
+                                            "(event.retracted); retract the original event "
+                                            "instead")
 
 
 def test_verify_reports_a_hand_edited_line_from_a_real_process(
@@ -823,10 +824,10 @@ def test_a_correction_cannot_target_a_fix(run_cli: RunCli,
     before = log_bytes()
     result = run_cli("retract", fix_id, "--reason", "undo")
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: field `data.target`: {fix_id} is a event.retracted; "
-                             "retract the original event instead\n")
+    assert result.stderr == (f"Error: field `data.target`: {fix_id} is itself a fix "
+                             "(event.retracted); retract the original event instead\n")
     result = run_cli("correct", fix_id, "--set", "reason=undo")
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: field `data.target`: {fix_id} is a event.retracted; "
-                             "correct the original event instead\n")
+    assert result.stderr == (f"Error: field `data.target`: {fix_id} is itself a fix "
+                             "(event.retracted); correct the original event instead\n")
     assert log_bytes() == before

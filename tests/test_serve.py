@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import socket
 import sqlite3
 import subprocess
 import time
@@ -16,18 +15,16 @@ from pathlib import Path
 
 import pytest
 from fixtures_db import SAMPLE, XSS_ATTR, XSS_SCRIPT, append, make_archive
+from servers import free_port, http, start
 
 from archive.app import Archive
 from archive.core.schema import TABLES
 from archive.serve.server import (
     QUERIES,
     SETTINGS,
-    command,
     make_datasette,
     metadata,
-    write_metadata,
 )
-from archive.store.layout import Layout
 
 
 @pytest.fixture(scope="module")
@@ -176,39 +173,6 @@ def test_briefing_is_offered_once_rendered(tmp_path):
 
 
 # ---------------------------------------------------------------- a real datasette process
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http(url: str, data: bytes | None = None) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=data, method="POST" if data else "GET")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
-
-
-def start(root: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    db = root / "exports" / "archive.db"
-    proc = subprocess.Popen(command(db, write_metadata(Layout(root)), port),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
-        try:
-            if http(base + "/-/versions.json")[0] == 200:
-                return proc, base
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("datasette did not start within 30 seconds")
 
 
 @pytest.fixture(scope="module")

@@ -108,7 +108,7 @@ class Importer:
             except (InvalidEvent, NotFound, Conflict) as exc:
                 raise type(exc)(f"import line {lineno}: {exc}; nothing was imported") from None
         self.spool.flush()
-        self.index.apply(known.ops)
+        self.index.absorb(known)
 
     def _one(self, p: Parsed, refs: list[tuple[str, str, str]], known: MemoryCatalogue,
              local: dict[str, Parsed]) -> None:
@@ -126,7 +126,7 @@ class Importer:
         line, self.prev = encode_event(
             id=ident, seq=self.seq, type=p.type, at=p.at, recorded_at=self.recorded_at,
             recorded_by=self.recorded_by, source=p.source, data=p.data, prev=self.prev)
-        known.learn(ident, self.seq, p.type, p.data, self.head.offset + self.position)
+        known.learn(ident, self.seq, p.type, p.data, self.head.offset + self.position, refs)
         local[ident] = p
         self.spool.write(line + b"\n")
         self.position += len(line) + 1

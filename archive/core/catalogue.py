@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple, Protocol
 
 from .events import (
+    FIXES,
     ConferenceHeld,
     EntitiesMerged,
     EntitiesUnmerged,
@@ -119,10 +120,34 @@ def _ref_ops(data: Payload, sign: int) -> list[Op]:
     return [("refs", ref, sign) for _, _, ref in references(data)]
 
 
-def learn(id: str, seq: int, type_: str, data: Payload, view: View, position: int = 0
-          ) -> list[Op]:
-    """What the catalogue learns from one event (which has passed the rules). Pure."""
+def learn(id: str, seq: int, type_: str, data: Payload, view: View, position: int = 0,
+          refs: list[tuple[str, str, str]] | None = None) -> list[Op]:
+    """What the catalogue learns from one event (which has passed the rules). Pure.
+    `refs` may be passed when the caller has already worked out `references(data)`."""
     ops: list[Op] = [("event", id, seq, type_, position)]
+    if type_ in FIXES:
+        return ops + _fix(data, view)
+    ops += [("refs", ref, 1) for _, _, ref in (references(data) if refs is None else refs)]
+    if type_ not in _NAMED:  # most facts: nothing more to learn
+        return ops
+    if isinstance(data, ParticipantAttended):
+        ops.append(("entity", data.entity, data.kind, data.name))
+        ops.append(("attends", data.entity, +1))
+    elif isinstance(data, ConferenceHeld):
+        ops.append(("conference", id, data.name))
+    scope = name_scope(type_, data)
+    name = _name_of(data)
+    if scope is not None and name is not None:
+        ops.append(("name", scope, name_key(name), _named_id(id, data)))
+    return ops
+
+
+_NAMED = frozenset({ParticipantAttended.TYPE, SessionHeld.TYPE, ConferenceHeld.TYPE})
+
+
+def _fix(data: Payload, view: View) -> list[Op]:
+    """What a correction, retraction, merge or unmerge changes."""
+    ops: list[Op] = []
     if isinstance(data, EventCorrected):
         target = view.event(data.target)
         if target is None:
@@ -137,8 +162,7 @@ def learn(id: str, seq: int, type_: str, data: Payload, view: View, position: in
             ops.append(("name", scope, name_key(name), _named_id(data.target, new)))
             if isinstance(new, ConferenceHeld) and target.live:
                 ops.append(("conference", data.target, name))
-        return ops
-    if isinstance(data, EventRetracted):
+    elif isinstance(data, EventRetracted):
         target = view.event(data.target)
         if target is None or not target.live:
             return ops
@@ -149,25 +173,12 @@ def learn(id: str, seq: int, type_: str, data: Payload, view: View, position: in
             ops.append(("attends", old.entity, -1))
         elif isinstance(old, ConferenceHeld):
             ops.append(("conference", data.target, None))
-        return ops
-    if isinstance(data, EntitiesMerged):
+    elif isinstance(data, EntitiesMerged):
         ops.append(("edge", data.merged, data.kept))
-        return ops
-    if isinstance(data, EntitiesUnmerged):
+    elif isinstance(data, EntitiesUnmerged):
         merge = view.current(data.merge)
         assert isinstance(merge, EntitiesMerged)
         ops += [("live", data.merge, False), ("edge", merge.merged, None)]
-        return ops
-    ops += _ref_ops(data, +1)
-    if isinstance(data, ParticipantAttended):
-        ops.append(("entity", data.entity, data.kind, data.name))
-        ops.append(("attends", data.entity, +1))
-    elif isinstance(data, ConferenceHeld):
-        ops.append(("conference", id, data.name))
-    scope = name_scope(type_, data)
-    name = _name_of(data)
-    if scope is not None and name is not None:
-        ops.append(("name", scope, name_key(name), _named_id(id, data)))
     return ops
 
 
@@ -238,15 +249,12 @@ def dependents(events: Iterable[tuple[str, str, Payload]], view: View, ids: set[
         if len(out) >= limit:
             break
         known = view.event(event_id)
-        if known is None or not known.live or type_ in _NOT_REFERRING:
+        if known is None or not known.live or type_ in FIXES:
             continue
         if any(ref in ids for _, _, ref in references(view.current(event_id))):
             out.append(event_id)
     return out
 
-
-_NOT_REFERRING = frozenset({EventCorrected.TYPE, EventRetracted.TYPE, EntitiesMerged.TYPE,
-                            EntitiesUnmerged.TYPE})
 
 
 # ---------------------------------------------------------------- the memory store
@@ -256,111 +264,112 @@ class MemoryCatalogue:
     """A catalogue in dicts, on its own or over another store (`below`) whose answers it
     extends with what it has learned since: the events an append is about to write.
 
-    Originals of events it learned are kept (or read back with `read`, for long logs);
-    Over a store, `ops` lists every change in order, for that store to apply."""
+    Originals of events it learned are kept (or read back with `read`, for long logs).
+    What it learned over a store is in its dicts, for that store to take in
+    (`store.index.Index.absorb`): new events and entities, and the changes to the
+    others (live flags, reference and participation counts, names, merge edges)."""
 
     def __init__(self, below: View | None = None,
                  read: Callable[[str], Payload] | None = None):
         self.below = below
         self.read = read
-        self.ops: list[Op] = []
-        self._events: dict[str, Known] = {}
-        self._payloads: dict[str, Payload] = {}
-        self._live: dict[str, bool] = {}
-        self._current: dict[str, Payload] = {}
-        self._entities: dict[str, tuple[str, str]] = {}
-        self._attends: dict[str, int] = {}
-        self._refs: dict[str, int] = {}
-        self._edges: dict[str, str | None] = {}
-        self._names: dict[tuple[str, str], str] = {}
-        self._conferences: dict[str, str | None] = {}
+        self.positions: dict[str, int] = {}
+        self.new_events: dict[str, Known] = {}
+        self.payloads: dict[str, Payload] = {}
+        self.live_flags: dict[str, bool] = {}
+        self.corrected: dict[str, Payload] = {}
+        self.new_entities: dict[str, tuple[str, str]] = {}
+        self.attends_delta: dict[str, int] = {}
+        self.refs_delta: dict[str, int] = {}
+        self.edges: dict[str, str | None] = {}
+        self.names: dict[tuple[str, str], str] = {}
+        self.conference_names: dict[str, str | None] = {}
 
-    def learn(self, id: str, seq: int, type_: str, data: Payload, position: int = 0) -> None:
+    def learn(self, id: str, seq: int, type_: str, data: Payload, position: int = 0,
+              refs: list[tuple[str, str, str]] | None = None) -> None:
         """Fold one event in (it must have passed the rules)."""
-        ops = learn(id, seq, type_, data, self, position)
+        ops = learn(id, seq, type_, data, self, position, refs)
         if self.read is None or self.below is not None:
-            self._payloads[id] = data
+            self.payloads[id] = data
         self.apply(ops)
 
     def apply(self, ops: list[Op]) -> None:
-        if self.below is not None:
-            self.ops += ops
         for op in ops:
             tag = op[0]
             if tag == "event":
-                self._events[op[1]] = Known(op[3], op[2], True)
+                self.new_events[op[1]] = Known(op[3], op[2], True)
+                self.positions[op[1]] = op[4]
             elif tag == "refs":
-                self._refs[op[1]] = self._refs.get(op[1], 0) + op[2]
+                self.refs_delta[op[1]] = self.refs_delta.get(op[1], 0) + op[2]
             elif tag == "live":
-                self._live[op[1]] = op[2]
+                self.live_flags[op[1]] = op[2]
             elif tag == "entity":
-                if op[1] not in self._entities and (
+                if op[1] not in self.new_entities and (
                         self.below is None or self.below.entity(op[1]) is None):
-                    self._entities[op[1]] = (op[2], op[3])
+                    self.new_entities[op[1]] = (op[2], op[3])
             elif tag == "attends":
-                self._attends[op[1]] = self._attends.get(op[1], 0) + op[2]
+                self.attends_delta[op[1]] = self.attends_delta.get(op[1], 0) + op[2]
             elif tag == "name":
-                self._names[(op[1], op[2])] = op[3]
+                self.names[(op[1], op[2])] = op[3]
             elif tag == "current":
-                self._current[op[1]] = op[2]
+                self.corrected[op[1]] = op[2]
             elif tag == "edge":
-                self._edges[op[1]] = op[2]
+                self.edges[op[1]] = op[2]
             elif tag == "conference":
-                self._conferences[op[1]] = op[2]
+                self.conference_names[op[1]] = op[2]
 
     # ------------------------------------------------------------ View
 
     def event(self, id: str) -> Known | None:
-        known = self._events.get(id)
+        known = self.new_events.get(id)
         if known is None and self.below is not None:
             known = self.below.event(id)
         if known is None:
             return None
-        live = self._live.get(id)
+        live = self.live_flags.get(id)
         return known if live is None else known._replace(live=live)
 
     def entity(self, id: str) -> EntityInfo | None:
-        mine = self._entities.get(id)
+        mine = self.new_entities.get(id)
         if mine is not None:
-            info = EntityInfo(mine[0], mine[1], 0, None)
+            kind, name, attends, into = mine[0], mine[1], 0, None
         elif self.below is not None and (found := self.below.entity(id)) is not None:
-            info = found
+            if id not in self.attends_delta and id not in self.edges:
+                return found  # most lookups: nothing learned here about it
+            kind, name, attends, into = found
         else:
             return None
-        if id in self._attends:
-            info = info._replace(attends=info.attends + self._attends[id])
-        if id in self._edges:
-            info = info._replace(into=self._edges[id])
-        return info
+        return EntityInfo(kind, name, attends + self.attends_delta.get(id, 0),
+                          self.edges[id] if id in self.edges else into)
 
     def refs(self, id: str) -> int:
         below = self.below.refs(id) if self.below is not None else 0
-        return below + self._refs.get(id, 0)
+        return below + self.refs_delta.get(id, 0)
 
     def members(self, id: str) -> list[str]:
         below = self.below.members(id) if self.below is not None else []
-        out = [m for m in below if self._edges.get(m, id) == id]
-        return out + [m for m, kept in self._edges.items() if kept == id and m not in out]
+        out = [m for m in below if self.edges.get(m, id) == id]
+        return out + [m for m, kept in self.edges.items() if kept == id and m not in out]
 
     def current(self, id: str) -> Payload:
-        if id in self._current:
-            return self._current[id]
-        if id in self._payloads:
-            return self._payloads[id]
-        if self.below is not None and id not in self._events:
+        if id in self.corrected:
+            return self.corrected[id]
+        if id in self.payloads:
+            return self.payloads[id]
+        if self.below is not None and id not in self.new_events:
             return self.below.current(id)
         assert self.read is not None, f"no payload kept for {id}"
         return self.read(id)
 
     def named(self, scope: str, key: str) -> str | None:
-        found = self._names.get((scope, key))
+        found = self.names.get((scope, key))
         if found is None and self.below is not None:
             return self.below.named(scope, key)
         return found
 
     def conferences(self) -> list[tuple[str, str]]:
         out = dict(self.below.conferences()) if self.below is not None else {}
-        for id, name in self._conferences.items():
+        for id, name in self.conference_names.items():
             if name is None:
                 out.pop(id, None)
             else:
@@ -369,7 +378,7 @@ class MemoryCatalogue:
 
     def ids(self) -> Iterator[str]:
         """Every event id this store learned itself, in order."""
-        return iter(self._events)
+        return iter(self.new_events)
 
 
 __all__ = ["EntityInfo", "Known", "MemoryCatalogue", "Op", "View", "attends", "dependents",

@@ -47,9 +47,12 @@ def check_references(refs: list[tuple[str, str, str]], view: cat.View, what: str
     """Every (field, kind, id) from `events.references` points at what exists and is live."""
     for name, kind, ref in refs:
         if kind == "entity":
-            if view.entity(ref) is None:
+            info = view.entity(ref)
+            if info is None:
                 raise NotFound(f"{what}field `data.{name}`: no person, organisation or "
                                f"country with id {ref!r}")
+            if info.into is None and info.attends > 0:
+                continue  # the usual case: a record of its own, named by a live participation
             if not cat.entity_live(view, ref):
                 raise NotFound(f"{what}field `data.{name}`: {ref!r} was retracted (its "
                                "participations are all retracted)")
@@ -95,7 +98,7 @@ def _live_fact(view: cat.View, target: str, verb: str) -> cat.Known:
     if known is None:
         raise NotFound(f"field `data.target`: no event with id {target!r}")
     if known.type in FIXES:
-        raise InvalidEvent(f"field `data.target`: {target} is a {known.type}; "
+        raise InvalidEvent(f"field `data.target`: {target} is itself a fix ({known.type}); "
                            f"{verb} the original event instead"
                            + ("; undo a merge with `archive unmerge`"
                               if known.type == EntitiesMerged.TYPE else ""))

@@ -102,16 +102,16 @@ class Index:
             batch.learn(event.id, event.seq, event.type, event.data, start)
             start, last = placed.end, event
             added += 1
-            if len(batch.ops) >= 50_000:
-                self._store(batch.ops, start, event.seq, event.hash)
+            if len(batch.positions) >= 10_000:
+                self._store(batch, start, event.seq, event.hash)
                 batch = cat.MemoryCatalogue(below=self)
         if last is not None:
-            self._store(batch.ops, start, last.seq, last.hash)
+            self._store(batch, start, last.seq, last.hash)
         return added
 
-    def _store(self, ops: list[cat.Op], offset: int, seq: int, hash_: str) -> None:
+    def _store(self, batch: cat.MemoryCatalogue, offset: int, seq: int, hash_: str) -> None:
         self.db.execute("begin")
-        self.apply(ops)
+        self.absorb(batch)
         self.set_head(offset, seq, hash_)
         self.db.execute("commit")
 
@@ -120,60 +120,33 @@ class Index:
         self.db.executemany("insert or replace into meta values (?,?)",
                             [("offset", offset), ("seq", seq), ("hash", hash_)])
 
-    def apply(self, ops: list[cat.Op]) -> None:
-        """Write a catalogue's changes (inside the caller's transaction)."""
-        events: list[tuple[Any, ...]] = []
-        entities: list[tuple[Any, ...]] = []
-        names: dict[tuple[str, str], str] = {}
-        live: dict[str, bool] = {}
-        current: dict[str, Payload] = {}
-        edges: dict[str, str | None] = {}
-        conferences: dict[str, tuple[int, str | None]] = {}
-        refs: dict[str, int] = {}
-        attends: dict[str, int] = {}
-        seqs: dict[str, int] = {}
-        for op in ops:
-            tag = op[0]
-            if tag == "event":
-                events.append((op[1], op[2], op[3], op[4]))
-                seqs[op[1]] = op[2]
-            elif tag == "refs":
-                refs[op[1]] = refs.get(op[1], 0) + op[2]
-            elif tag == "name":
-                names[(op[1], op[2])] = op[3]
-            elif tag == "entity":
-                entities.append((op[1], op[2], op[3]))
-            elif tag == "attends":
-                attends[op[1]] = attends.get(op[1], 0) + op[2]
-            elif tag == "live":
-                live[op[1]] = op[2]
-            elif tag == "current":
-                current[op[1]] = op[2]
-            elif tag == "edge":
-                edges[op[1]] = op[2]
-            elif tag == "conference":
-                conferences[op[1]] = (seqs.get(op[1], 0), op[2])
+    def absorb(self, batch: cat.MemoryCatalogue) -> None:
+        """Take in what a memory catalogue over this index learned (inside the caller's
+        transaction)."""
         db = self.db
-        db.executemany("insert or replace into ids values (?,?,?,?,1)", events)
-        db.executemany("insert or ignore into entities values (?,?,?,0,null)", entities)
+        db.executemany("insert or replace into ids values (?,?,?,?,1)",
+                       [(i, k.seq, k.type, batch.positions[i])
+                        for i, k in batch.new_events.items()])
+        db.executemany("insert or ignore into entities values (?,?,?,0,null)",
+                       [(i, kind, name) for i, (kind, name) in batch.new_entities.items()])
         db.executemany("insert or replace into names values (?,?,?)",
-                       [(s, k, i) for (s, k), i in names.items()])
+                       [(s, k, i) for (s, k), i in batch.names.items()])
         db.executemany("insert into refs values (?,?) on conflict (id) do update "
-                       "set n = n + excluded.n", [(k, n) for k, n in refs.items() if n])
+                       "set n = n + excluded.n", [(k, n) for k, n in batch.refs_delta.items() if n])
         db.executemany("update entities set attends = attends + ? where id = ?",
-                       [(n, k) for k, n in attends.items() if n])
+                       [(n, k) for k, n in batch.attends_delta.items() if n])
         db.executemany("update ids set live = ? where id = ?",
-                       [(int(v), k) for k, v in live.items()])
+                       [(int(v), k) for k, v in batch.live_flags.items()])
         db.executemany("insert or replace into current values (?,?,?)",
-                       [(k, v.TYPE, _json.encode(v)) for k, v in current.items()])
+                       [(k, v.TYPE, _json.encode(v)) for k, v in batch.corrected.items()])
         db.executemany("update entities set into_id = ? where id = ?",
-                       [(v, k) for k, v in edges.items()])
-        for ident, (seq, name) in conferences.items():
+                       [(v, k) for k, v in batch.edges.items()])
+        for ident, name in batch.conference_names.items():
             if name is None:
                 db.execute("delete from conferences where id = ?", (ident,))
-            elif seq:
+            elif ident in batch.new_events:
                 db.execute("insert or replace into conferences values (?,?,?)",
-                           (ident, seq, name))
+                           (ident, batch.new_events[ident].seq, name))
             else:
                 db.execute("update conferences set name = ? where id = ?", (name, ident))
         self.forget()

@@ -1,0 +1,47 @@
+"""A real `datasette` process on 127.0.0.1, configured as `archive serve` runs it, and a
+small HTTP client for tests."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from archive.serve.server import command, write_metadata
+from archive.store.layout import Layout
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(url: str, data: bytes | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=data, method="POST" if data else "GET")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def start(root: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    db = root / "exports" / "archive.db"
+    proc = subprocess.Popen(command(db, write_metadata(Layout(root)), port),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+        try:
+            if http(base + "/-/versions.json")[0] == 200:
+                return proc, base
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("datasette did not start within 30 seconds")
