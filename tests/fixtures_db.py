@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from archive.core.events import Source, make_payload
+from archive.core.schema import TABLES
 from archive.store.log import Log, Pending
 
 XSS_SCRIPT = "<script>alert(1)</script>"
@@ -76,3 +79,14 @@ def append(root: Path, items: list[tuple[str, str, dict[str, Any]]],
 def make_archive(root: Path, items: list[tuple[str, str, dict[str, Any]]] | None = None) -> Path:
     append(root, SAMPLE if items is None else items)
     return root
+
+
+def rows(path: str | Path) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
+    """Every table's rows ordered by primary key (to compare two databases)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        for table in TABLES:
+            yield table.name, conn.execute(
+                f'SELECT * FROM "{table.name}" ORDER BY "{table.pk}"').fetchall()
+    finally:
+        conn.close()

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from fixtures_db import SAMPLE, XSS_ATTR, XSS_SCRIPT, append, make_archive
+from fixtures_db import SAMPLE, XSS_ATTR, XSS_SCRIPT, append, make_archive, rows
 from histories import histories
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive.app import Archive
-from archive.build.database import read_info, rows
+from archive.build.database import read_info
 from archive.cli import cli
 from archive.errors import ArchiveError, LogCorrupt, NotFound
 from archive.store.log import Log
@@ -274,3 +274,22 @@ def test_rows_still_buffered_and_rows_sent_give_the_same_database(tmp_path_facto
     finally:
         rowstore._BATCH = batch
     assert list(rows(buffered.path)) == list(rows(sent.path))
+
+
+def test_a_log_written_before_the_rules_still_builds(tmp_path):
+    """A second retraction and a correction of a retracted fact, appended without the
+    rules (as an older version could): verify reports the first, the build ignores both."""
+    root = make_archive(tmp_path / "a", SAMPLE)
+    target = next(i for i, t, _ in SAMPLE if t == "note.recorded")
+    append(root, [("once", "event.retracted", {"target": target, "reason": "one"}),
+                  ("twice", "event.retracted", {"target": target, "reason": "two"}),
+                  ("fix", "event.corrected", {"target": target, "changes": {"text": "y"}})])
+    result = CliRunner().invoke(cli, ["--archive", str(root), "verify"])
+    assert result.exit_code == 1
+    assert f"cannot retract {target}: it was retracted" in result.output
+    built = Archive(root).build()
+    assert built.seq == len(SAMPLE) + 3
+    assert query(built.path, "select id from retractions where target_event_id = ?",
+                 (target,)) == [("once",)]
+    assert query(built.path, "select count(*) from revisions where target_event_id = ?",
+                 (target,)) == [(0,)]

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from fixtures_db import rows
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -36,7 +37,6 @@ from hypothesis.stateful import (
 
 from archive.app import Archive
 from archive.append.recorder import Recorder
-from archive.build.database import rows
 from archive.core import catalogue as cat
 from archive.core.projection import fold
 from archive.core.schema import BY_NAME

@@ -1,1 +1,2 @@
-"""append"""
+"""The append path: names to ids, checks and retries (`recorder`); bulk import
+(`importer`)."""

@@ -1,9 +1,9 @@
 """Recording: turn what a user says (fields, names) into validated events and append them.
 
-This is the append path behind `archive add`, `import`, `correct`, `retract` and `merge`.
-Under the log's lock it catches the index up, resolves names to ids (creating a person,
-organisation or country on first mention), checks references and idempotent retries,
-then appends every resulting event in one durable write. Clock and id factory are
+This is the append path behind `archive add`, `import`, `correct`, `retract`, `merge` and
+`unmerge`. Under the log's lock it catches the index up, resolves names to ids (creating a
+person, organisation or country on first mention), checks the rules and idempotent
+retries, then appends every resulting event in one durable write. Clock and id factory are
 injected; nothing here imports Datasette, WeasyPrint or sqlite-utils.
 """
 

@@ -1,1 +1,1 @@
-"""build"""
+"""Rows to SQLite: full, incremental and as-of builds of `exports/archive.db`."""

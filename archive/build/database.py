@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..core.asof import AsOf
 from ..core.events import ZERO_HASH, EntitiesUnmerged
@@ -30,7 +29,7 @@ from ..errors import LogCorrupt, NotFound, StorageError
 from ..store import durable
 from ..store.layout import serving_lock_of
 from ..store.log import Log
-from .rowstore import SqliteState, quote
+from .rowstore import SqliteState
 
 _PROGRESS_EVERY = 2_000
 
@@ -337,15 +336,4 @@ def is_stale(log: Log, out: Path) -> bool:
     return not (head.seq == int(info["seq"]) and head.hash == info["hash"])
 
 
-def rows(path: str | os.PathLike[str]) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
-    """Every table's rows ordered by primary key (to compare two databases)."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        for table in TABLES:
-            yield table.name, conn.execute(
-                f"SELECT * FROM {quote(table.name)} ORDER BY {quote(table.pk)}").fetchall()
-    finally:
-        conn.close()
-
-
-__all__ = ["BuildResult", "build", "is_stale", "read_info", "rows", "serving"]
+__all__ = ["BuildResult", "build", "is_stale", "read_info", "serving"]

@@ -24,7 +24,7 @@ it, and is refused while live facts refer to that entity.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, Protocol
 
 from .events import (
@@ -376,9 +376,6 @@ class MemoryCatalogue:
                 out[id] = name
         return list(out.items())
 
-    def ids(self) -> Iterator[str]:
-        """Every event id this store learned itself, in order."""
-        return iter(self.new_events)
 
 
 __all__ = ["EntityInfo", "Known", "MemoryCatalogue", "Op", "View", "attends", "dependents",

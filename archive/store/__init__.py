@@ -1,1 +1,2 @@
-"""store"""
+"""Everything under `events/`, and durable writes: the folder layout, the log, the log
+index, verification and listing."""
