@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 from archive.append.recorder import Recorder
 from archive.cli import cli
 from archive.store.log import Log
+from archive.store.verify import verify
 
 # ---------------------------------------------------------------- constants
 
@@ -136,3 +137,21 @@ def children() -> Iterator[list[subprocess.Popen[bytes]]]:
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+
+
+# ---------------------------------------------------------------- logs
+
+
+@pytest.fixture
+def sample(recorder: Recorder) -> Log:
+    """A six-line log: conference, session, participant, speech in the session, note,
+    correction of the note (all references valid)."""
+    recorder.add("session.held", {"title": "Opening plenary", "day": "2015-06-29"},
+                 event_id="session-1")
+    recorder.add("speech.delivered", {"kind": "opening", "quotes": ["We have to join forces."]},
+                 {"speaker": "Karim Massimov", "session": "Opening plenary"},
+                 event_id="speech-1")
+    recorder.add("note.recorded", {"text": "It rained."}, event_id="note-1")
+    recorder.correct("note-1", {"text": "It rained all day."})
+    assert verify(recorder.log).events == 6
+    return recorder.log

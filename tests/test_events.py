@@ -1,4 +1,4 @@
-"""Event definitions: payload validation, upcasting, and the line codec (round-trip, hash)."""
+"""Event definitions: payload validation, dates, characters and upcasting."""
 
 from __future__ import annotations
 
@@ -8,23 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from payloads import MINIMAL
 
 from archive.core.codec import (
     check_envelope,
-    content_digest,
-    encode_event,
-    line_hash,
     parse_draft,
-    parse_import_line,
     parse_line,
 )
 from archive.core.events import (
-    PAYLOADS,
     REGISTRY,
     ZERO_HASH,
-    Event,
     Source,
     SpeechDelivered,
     make_payload,
@@ -33,25 +26,6 @@ from archive.core.events import (
 from archive.errors import InvalidEvent
 from archive.store.log import Log
 from archive.store.verify import verify
-
-#: A minimal valid payload for every event type.
-MINIMAL: dict[str, dict[str, Any]] = {
-    "conference.held": {"name": "Astana Regional Conference"},
-    "session.held": {"conference": "c1", "title": "Opening plenary"},
-    "participant.attended": {"conference": "c1", "entity": "e1", "kind": "person",
-                             "name": "Karim Massimov"},
-    "speech.delivered": {"conference": "c1", "speaker": "e1"},
-    "proposal.made": {"conference": "c1", "text": "A regional hub."},
-    "agreement.reached": {"conference": "c1", "title": "Declaration", "items": ["One."]},
-    "figure.cited": {"conference": "c1", "value": 12.5, "counts": "billion dollars"},
-    "followup.scheduled": {"conference": "c1", "name": "Next summit"},
-    "attachment.added": {"conference": "c1"},
-    "note.recorded": {"conference": "c1", "text": "Rain all day."},
-    "event.corrected": {"target": "ev1", "changes": {"role": "Prime Minister"}},
-    "event.retracted": {"target": "ev1", "reason": "recorded twice"},
-    "entities.merged": {"kept": "e1", "merged": "e2"},
-    "entities.unmerged": {"merge": "ev1"},
-}
 
 
 def invalid(type_: str, data: dict[str, Any]) -> str:
@@ -312,151 +286,3 @@ def test_v1_import_line_is_upcast() -> None:
                        "data": {"conference": "c1", "speaker": "e1", "quote": "Q"}})
     _, payload = parse_draft(line.encode())
     assert payload == SpeechDelivered(conference="c1", speaker="e1", quotes=["Q"])
-
-
-# ---------------------------------------------------------------- the fast import path
-
-
-_IMPORT_LINES = [
-    *(json.dumps({"type": t, "data": d, "id": "x-1", "at": "2015-06",
-                  "source": {"url": "urn:r", "locator": "p1"}}) for t, d in MINIMAL.items()),
-    json.dumps({"type": "speech.delivered", "v": 1, "data": {"conference": "c", "speaker": "s",
-                                                             "quote": "Q"}}),
-    json.dumps({"type": "note.recorded", "data": {"conference": "c", "text": "a\u0001b"}}),
-    json.dumps({"type": "note.recorded", "data": {"conference": "c", "text": "tab\tok"}}),
-    json.dumps({"type": "note.recorded", "data": {"conference": "c"}}),
-    json.dumps({"type": "note.recorded", "data": {"conference": "c", "text": "x"},
-                "id": "bad id"}),
-    json.dumps({"type": "note.recorded", "data": {"conference": "c", "text": "x"},
-                "at": "2015-02-30"}),
-    json.dumps({"type": "nothing.happened", "data": {}}),
-    json.dumps({"type": "note.recorded", "data": {"conference": "c", "text": "x"}, "seq": 4}),
-    '{"type": "figure.cited", "data": {"conference": "c", "counts": "x", "value": NaN}}',
-    "not json",
-]
-
-
-@pytest.mark.parametrize("line", _IMPORT_LINES)
-def test_the_one_pass_import_parser_agrees_with_the_general_one(line: str) -> None:
-    """Same payload for good lines, the same error message for bad ones."""
-    try:
-        draft, payload = parse_draft(line.encode())
-    except InvalidEvent as exc:
-        with pytest.raises(InvalidEvent) as fast:
-            parse_import_line(line.encode())
-        assert str(fast.value) == str(exc)
-        return
-    parsed = parse_import_line(line.encode())
-    assert (parsed.type, parsed.data, parsed.id, parsed.at, parsed.source) == \
-        (draft.type, payload, draft.id, draft.at, draft.source)
-
-
-# ---------------------------------------------------------------- round-trip (Hypothesis)
-
-_ONE_LINE = st.characters(blacklist_categories=("Cs", "Cc"))
-_TEXT_CHARS = st.one_of(_ONE_LINE, st.sampled_from("\n\t"))
-names = st.text(_ONE_LINE, min_size=1, max_size=40)
-texts = st.text(_TEXT_CHARS, min_size=1, max_size=200)
-ids = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._:-]{0,30}\Z")
-dates = st.one_of(
-    st.dates().map(lambda d: d.isoformat()),
-    st.dates().map(lambda d: d.isoformat()[:7]),
-    st.integers(1000, 9999).map(str),
-    st.datetimes().map(lambda d: d.isoformat(timespec="minutes") + "Z"),
-)
-opt = st.none
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False) | texts,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(names, inner, max_size=3),
-    max_leaves=8,
-)
-
-
-def _drop_none(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if v is not None}
-
-
-payload_dicts = st.one_of(
-    st.fixed_dictionaries({"name": names}, optional={
-        "place": names, "start": dates, "end": dates, "organisers": st.lists(names, max_size=3),
-        "supporters": st.lists(names, max_size=3), "description": texts,
-    }).map(lambda d: ("conference.held", d)),
-    st.fixed_dictionaries({"conference": ids, "title": names}, optional={
-        "kind": st.sampled_from(["plenary", "panel", "workshop", "theme", "other"]),
-        "day": dates, "chair": ids, "parent": ids,
-    }).map(lambda d: ("session.held", d)),
-    st.fixed_dictionaries({"conference": ids, "entity": ids, "name": names,
-                           "kind": st.sampled_from(["country", "organisation", "person"])},
-                          optional={"role": names, "affiliation": ids, "category": names},
-                          ).map(lambda d: ("participant.attended", d)),
-    st.fixed_dictionaries({"conference": ids, "speaker": ids}, optional={
-        "summary": texts, "quotes": st.lists(texts, max_size=4), "role": names,
-        "kind": st.sampled_from(["opening", "keynote", "panel", "closing", "interview"]),
-    }).map(lambda d: ("speech.delivered", d)),
-    st.fixed_dictionaries({"conference": ids, "title": names,
-                           "items": st.lists(texts, min_size=1, max_size=5)},
-                          optional={"parties": st.lists(names, max_size=3)},
-                          ).map(lambda d: ("agreement.reached", d)),
-    st.fixed_dictionaries({"conference": ids, "counts": names,
-                           "value": st.floats(allow_nan=False, allow_infinity=False)},
-                          optional={"unit": names, "qualifier": st.sampled_from(
-                              ["exactly", "about", "more than"])},
-                          ).map(lambda d: ("figure.cited", d)),
-    st.fixed_dictionaries({"conference": ids, "text": texts}, optional={"topic": names}
-                          ).map(lambda d: ("note.recorded", d)),
-    st.fixed_dictionaries({"target": ids, "changes": st.dictionaries(
-        names, json_values, min_size=1, max_size=3)}, optional={"reason": texts},
-    ).map(lambda d: ("event.corrected", d)),
-)
-sources = st.none() | st.builds(Source, url=names, locator=st.none() | names)
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(payload=payload_dicts, ident=ids, seq=st.integers(1, 10**9), at=st.none() | dates,
-       source=sources, prev=st.text("0123456789abcdef", min_size=64, max_size=64),
-       recorded_by=names)
-def test_encode_parse_round_trip(payload: tuple[str, dict[str, Any]], ident: str, seq: int,
-                                 at: str | None, source: Source | None, prev: str,
-                                 recorded_by: str) -> None:
-    type_, data_dict = payload
-    data = make_payload(type_, data_dict)
-    fields = dict(id=ident, seq=seq, type=type_, at=at, recorded_at="2024-01-02T03:04:05.000Z",
-                  recorded_by=recorded_by, source=source, data=data, prev=prev)
-    line, digest = encode_event(**fields)  # type: ignore[arg-type]
-    assert b"\n" not in line
-    line.decode("utf-8")  # valid UTF-8, names verbatim in any script
-    event = parse_line(line)
-    assert event == Event(v=data.VERSION, hash=digest, **fields)  # type: ignore[arg-type]
-    # the hash is stable: recomputable from the bytes, and re-encoding gives the same line
-    assert line_hash(line) == digest == hashlib.sha256(
-        line[: line.rindex(b',"hash":')] + b"}").hexdigest()
-    again, digest_again = encode_event(**{**fields, "data": event.data})  # type: ignore[arg-type]
-    assert (again, digest_again) == (line, digest)
-    assert content_digest(type_, event.data, at, source) == content_digest(type_, data, at,
-                                                                           source)
-
-
-@settings(max_examples=100, deadline=None)
-@given(name=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30))
-def test_names_are_stored_verbatim(name: str) -> None:
-    data = make_payload("participant.attended", {"conference": "c1", "entity": "e1",
-                                                 "kind": "person", "name": name})
-    line, _ = encode_event(id="p1", seq=1, type="participant.attended", at=None,
-                           recorded_at="2024", recorded_by="t", source=None, data=data,
-                           prev=ZERO_HASH)
-    assert parse_line(line).data.name == name  # type: ignore[attr-defined]
-    assert name.encode() in line or "\\" in name or '"' in name
-
-
-@pytest.mark.parametrize("name", ["Карим Масимов", "Қазақстан", "習近平", "محمد", "Zoë"])
-def test_non_latin_names_round_trip_as_utf8(name: str) -> None:
-    data = make_payload("conference.held", {"name": name})
-    line, _ = encode_event(id="c1", seq=1, type="conference.held", at=None, recorded_at="2024",
-                           recorded_by=name, source=None, data=data, prev=ZERO_HASH)
-    assert name.encode("utf-8") in line  # not \u-escaped
-    assert parse_line(line).data.name == name  # type: ignore[attr-defined]
-
-
-def test_payload_classes_are_all_registered() -> None:
-    assert {cls.TYPE for cls in PAYLOADS} == set(REGISTRY)

@@ -1,0 +1,24 @@
+"""Payloads for tests: a minimal valid one of every event type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: A minimal valid payload for every event type.
+MINIMAL: dict[str, dict[str, Any]] = {
+    "conference.held": {"name": "Astana Regional Conference"},
+    "session.held": {"conference": "c1", "title": "Opening plenary"},
+    "participant.attended": {"conference": "c1", "entity": "e1", "kind": "person",
+                             "name": "Karim Massimov"},
+    "speech.delivered": {"conference": "c1", "speaker": "e1"},
+    "proposal.made": {"conference": "c1", "text": "A regional hub."},
+    "agreement.reached": {"conference": "c1", "title": "Declaration", "items": ["One."]},
+    "figure.cited": {"conference": "c1", "value": 12.5, "counts": "billion dollars"},
+    "followup.scheduled": {"conference": "c1", "name": "Next summit"},
+    "attachment.added": {"conference": "c1"},
+    "note.recorded": {"conference": "c1", "text": "Rain all day."},
+    "event.corrected": {"target": "ev1", "changes": {"role": "Prime Minister"}},
+    "event.retracted": {"target": "ev1", "reason": "recorded twice"},
+    "entities.merged": {"kept": "e1", "merged": "e2"},
+    "entities.unmerged": {"merge": "ev1"},
+}
