@@ -32,6 +32,12 @@ from .validate import (
 #: The `prev` of the first line of every log.
 ZERO_HASH = "0" * 64
 
+#: Fields that many facts share, described once.
+ConferenceRef = Annotated[
+    Id, Meta(description="The conference (name or id; default: the only or latest one).")]
+SessionRef = Annotated[Id | None, Meta(description="The session (title or id).")]
+Description = Annotated[Text | None, Meta(description="A longer description.")]
+
 # ---------------------------------------------------------------- payloads
 
 
@@ -81,7 +87,7 @@ class ConferenceHeld(Payload, frozen=True):
     end: Annotated[PartialDate | None, Meta(description="Last day.")] = None
     organisers: Annotated[list[Name], Meta(description="An organiser (repeat).")] = []
     supporters: Annotated[list[Name], Meta(description="A supporter (repeat).")] = []
-    description: Annotated[Text | None, Meta(description="A longer description.")] = None
+    description: Description = None
 
 
 class SessionHeld(Payload, frozen=True):
@@ -93,9 +99,7 @@ class SessionHeld(Payload, frozen=True):
     TABLES = ("sessions",)
     DATES = ("day",)
     REFS = {"conference": "conference", "chair": "entity", "parent": "session"}
-    conference: Annotated[
-        Id,
-        Meta(description="The conference (name or id; default: the only or latest one).")]
+    conference: ConferenceRef
     title: Annotated[Name, Meta(description="Title of the session.")]
     kind: Annotated[
         Literal["plenary", "panel", "workshop", "theme", "other"],
@@ -105,7 +109,7 @@ class SessionHeld(Payload, frozen=True):
     parent: Annotated[
         Id | None,
         Meta(description="The session it is part of (title or id).")] = None
-    description: Annotated[Text | None, Meta(description="A longer description.")] = None
+    description: Description = None
 
 
 class ParticipantAttended(Payload, frozen=True):
@@ -119,9 +123,7 @@ class ParticipantAttended(Payload, frozen=True):
     CREATES = {"affiliation": "organisation", "country": "country"}
     IDS = ("entity",)
     REFS = {"conference": "conference", "affiliation": "entity", "country": "entity"}
-    conference: Annotated[
-        Id,
-        Meta(description="The conference (name or id; default: the only or latest one).")]
+    conference: ConferenceRef
     entity: Annotated[
         Id,
         Meta(description="Its id (the first mention of a name creates it)."),
@@ -140,7 +142,7 @@ class ParticipantAttended(Payload, frozen=True):
     category: Annotated[
         Name | None,
         Meta(description="A grouping, e.g. 'international body'.")] = None
-    description: Annotated[Text | None, Meta(description="A longer description.")] = None
+    description: Description = None
 
 
 class SpeechDelivered(Payload, frozen=True):
@@ -156,9 +158,7 @@ class SpeechDelivered(Payload, frozen=True):
     VERSION = 2
     REFS = {"conference": "conference", "speaker": "entity", "affiliation": "entity",
             "session": "session"}
-    conference: Annotated[
-        Id,
-        Meta(description="The conference (name or id; default: the only or latest one).")]
+    conference: ConferenceRef
     speaker: Annotated[Id, Meta(description="Who spoke (name or id); a new name creates a person.")]
     kind: Annotated[
         Literal["opening", "keynote", "panel", "closing", "interview", "remark", "statement"],
@@ -169,7 +169,7 @@ class SpeechDelivered(Payload, frozen=True):
     affiliation: Annotated[
         Id | None,
         Meta(description="Organisation (name or id); created on first mention.")] = None
-    session: Annotated[Id | None, Meta(description="The session (title or id).")] = None
+    session: SessionRef = None
     summary: Annotated[Text | None, Meta(description="What was said, in brief.")] = None
     quotes: Annotated[list[Text], Meta(description="A verbatim quote (repeat for several).")] = []
 
@@ -181,13 +181,11 @@ class ProposalMade(Payload, frozen=True):
     COMMAND = "proposal"
     TABLES = ("proposals",)
     REFS = {"conference": "conference", "proposer": "entity", "session": "session"}
-    conference: Annotated[
-        Id,
-        Meta(description="The conference (name or id; default: the only or latest one).")]
+    conference: ConferenceRef
     text: Annotated[Text, Meta(description="The text, verbatim.")]
     topic: Annotated[Name | None, Meta(description="What it is about.")] = None
     proposer: Annotated[Id | None, Meta(description="Who proposed it (name or id).")] = None
-    session: Annotated[Id | None, Meta(description="The session (title or id).")] = None
+    session: SessionRef = None
 
 
 class AgreementReached(Payload, frozen=True):
@@ -197,15 +195,13 @@ class AgreementReached(Payload, frozen=True):
     COMMAND = "agreement"
     TABLES = ("agreements", "agreement_items")
     REFS = {"conference": "conference", "session": "session"}
-    conference: Annotated[
-        Id,
-        Meta(description="The conference (name or id; default: the only or latest one).")]
+    conference: ConferenceRef
     title: Annotated[Name, Meta(description="Title of the agreement.")]
     items: Annotated[
         Annotated[list[Text], Meta(min_length=1)],
         Meta(description="One agreed item (repeat, in order).")]
     parties: Annotated[list[Name], Meta(description="A party to it (repeat).")] = []
-    session: Annotated[Id | None, Meta(description="The session (title or id).")] = None
+    session: SessionRef = None
 
 
 class FigureCited(Payload, frozen=True):
@@ -216,9 +212,7 @@ class FigureCited(Payload, frozen=True):
     COMMAND = "figure"
     TABLES = ("figures",)
     REFS = {"conference": "conference", "cited_by": "entity", "session": "session"}
-    conference: Annotated[
-        Id,
-        Meta(description="The conference (name or id; default: the only or latest one).")]
+    conference: ConferenceRef
     value: Annotated[float, Meta(description="The number.")]
     counts: Annotated[Name, Meta(description="What the number counts.")]
     unit: Annotated[Name | None, Meta(description="Unit, if any.")] = None
@@ -226,7 +220,7 @@ class FigureCited(Payload, frozen=True):
         Literal["exactly", "about", "more than", "at least", "fewer than", "up to"] | None,
         Meta(description="How exact the number is.")] = None
     cited_by: Annotated[Id | None, Meta(description="Who cited it (name or id).")] = None
-    session: Annotated[Id | None, Meta(description="The session (title or id).")] = None
+    session: SessionRef = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -242,13 +236,11 @@ class FollowupScheduled(Payload, frozen=True):
     TABLES = ("followups",)
     DATES = ("when",)
     REFS = {"conference": "conference"}
-    conference: Annotated[
-        Id,
-        Meta(description="The conference (name or id; default: the only or latest one).")]
+    conference: ConferenceRef
     name: Annotated[Name, Meta(description="The name, verbatim in any script.")]
     when: Annotated[PartialDate | None, Meta(description="When (date or partial date).")] = None
     where: Annotated[Name | None, Meta(description="Where.")] = None
-    description: Annotated[Text | None, Meta(description="A longer description.")] = None
+    description: Description = None
 
 
 class AttachmentAdded(Payload, frozen=True):
@@ -260,9 +252,7 @@ class AttachmentAdded(Payload, frozen=True):
     COMMAND = "attachment"
     TABLES = ("attachments",)
     REFS = {"conference": "conference", "session": "session"}
-    conference: Annotated[
-        Id,
-        Meta(description="The conference (name or id; default: the only or latest one).")]
+    conference: ConferenceRef
     kind: Annotated[Literal["photo", "document", "other"], Meta(description="What kind.")] = "photo"
     sha256: Annotated[
         Hash | None,
@@ -275,7 +265,7 @@ class AttachmentAdded(Payload, frozen=True):
         Meta(description="Media type, e.g. image/jpeg (guessed from --file).")] = None
     caption: Annotated[Text | None, Meta(description="Caption.")] = None
     credit: Annotated[Name | None, Meta(description="Credit or author.")] = None
-    session: Annotated[Id | None, Meta(description="The session (title or id).")] = None
+    session: SessionRef = None
 
 
 class NoteRecorded(Payload, frozen=True):
@@ -285,12 +275,10 @@ class NoteRecorded(Payload, frozen=True):
     COMMAND = "note"
     TABLES = ("notes",)
     REFS = {"conference": "conference", "session": "session"}
-    conference: Annotated[
-        Id,
-        Meta(description="The conference (name or id; default: the only or latest one).")]
+    conference: ConferenceRef
     text: Annotated[Text, Meta(description="The text, verbatim.")]
     topic: Annotated[Name | None, Meta(description="What it is about.")] = None
-    session: Annotated[Id | None, Meta(description="The session (title or id).")] = None
+    session: SessionRef = None
 
 
 class EventCorrected(Payload, frozen=True):

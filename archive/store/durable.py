@@ -22,16 +22,8 @@ from pathlib import Path
 from ..errors import ArchiveError
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a rename or a new file in this folder durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_file(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """fsync a file, or a folder (which makes a rename or a new file in it durable)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -76,9 +68,9 @@ def temp_beside(path: Path) -> Iterator[Path]:
 def replace(tmp: Path, path: Path) -> None:
     """fsync `tmp`, rename it over `path`, fsync the folder."""
     check_output(path)
-    fsync_file(tmp)
+    fsync_path(tmp)
     os.replace(tmp, path)
-    fsync_dir(path.parent)
+    fsync_path(path.parent)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

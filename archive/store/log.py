@@ -19,7 +19,7 @@ from pathlib import Path
 from ..core.codec import encode_event, line_tail, parse_line, type_marker
 from ..core.events import ZERO_HASH, Event, Payload, Source
 from ..errors import Conflict, InvalidEvent, LogCorrupt, NotAnArchive, TornTail
-from .durable import fsync_dir
+from .durable import fsync_path
 from .layout import Layout
 
 _READ_CHUNK = 1 << 20
@@ -92,7 +92,7 @@ class Log:
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             os.fsync(fd)
             os.close(fd)
-            fsync_dir(self.dir)
+            fsync_path(self.dir)
         return created
 
     # ------------------------------------------------------------ reading
@@ -286,7 +286,7 @@ class Log:
         finally:
             os.close(fd)
         if new_file:
-            fsync_dir(self.dir)
+            fsync_path(self.dir)
 
     def append(
         self, pending: list[Pending], *, recorded_at: str, recorded_by: str,
