@@ -38,6 +38,10 @@ class Archive:
         self.log.require()
         return self
 
+    def init(self) -> bool:
+        """Create the folders and an empty log. Returns False if it already existed."""
+        return self.log.init()
+
     # ------------------------------------------------------------ appending and checking
 
     def recorder(self) -> Recorder:

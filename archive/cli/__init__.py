@@ -8,16 +8,18 @@ WeasyPrint, sqlite-utils) are imported inside the commands that need them, so th
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..app import Archive
 from ..errors import ArchiveError, StorageError
 
-Progress = Callable[[int, int], None]
+if TYPE_CHECKING:
+    from ..build.database import Progress
 
 
 class Context:

@@ -16,6 +16,7 @@ from typing import Any
 import click
 import msgspec
 
+from ..app import Archive
 from ..append.recorder import Recorder, Result, open_input
 from ..core.events import PAYLOADS, Payload, Source
 from ..core.validate import unwrap
@@ -70,10 +71,8 @@ def init(ctx: Context, directory: Path | None) -> None:
     Example:
         archive init astana-2015
     """
-    from ..store.log import Log
-
     root = directory or ctx.root
-    created = Log(root).init()
+    created = Archive(root, ctx.recorder).init()
     click.echo(f"{'created' if created else 'already an archive:'} {root}")
 
 
