@@ -9,8 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CONFERENCE_ID
+from conftest import CONFERENCE_ID, FIXED_NOW
 from logs import GOOD_IMPORT, RunCli
+
+from archive.core.events import make_payload
+from archive.store.log import Log, Pending
 
 # ---------------------------------------------------------------- idempotent retries
 
@@ -208,3 +211,56 @@ def test_a_correction_cannot_target_a_fix(run_cli: RunCli,
     assert result.stderr == (f"Error: field `data.target`: {fix_id} is itself a fix "
                              "(event.retracted); correct the original event instead\n")
     assert log_bytes() == before
+
+
+# ---------------------------------------------------------------- text that looks like another
+
+#: (add arguments, the error after "Error: ") for input that reads as something it is not.
+LOOKALIKES = [
+    (["note", "--text", "x", "--at", "٢٠١٥-٠٦-٢٩"], "field `at` is not a date: '٢٠١٥-٠٦-٢٩'"),
+    (["note", "--text", "x", "--at", "２０１５"], "field `at` is not a date: '２０１５'"),
+    (["note", "--text", "x", "--at", "2015-06-29\n"],
+     "field `at` is not a date: '2015-06-29\\n'"),
+    (["note", "--text", "x", "--at", "2015-06-29T10:00+99:99"],
+     "field `at` has no time zone +99:99: '2015-06-29T10:00+99:99'"),
+    (["followup", "--name", "N", "--when", "0000"], "field `data.when` has no year 0: '0000'"),
+    (["participant", "--kind", "person", "--name", "   "],
+     "field `data.name` is blank (only spaces or invisible characters: '   ')"),
+    (["participant", "--kind", "person", "--name", "Ann\u2028Lee"],
+     "field `data.name` holds the line separator U+2028, which is not allowed (got "
+     "'Ann\\u2028Lee')"),
+    (["participant", "--kind", "person", "--name", "Ann\x85Lee"],
+     "field `data.name` holds the line separator U+0085, which is not allowed (got "
+     "'Ann\\x85Lee')"),
+    (["participant", "--kind", "person", "--name", "\u202eeeL nnA"],
+     "field `data.name` holds the bidirectional control U+202E, which can make it read as "
+     "something else (got '\\u202eeeL nnA')"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), LOOKALIKES)
+def test_input_that_looks_like_something_else_is_refused(
+        run_cli: RunCli, log_bytes: Callable[[], bytes], args: list[str], message: str) -> None:
+    before = log_bytes()
+    result = run_cli("add", *args)
+    assert (result.exit_code, result.stderr) == (1, f"Error: {message}\n")
+    assert log_bytes() == before
+
+
+def test_invisible_characters_do_not_make_a_second_person(run_cli: RunCli) -> None:
+    first = run_cli("add", "participant", "--kind", "person", "--name", "Bo Chen")
+    second = run_cli("add", "participant", "--kind", "person", "--name", "Bo\u200b Chen\ufeff")
+    assert first.exit_code == second.exit_code == 0
+    ident = first.stderr.split("(")[-1].rstrip(")\n")
+    assert second.stderr == f"known person 'Bo\\u200b Chen\\ufeff' ({ident})\n"
+
+
+def test_a_log_written_before_the_stricter_input_checks_still_reads(
+        log: Log, run_cli: RunCli) -> None:
+    """What the log accepted once stays readable: the checks on new input are stricter."""
+    log.append([Pending("p1", "participant.attended", make_payload("participant.attended", {
+        "conference": CONFERENCE_ID, "entity": "e1", "kind": "person",
+        "name": "Ann\u2028\u202eLee"}), at="٢٠١٥-٠٦-٢٩")],
+        recorded_at=FIXED_NOW, recorded_by="tests")
+    assert run_cli("verify").exit_code == 0
+    assert run_cli("log").exit_code == 0

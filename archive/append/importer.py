@@ -19,7 +19,8 @@ from typing import IO
 from ..core import rules
 from ..core.catalogue import MemoryCatalogue
 from ..core.codec import Parsed, content_digest, encode_event, parse_import_line
-from ..core.events import ParticipantAttended, references
+from ..core.events import EventCorrected, ParticipantAttended, payload_class, references
+from ..core.validate import FieldError, check_changes
 from ..errors import Conflict, InvalidEvent, NotFound
 from ..store.index import Index
 from ..store.log import Head, Log
@@ -120,6 +121,11 @@ class Importer:
                 raise Conflict(f"id {ident} is already recorded with different content")
             self.outcome.skipped += 1
             return
+        if isinstance(p.data, EventCorrected) and (target := known.event(p.data.target)):
+            try:
+                check_changes(payload_class(target.type), p.data.changes)
+            except FieldError as exc:
+                raise InvalidEvent(str(exc)) from None
         rules.check(p.data, known, refs, dependents=self.index.dependents)
         ident = ident or self.new_id()
         self.seq += 1

@@ -34,12 +34,13 @@ from ..core.events import (
     EventCorrected,
     EventRetracted,
     ParticipantAttended,
+    Payload,
     SessionHeld,
     Source,
     make_payload,
     payload_class,
 )
-from ..core.validate import unwrap
+from ..core.validate import FieldError, check_changes, check_input, unwrap
 from ..errors import Conflict, InvalidEvent, NotFound
 from ..store import durable
 from ..store.index import Index
@@ -111,6 +112,7 @@ class Recorder:
                     f"{'known' if found else 'new'} {fields.get('kind')} "
                     f"{fields.get('name')!r} ({fields['entity']})")
             data = make_payload(type_, fields)
+            _check_input(data, known)
             rules.check(data, known, dependents=index.dependents)
             ident = event_id or self.new_id()
             if event_id is not None and known.event(event_id) is not None:
@@ -294,6 +296,16 @@ def coerce_changes(type_: str, changes: dict[str, str]) -> dict[str, Any]:
         except msgspec.DecodeError:
             raise InvalidEvent(f"field `changes.{name}`: {text!r} is not valid JSON") from None
     return out
+
+
+def _check_input(data: Payload, known: cat.View) -> None:
+    """The stricter checks for new input (`validate.check_input`), naming the field."""
+    try:
+        check_input(data, data.DATES, "data.")
+        if isinstance(data, EventCorrected) and (target := known.event(data.target)):
+            check_changes(payload_class(target.type), data.changes)
+    except FieldError as exc:
+        raise InvalidEvent(str(exc)) from None
 
 
 def _conference(known: cat.View, value: str | None) -> str:

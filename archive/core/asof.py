@@ -16,8 +16,8 @@ from ..errors import ArchiveError
 from .events import Event
 from .validate import FieldError, check_date
 
-_DIGITS = re.compile(r"\d+")
-_DATEISH = re.compile(r"\d{4}(-\d{2}(-\d{2}(T.*)?)?)?")
+_DIGITS = re.compile(r"[0-9]+")
+_DATEISH = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2}(T.*)?)?)?")
 
 Stop = Callable[[Event], bool]
 

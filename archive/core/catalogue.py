@@ -44,11 +44,17 @@ from .events import (
 # ---------------------------------------------------------------- names
 
 
+#: Characters that show as nothing: a name holding them looks like one without them.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"))
+
+
 def name_key(name: str) -> str:
-    """The key names are matched on: NFKC, casefold, single spaces."""
+    """The key names are matched on: NFKC, casefold, single spaces, and no invisible
+    characters (a zero-width space does not make a second person)."""
     if name.isascii():  # the same result, without the Unicode tables
         return " ".join(name.lower().split())
-    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+    return " ".join(unicodedata.normalize("NFKC", name).translate(_INVISIBLE)
+                    .casefold().split())
 
 
 def name_scope(type_: str, data: Payload) -> str | None:
@@ -62,7 +68,7 @@ def name_scope(type_: str, data: Payload) -> str | None:
     return None
 
 
-def _name_of(data: Payload) -> str | None:
+def name_of(data: Payload) -> str | None:
     value = getattr(data, "title" if isinstance(data, SessionHeld) else "name", None)
     return value if isinstance(value, str) else None
 
@@ -136,7 +142,7 @@ def learn(id: str, seq: int, type_: str, data: Payload, view: View, position: in
     elif isinstance(data, ConferenceHeld):
         ops.append(("conference", id, data.name))
     scope = name_scope(type_, data)
-    name = _name_of(data)
+    name = name_of(data)
     if scope is not None and name is not None:
         ops.append(("name", scope, name_key(name), _named_id(id, data)))
     return ops
@@ -157,8 +163,8 @@ def _fix(data: Payload, view: View) -> list[Op]:
         ops.append(("current", data.target, new))
         if target.live:
             ops += _ref_ops(old, -1) + _ref_ops(new, +1)
-        name, scope = _name_of(new), name_scope(target.type, new)
-        if name is not None and scope is not None and name != _name_of(old):
+        name, scope = name_of(new), name_scope(target.type, new)
+        if name is not None and scope is not None and name != name_of(old):
             ops.append(("name", scope, name_key(name), _named_id(data.target, new)))
             if isinstance(new, ConferenceHeld) and target.live:
                 ops.append(("conference", data.target, name))

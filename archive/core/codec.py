@@ -38,6 +38,7 @@ from .validate import (
     bad_char,
     check_date,
     check_id,
+    check_input,
     check_text,
     explain,
     might_hold_controls,
@@ -153,13 +154,15 @@ def parse_draft(line: bytes) -> tuple[Draft, Payload]:
     """Parse and validate one line of an import file: the draft and its typed payload."""
     try:
         draft = _decode_draft(line)
-        check_date("at", draft.at)
+        check_date("at", draft.at, strict=True)
         if draft.id is not None:
             check_id("id", draft.id)
-        if draft.source is not None and might_hold_controls(line):
-            check_text(draft.source, "source.")
+        if draft.source is not None:
+            check_input(draft.source, (), "source.")
         cls = payload_class(draft.type)
-        return draft, _decode_payload(draft.type, draft.v or cls.VERSION, bytes(draft.data))
+        payload = _decode_payload(draft.type, draft.v or cls.VERSION, bytes(draft.data))
+        check_input(payload, cls.DATES, "data.")
+        return draft, payload
     except msgspec.ValidationError as exc:
         message = _non_finite(line) or _explain_line(exc, line, Draft)
         if message.endswith("is not a field of this event") and "." not in message:
@@ -242,11 +245,11 @@ def check_envelope(*, id: str | None, at: str | None, source: Source | None,
         msgspec.convert(obj, _Envelope)
         if id is not None:
             check_id("id", id)
-        check_date("at", at)
+        check_date("at", at, strict=True)
         if recorded_by is not None:
-            bad_char("recorded_by", recorded_by, one_line=True)
+            bad_char("recorded_by", recorded_by, one_line=True, strict=True)
         if source is not None:
-            check_text(source, "source.")
+            check_input(source, (), "source.")
     except msgspec.ValidationError as exc:
         raise InvalidEvent(str(explain(exc, obj, _Envelope))) from None
     except FieldError as exc:
@@ -307,11 +310,13 @@ def parse_import_line(line: bytes) -> Parsed:
     try:
         if draft.id is not None:
             check_id("id", draft.id)
-        check_date("at", draft.at)
-        if might_hold_controls(line):
-            check_text(data)
+        check_date("at", draft.at, strict=True)
+        for name in data.DATES:
+            check_date(name, getattr(data, name), strict=True)
+        if might_hold_controls(line, strict=True):
+            check_input(data, ())
             if draft.source is not None:
-                check_text(draft.source, "source.")
+                check_input(draft.source, (), "source.")
     except ValueError:
         return _slow(line)
     return Parsed(type_, data, draft.id, draft.at, draft.source)

@@ -32,6 +32,7 @@ from .events import (
     EventRetracted,
     ParticipantAttended,
     Payload,
+    SessionHeld,
     apply_changes,
     references,
 )
@@ -74,6 +75,11 @@ def check(data: Payload, view: cat.View, refs: list[tuple[str, str, str]] | None
     the caller has already worked out `references(data)`."""
     check_references(references(data) if refs is None else refs, view)
     if data.TYPE not in FIXES:
+        name = cat.name_of(data)
+        if name is not None and cat.name_scope(data.TYPE, data) and not cat.name_key(name):
+            field = "title" if isinstance(data, SessionHeld) else "name"
+            raise InvalidEvent(f"field `data.{field}` is blank (only spaces or invisible "
+                               f"characters: {name!r})")
         if isinstance(data, ParticipantAttended):
             known = view.entity(data.entity)
             if known is not None and known.kind != data.kind:

@@ -46,13 +46,29 @@ def unwrap(t: mi.Type) -> tuple[mi.Type, dict[str, Any]]:
         t = t.type
     return t, said
 
+#: What the log has always accepted as a date (lines already written stay readable).
 _DATE_RE = re.compile(
     r"^(\d{4})(?:-(\d{2})(?:-(\d{2})"
-    r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$"
+    r"(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))?)?)?)?$"
+)
+#: What new input must be: ASCII digits, matched whole (`\d` takes other scripts' digits,
+#: and `$` matches before a trailing newline).
+_INPUT_DATE_RE = re.compile(
+    r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2})"
+    r"(?:T([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]{1,9})?)?"
+    r"(Z|[+-]([0-9]{2}):([0-9]{2}))?)?)?)?"
 )
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _BAD_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
+#: New input on one line: none of the other line and paragraph separators either (NEL,
+#: U+2028, U+2029), which split a line for some readers.
+_BAD_IN_INPUT_LINE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
 _BAD_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+#: Bidirectional controls: they can show a name or a quote reversed, or as another.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: UTF-8 lead bytes of the characters above that JSON carries unescaped (U+0085 and the
+#: U+061C, U+200x-U+206x ranges): lines without them skip the character checks.
+_RAW_SUSPECTS = (b"\xc2\x85", b"\xd8\x9c", b"\xe2\x80", b"\xe2\x81")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED_CONTROL = re.compile(rb"\\(?:[bfnrt]|u00[01]|u007[fF])|\x7f")
 
@@ -86,54 +102,104 @@ def check_id(field: str, value: str) -> None:
                                 f"128): {value!r}")
 
 
-def bad_char(field: str, value: str, one_line: bool) -> None:
+def bad_char(field: str, value: str, one_line: bool, strict: bool = False) -> None:
+    """No control characters; `strict` (new input) also refuses, in one-line fields, line
+    separators and bidirectional controls, which a log already written may hold."""
     if _SURROGATE.search(value) is not None:  # undecodable bytes of a command line, say
         raise FieldError(field, "holds bytes that are not valid UTF-8 (got "
                                 f"{value.encode('utf-8', 'backslashreplace')!r})")
-    m = (_BAD_IN_LINE if one_line else _BAD_IN_TEXT).search(value)
+    m = (_BAD_IN_INPUT_LINE if one_line and strict else _BAD_IN_LINE if one_line
+         else _BAD_IN_TEXT).search(value)
+    shown = value if len(value) <= 60 else value[:57] + "..."
     if m is not None:
-        shown = value if len(value) <= 60 else value[:57] + "..."
-        raise FieldError(field, f"holds the control character U+{ord(m.group()):04X}, which "
-                                f"is not allowed (got {shown!r})")
+        what = "control character" if m.group() < "\x80" else "line separator"
+        raise FieldError(field, f"holds the {what} U+{ord(m.group()):04X}, which is not "
+                                f"allowed (got {shown!r})")
+    if one_line and strict and (m := _BIDI.search(value)) is not None:
+        raise FieldError(field, f"holds the bidirectional control U+{ord(m.group()):04X}, "
+                                f"which can make it read as something else (got {shown!r})")
 
 
-def check_text(obj: msgspec.Struct, prefix: str = "") -> None:
-    """No control characters in names (one line) or texts (tabs and newlines allowed)."""
+def check_text(obj: msgspec.Struct, prefix: str = "", strict: bool = False) -> None:
+    """No control characters in names (one line) or texts (tabs and newlines allowed);
+    `strict` for new input (see `bad_char`)."""
     lines, texts = _text_fields(type(obj))
     for names, one_line in ((lines, True), (texts, False)):
         for name in names:
             value = getattr(obj, name)
             if isinstance(value, str):
-                bad_char(prefix + name, value, one_line)
+                bad_char(prefix + name, value, one_line, strict)
             elif isinstance(value, list):
                 for i, item in enumerate(value):
-                    bad_char(f"{prefix}{name}[{i}]", item, one_line)
+                    bad_char(f"{prefix}{name}[{i}]", item, one_line, strict)
 
 
-def might_hold_controls(raw: bytes) -> bool:
-    """JSON can only carry a control character as an escape (or a raw DEL); most lines
-    hold no backslash at all, so this is usually one memchr."""
+def might_hold_controls(raw: bytes, strict: bool = False) -> bool:
+    """JSON can only carry a control character as an escape (or a raw DEL); the
+    separators and bidirectional controls that `strict` refuses come raw, after a few lead
+    bytes. Most lines hold none of these, so this is usually a few memchr calls."""
+    if strict and (b"\\u" in raw or any(lead in raw for lead in _RAW_SUSPECTS)):
+        return True  # raw, or as any \u escape (ensure_ascii JSON escapes every one)
     if b"\\" not in raw:
         return b"\x7f" in raw
     return _ESCAPED_CONTROL.search(raw) is not None
 
 
 @functools.lru_cache(maxsize=4096)
-def check_date(field: str, value: str | None) -> None:
-    """Reject dates that match the pattern but do not exist (2015-02-30, month 13)."""
+def check_date(field: str, value: str | None, strict: bool = False) -> None:
+    """Reject dates that match the pattern but do not exist (2015-02-30, month 13);
+    `strict` for new input: ASCII digits only, matched whole, no year 0 or time zone past
+    ±14:59."""
     if value is None:
         return
-    m = _DATE_RE.match(value)
+    m = (_INPUT_DATE_RE.fullmatch if strict else _DATE_RE.match)(value)
     if m is None:
         raise FieldError(field, f"is not a date: {value!r}")
-    _, month, day, hour, minute, second, _tz = m.groups()
+    _, month, day, hour, minute, second, _tz, tz_hour, tz_minute = m.groups()
     year = int(m.group(1))
+    if strict and year == 0:
+        raise FieldError(field, f"has no year 0: {value!r}")
     if month is not None and not 1 <= int(month) <= 12:
         raise FieldError(field, f"has no month {month}: {value!r}")
     if day is not None and not 1 <= int(day) <= calendar.monthrange(year, int(month))[1]:
         raise FieldError(field, f"has no day {day} in {year}-{month}: {value!r}")
     if hour is not None and (int(hour) > 23 or int(minute) > 59 or int(second or 0) > 59):
         raise FieldError(field, f"has no time {hour}:{minute}: {value!r}")
+    if strict and tz_hour is not None and (int(tz_hour) > 14 or int(tz_minute) > 59):
+        raise FieldError(field, f"has no time zone {_tz}: {value!r}")
+
+
+def check_input(payload: msgspec.Struct, dates: tuple[str, ...], prefix: str = "",
+                fields: set[str] | None = None) -> None:
+    """The stricter checks for new input (an add, an import, the new values of a
+    correction: `fields`): dates in ASCII matched whole, one-line fields without
+    separators or bidirectional controls."""
+    for name in dates:
+        if fields is None or name in fields:
+            check_date(prefix + name, getattr(payload, name), strict=True)
+    lines, texts = _text_fields(type(payload))
+    for name in lines + texts:
+        if fields is not None and name not in fields:
+            continue
+        value = getattr(payload, name)
+        for i, item in enumerate(value if isinstance(value, list) else [value]):
+            if isinstance(item, str):
+                where = f"{prefix}{name}[{i}]" if isinstance(value, list) else prefix + name
+                bad_char(where, item, name in lines, strict=True)
+
+
+def check_changes(cls: type[msgspec.Struct], changes: dict[str, Any]) -> None:
+    """`check_input` for the new values of a correction of a `cls` (the values it keeps
+    were checked when they were recorded)."""
+    lines, _texts = _text_fields(cls)
+    for name, value in changes.items():
+        if name in getattr(cls, "DATES", ()):
+            check_date(f"changes.{name}", value if isinstance(value, str) else None,
+                       strict=True)
+        for i, item in enumerate(value if isinstance(value, list) else [value]):
+            if isinstance(item, str):
+                where = f"changes.{name}[{i}]" if isinstance(value, list) else f"changes.{name}"
+                bad_char(where, item, name in lines, strict=True)
 
 
 @functools.cache
@@ -275,5 +341,5 @@ def describe(t: mi.Type) -> str:
 
 
 __all__ = ["SHOWN", "FieldError", "Hash", "Id", "Name", "PartialDate", "Text", "bad_char",
-           "check_date", "check_id", "check_text", "describe", "explain", "might_hold_controls",
-           "unwrap"]
+           "check_changes", "check_date", "check_id", "check_input", "check_text", "describe",
+           "explain", "might_hold_controls", "unwrap"]
