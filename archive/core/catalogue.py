@@ -134,7 +134,7 @@ def learn(id: str, seq: int, type_: str, data: Payload, view: View, position: in
     if type_ in FIXES:
         return ops + _fix(data, view)
     ops += [("refs", ref, 1) for _, _, ref in (references(data) if refs is None else refs)]
-    if type_ not in _NAMED:  # most facts: nothing more to learn
+    if type_ not in NAMED:  # most facts: nothing more to learn
         return ops
     if isinstance(data, ParticipantAttended):
         ops.append(("entity", data.entity, data.kind, data.name))
@@ -148,7 +148,8 @@ def learn(id: str, seq: int, type_: str, data: Payload, view: View, position: in
     return ops
 
 
-_NAMED = frozenset({ParticipantAttended.TYPE, SessionHeld.TYPE, ConferenceHeld.TYPE})
+#: The types of fact that name a record (found by its name).
+NAMED = frozenset({ParticipantAttended.TYPE, SessionHeld.TYPE, ConferenceHeld.TYPE})
 
 
 def _fix(data: Payload, view: View) -> list[Op]:

@@ -154,7 +154,7 @@ def parse_draft(line: bytes) -> tuple[Draft, Payload]:
     """Parse and validate one line of an import file: the draft and its typed payload."""
     try:
         draft = _decode_draft(line)
-        check_date("at", draft.at, strict=True)
+        check_date("at", draft.at, True)
         if draft.id is not None:
             check_id("id", draft.id)
         if draft.source is not None:
@@ -310,9 +310,9 @@ def parse_import_line(line: bytes) -> Parsed:
     try:
         if draft.id is not None:
             check_id("id", draft.id)
-        check_date("at", draft.at, strict=True)
+        check_date("at", draft.at, True)
         for name in data.DATES:
-            check_date(name, getattr(data, name), strict=True)
+            check_date(name, getattr(data, name), True)
         if might_hold_controls(line, strict=True):
             check_input(data, ())
             if draft.source is not None:

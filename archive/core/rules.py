@@ -75,8 +75,8 @@ def check(data: Payload, view: cat.View, refs: list[tuple[str, str, str]] | None
     the caller has already worked out `references(data)`."""
     check_references(references(data) if refs is None else refs, view)
     if data.TYPE not in FIXES:
-        name = cat.name_of(data)
-        if name is not None and cat.name_scope(data.TYPE, data) and not cat.name_key(name):
+        name = cat.name_of(data) if data.TYPE in cat.NAMED else None
+        if name is not None and not cat.name_key(name):
             field = "title" if isinstance(data, SessionHeld) else "name"
             raise InvalidEvent(f"field `data.{field}` is blank (only spaces or invisible "
                                f"characters: {name!r})")

@@ -66,9 +66,7 @@ _BAD_IN_INPUT_LINE = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
 _BAD_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 #: Bidirectional controls: they can show a name or a quote reversed, or as another.
 _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-#: UTF-8 lead bytes of the characters above that JSON carries unescaped (U+0085 and the
-#: U+061C, U+200x-U+206x ranges): lines without them skip the character checks.
-_RAW_SUSPECTS = (b"\xc2\x85", b"\xd8\x9c", b"\xe2\x80", b"\xe2\x81")
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ESCAPED_CONTROL = re.compile(rb"\\(?:[bfnrt]|u00[01]|u007[fF])|\x7f")
 
@@ -138,10 +136,16 @@ def might_hold_controls(raw: bytes, strict: bool = False) -> bool:
     """JSON can only carry a control character as an escape (or a raw DEL); the
     separators and bidirectional controls that `strict` refuses come raw, after a few lead
     bytes. Most lines hold none of these, so this is usually a few memchr calls."""
-    if strict and (b"\\u" in raw or any(lead in raw for lead in _RAW_SUSPECTS)):
-        return True  # raw, or as any \u escape (ensure_ascii JSON escapes every one)
+    # Where the stricter checks' characters can be in a JSON line: as the UTF-8 lead bytes
+    # of U+0085 and of the U+061C and U+200x-U+206x ranges, or as a \u escape (ensure_ascii
+    # JSON escapes every one). `isascii` first: most lines are, and it is the cheapest test.
+    if strict and not raw.isascii() and (b"\xe2\x80" in raw or b"\xe2\x81" in raw
+                                         or b"\xc2\x85" in raw or b"\xd8\x9c" in raw):
+        return True
     if b"\\" not in raw:
         return b"\x7f" in raw
+    if strict and b"\\u" in raw:
+        return True
     return _ESCAPED_CONTROL.search(raw) is not None
 
 
