@@ -104,8 +104,10 @@ class Archive:
               progress: Progress | None = None) -> int:
         """Bring the database up to date (unless told not to), then serve it with
         Datasette until interrupted. Returns Datasette's exit code."""
+        from .build.database import recover
         from .serve.server import serve
 
+        recover(self.layout.database)  # served immutable: never with a build half-applied
         if build_if_stale and self.is_stale():
             result = self.build(progress=progress)
             echo(f"Built {result.path} up to sequence {result.seq} "

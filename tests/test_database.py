@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -293,3 +296,30 @@ def test_a_log_written_before_the_rules_still_builds(tmp_path):
                  (target,)) == [("once",)]
     assert query(built.path, "select count(*) from revisions where target_event_id = ?",
                  (target,)) == [(0,)]
+
+
+#: Changes a built database in a transaction that spills pages to the file (a small
+#: cache), then dies before it commits: the hot journal a killed incremental build leaves.
+HALF_APPLIED = r"""
+import os, signal, sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA journal_mode=DELETE")
+conn.execute("PRAGMA cache_size=2")
+conn.execute("BEGIN IMMEDIATE")
+conn.execute("UPDATE events SET data = data || ?", ("x" * 4000,))
+conn.execute("DELETE FROM notes")
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_build_killed_half_way_is_rolled_back_before_anything_reads_it(tmp_path):
+    root = make_archive(tmp_path / "a", SAMPLE)
+    db = Archive(root).build().path
+    before = facts(db)
+    proc = subprocess.run([sys.executable, "-c", HALF_APPLIED, str(db)], timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert db.with_name("archive.db-journal").exists()  # hot: the file is half-applied
+    assert not Archive(root).is_stale()  # what serve --no-build asks first: recovered
+    assert not db.with_name("archive.db-journal").exists()
+    assert query(db, "PRAGMA integrity_check") == [("ok",)]
+    assert facts(db) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,19 @@ def test_an_attachment_name_is_exactly_64_lowercase_hex_digits(sha: str) -> None
     with pytest.raises(InvalidEvent, match="is not 64 lowercase hex digits"):
         Layout(Path("/archive")).attachment(sha)
     assert Layout(Path("/a")).attachment("ab" * 32) == Path("/a/events/attachments/" + "ab" * 32)
+
+
+def test_temporary_files_of_dead_processes_are_removed(tmp_path: Path) -> None:
+    target = tmp_path / "archive.db"
+    gone = tmp_path / f".archive.db.{_exited_pid()}.tmp"
+    gone.write_bytes(b"half a database")
+    mine = tmp_path / f".archive.db.{os.getppid()}.tmp"  # a live process's: kept
+    mine.write_bytes(b"in progress")
+    durable.write_atomic(target, b"new")
+    assert not gone.exists() and mine.exists() and target.read_bytes() == b"new"
+
+
+def _exited_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid

@@ -190,8 +190,8 @@ def test_import_leaves_no_spool_behind(archive_dir: Path, run_cli: RunCli) -> No
     body = GOOD + "\nnot json\n"
     assert run_cli("import", "-", input=body).exit_code == 1
     assert run_cli("import", "-", input=GOOD + "\n").exit_code == 0
-    assert sorted(p.name for p in (archive_dir / "events").iterdir()) == [".lock",
-                                                                          "events.jsonl"]
+    assert sorted(p.name for p in (archive_dir / "events").iterdir()) == [
+        ".append", ".lock", "events.jsonl"]  # the two lock files, the log: no spool, no intent
 
 
 def test_an_import_file_that_is_not_json_lines(run_cli: RunCli, log_bytes: Callable[[], bytes],

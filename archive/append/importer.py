@@ -23,7 +23,7 @@ from ..core.events import EventCorrected, ParticipantAttended, payload_class, re
 from ..core.validate import FieldError, check_changes
 from ..errors import Conflict, InvalidEvent, NotFound
 from ..store.index import Index
-from ..store.log import Head, Log
+from ..store.log import Head, Intent, Log
 
 BATCH = 10_000
 
@@ -142,4 +142,6 @@ class Importer:
 
     def _append_spool(self) -> None:
         with open(self.spool_path, "rb") as spool:
-            self.log.write_bytes(iter(lambda: spool.read(8 << 20), b""), self.head)
+            self.log.write_bytes(iter(lambda: spool.read(8 << 20), b""), self.head,
+                                 Intent(self.head.offset, self.head.offset + self.position,
+                                        self.prev))

@@ -93,6 +93,18 @@ def create_search_and_views(conn: sqlite3.Connection) -> None:
 # ---------------------------------------------------------------- build
 
 
+def recover(path: Path) -> None:
+    """Roll back what a killed build left half-applied in place. SQLite does it when a
+    connection that may write opens a file with a hot journal beside it; a read-only or
+    immutable open (`read_info`, Datasette) would read the half-applied pages instead."""
+    if path.with_name(path.name + "-journal").exists() and path.is_file():
+        conn = sqlite3.connect(path)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+
+
 def read_info(path: Path) -> dict[str, str] | None:
     """What `_archive_build` says about a database, or None if it has none."""
     if not path.is_file():
@@ -294,6 +306,7 @@ def build(log: Log, out: Path, *, as_of: AsOf | None = None, full: bool = False,
 def _build(log: Log, out: Path, as_of: AsOf | None, full: bool, progress: Progress | None,
            name: Callable[[int], Path] | None) -> BuildResult:
     out.parent.mkdir(parents=True, exist_ok=True)
+    recover(out)
     if as_of is not None:
         return _full(log, out, as_of, progress, name)
     info = None if full else read_info(out)
@@ -329,6 +342,7 @@ def _holds_any(path: Path, event_ids: frozenset[str]) -> bool:
 
 def is_stale(log: Log, out: Path) -> bool:
     """Does the database lag behind the log (or not exist)?"""
+    recover(out)
     info = read_info(out)
     if info is None or info.get("schema_version") != SCHEMA_VERSION or info.get("as_of"):
         return True
@@ -336,4 +350,4 @@ def is_stale(log: Log, out: Path) -> bool:
     return not (head.seq == int(info["seq"]) and head.hash == info["hash"])
 
 
-__all__ = ["BuildResult", "build", "is_stale", "read_info", "serving"]
+__all__ = ["BuildResult", "build", "is_stale", "read_info", "recover", "serving"]

@@ -52,11 +52,32 @@ def temp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
+def remove_dead_temps(path: Path) -> None:
+    """Remove the temporary files that processes no longer running left beside `path`
+    (a build killed half-way leaves one of up to the database's size)."""
+    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = tmp.name[len(path.name) + 2:-len(".tmp")]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextmanager
 def temp_beside(path: Path) -> Iterator[Path]:
-    """A fresh temporary path beside `path`, removed on the way out unless `replace`d."""
+    """A fresh temporary path beside `path`, removed on the way out unless `replace`d
+    (and any that dead processes left, removed first)."""
     check_output(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_dead_temps(path)
     tmp = temp_name(path)
     tmp.unlink(missing_ok=True)
     try:

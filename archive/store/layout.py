@@ -1,7 +1,10 @@
 """Where everything of one archive folder lives: the one place that names its paths.
 
     <root>/events/events.jsonl          the log (the source of truth)
-    <root>/events/.lock                 the append lock
+    <root>/events/.lock                 the writers' lock (one writer at a time)
+    <root>/events/.append               readers' and the writer's lock around an append
+    <root>/events/.append-intent        an append in progress: where the log ends before
+                                        and after it (settled by the next writer)
     <root>/events/attachments/<sha256>  attachments, content-addressed
     <root>/exports/archive.db           the database (derived)
     <root>/exports/.log-index.sqlite    the log index (derived, a cache)
@@ -35,6 +38,16 @@ class Layout:
     @property
     def lock(self) -> Path:
         return self.events / ".lock"
+
+    @property
+    def append_lock(self) -> Path:
+        """Held shared by readers for a moment, exclusive by a writer while it appends."""
+        return self.events / ".append"
+
+    @property
+    def append_intent(self) -> Path:
+        """Where an append in progress says where the log ends before and after it."""
+        return self.events / ".append-intent"
 
     @property
     def attachments(self) -> Path:

@@ -1,24 +1,37 @@
 """The file log: `events/events.jsonl`, append-only, hash-chained, one event per line.
 
-Durability: every append writes all its lines in one `write`, fsyncs the file (and the
-folder when the file is new), and only then returns. Concurrency: appends hold an
-exclusive `flock` on `events/.lock`, so writers never interleave or reuse a sequence
-number. A torn last line (a crash mid-write, never acknowledged) stops readers with a
-clear error; `repair` truncates it and nothing else.
+Durability: an append first records its intent (where the log ends before it, and where
+and with which hash it will end after it) durably in `events/.append-intent`, then writes
+its lines, fsyncs the file (and the folder when the file is new), and only then returns.
+A writer killed at any point leaves the intent behind; the next writer settles it before
+anything else: the log is cut back to where the append began, or, when every byte of it
+reached the disk, kept (an acknowledged append is never cut). So an append, however
+large (an import of a million lines), is all or nothing across crashes too.
+
+Concurrency: writers hold an exclusive `flock` on `events/.lock`, so they never
+interleave or reuse a sequence number. Readers never wait for a writer's checks: they take
+a shared lock on `events/.append` for a moment to see where the log ends, which a writer
+holds exclusively only while its bytes go out, so a reader sees whole appends only (and,
+after a crash, the log as the next writer will settle it). A torn last line with no
+intent behind it (damage from outside) stops readers with a clear error; `repair`
+truncates it and nothing else.
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..core.codec import encode_event, line_tail, parse_line, type_marker
 from ..core.events import ZERO_HASH, Event, Payload, Source
 from ..errors import Conflict, InvalidEvent, LogCorrupt, NotAnArchive, TornTail
+from . import durable
 from .durable import fsync_path
 from .layout import Layout
 
@@ -38,6 +51,15 @@ class Head:
         if seq is not None and self.seq != seq:
             raise Conflict(f"expected the log to end at sequence {seq} but it ends at "
                            f"{self.seq}: someone appended first; nothing was written")
+
+
+class Intent(NamedTuple):
+    """An append in progress: the log ends at `offset` before it, at `end` with the line
+    hashed `hash` after it."""
+
+    offset: int
+    end: int
+    hash: str
 
 
 @dataclass(frozen=True)
@@ -70,6 +92,7 @@ class Log:
         self.dir = self.layout.events
         self.path = self.layout.log
         self.lock_path = self.layout.lock
+        self.intent_path = self.layout.append_intent
 
     # ------------------------------------------------------------ set-up
 
@@ -95,8 +118,6 @@ class Log:
             fsync_path(self.dir)
         return created
 
-    # ------------------------------------------------------------ reading
-
     def size(self) -> int:
         try:
             return self.path.stat().st_size
@@ -115,19 +136,84 @@ class Log:
             f.seek(offset - len(tail))
             return f.read(len(tail)) == tail
 
-    def lines(self, start: int = 0, first_lineno: int = 1) -> Iterator[tuple[int, int, bytes]]:
-        """Yield (lineno, end offset, line without newline) from byte `start`.
+    # ------------------------------------------------------------ whole appends
 
-        Raises TornTail when the file ends in an unterminated line."""
+    def _intent(self) -> Intent | None:
+        try:
+            text = self.intent_path.read_text()
+        except FileNotFoundError:
+            return None
+        try:
+            return Intent(**json.loads(text))
+        except (ValueError, TypeError):  # torn while it was written: nothing was appended
+            return Intent(self.size(), -1, "")
+
+    def _settled(self, intent: Intent) -> int:
+        """Where the log ends once a dead writer's append is settled: at its end if all of
+        it reached the disk, else where it began."""
+        if intent.end >= 0 and self.ends_with(intent.end, intent.hash):
+            return intent.end
+        return intent.offset
+
+    @contextmanager
+    def _append_lock(self, how: int) -> Iterator[None]:
+        try:
+            fd = os.open(self.layout.append_lock, os.O_RDONLY | os.O_CREAT, 0o644)
+        except OSError:
+            if how == fcntl.LOCK_EX or self.layout.append_lock.exists():
+                raise
+            yield  # a read-only folder that no writer ever used: nobody appends here
+            return
+        try:
+            fcntl.flock(fd, how)
+            yield
+        finally:
+            os.close(fd)
+
+    def committed(self) -> int:
+        """How far the log holds whole appends (what readers read): the size, or where a
+        dead writer's append will be settled. Waits for a write in progress to finish."""
+        with self._append_lock(fcntl.LOCK_SH):
+            intent = self._intent()
+            return self.size() if intent is None else self._settled(intent)
+
+    def settle(self) -> None:
+        """Settle a dead writer's append (under the writers' lock), and remove what dead
+        importers left: the log ends where its last whole append ended."""
+        intent = self._intent()
+        if intent is not None:
+            keep = self._settled(intent)
+            if self.size() != keep:
+                fd = os.open(self.path, os.O_WRONLY)
+                try:
+                    os.ftruncate(fd, keep)
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            self.intent_path.unlink()
+            fsync_path(self.dir)
+        for spool in self.dir.glob(".import-*.tmp"):  # no importer runs: we hold the lock
+            spool.unlink(missing_ok=True)
+
+    # ------------------------------------------------------------ reading
+
+    def lines(self, start: int = 0, first_lineno: int = 1) -> Iterator[tuple[int, int, bytes]]:
+        """Yield (lineno, end offset, line without newline) from byte `start` to the end
+        of the last whole append.
+
+        Raises TornTail when that ends in an unterminated line."""
         if not self.path.exists():
             return
+        end = self.committed()
         with open(self.path, "rb") as f:
             f.seek(start)
             offset, lineno, rest = start, first_lineno, b""
-            while True:
-                chunk = f.read(_READ_CHUNK)
+            remaining = end - start
+            while remaining > 0:
+                chunk = f.read(min(_READ_CHUNK, remaining))
                 if not chunk:
                     break
+                remaining -= len(chunk)
                 chunk = rest + chunk
                 parts = chunk.split(b"\n")
                 rest = parts.pop()
@@ -174,10 +260,12 @@ class Log:
         if not self.path.exists():
             return
         marker = type_marker(type_)
+        end = self.committed()
         with open(self.path, "rb") as f:
             f.seek(start)
             rest = b""
-            while chunk := f.read(_READ_CHUNK):
+            while start < end and (chunk := f.read(min(_READ_CHUNK, end - start))):
+                start += len(chunk)
                 chunk = rest + chunk
                 cut = chunk.rfind(b"\n") + 1
                 body, rest = chunk[:cut], chunk[cut:]
@@ -196,8 +284,9 @@ class Log:
             yield placed.event
 
     def head(self) -> Head:
-        """Read the last line (only the tail of the file) to find seq, hash and size."""
-        size = self.size()
+        """Read the last line of the last whole append (only the tail of the file) to find
+        seq, hash and size."""
+        size = self.committed()
         if size == 0:
             return Head(0, ZERO_HASH, 0)
         with open(self.path, "rb") as f:
@@ -227,11 +316,13 @@ class Log:
 
     @contextmanager
     def locked(self) -> Iterator[None]:
-        """Hold the exclusive append lock (a separate lock file, so readers never block)."""
+        """Hold the writers' lock (a separate lock file, so readers never wait for a
+        writer's checks), after settling what a dead writer left."""
         self.require()
         fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            self.settle()
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
@@ -259,34 +350,42 @@ class Log:
             ))
             prev = digest
         if out:
-            self.write_bytes([b"\n".join(out) + b"\n"], head)
+            data = b"\n".join(out) + b"\n"
+            self.write_bytes([data], head, Intent(head.offset, head.offset + len(data), prev))
         return events
 
-    def write_bytes(self, chunks: Iterable[bytes], head: Head) -> None:
-        """Durably append complete lines (the caller holds the lock; `head` is where the
-        log ends). One chunk is one `write`; then fsync, and the folder's fsync if the
-        file is new. On any failure the log is cut back to `head`: all or nothing."""
-        new_file = not self.path.exists()
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        if os.fstat(fd).st_size != head.offset:
-            # checked before the try: the cleanup below must never cut someone else's lines
-            os.close(fd)
-            raise Conflict("the log changed size while locked; is someone writing "
-                           "without the lock?")
-        try:
-            for chunk in chunks:
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fd, view):]
-            os.fsync(fd)
-        except BaseException:
-            os.ftruncate(fd, head.offset)
-            os.fsync(fd)
-            raise
-        finally:
-            os.close(fd)
-        if new_file:
-            fsync_path(self.dir)
+    def write_bytes(self, chunks: Iterable[bytes], head: Head, intent: Intent) -> None:
+        """Durably append complete lines, all or nothing across crashes (the caller holds
+        the writers' lock; `head` is where the log ends, `intent` where it will end). One
+        chunk is one `write`; then fsync, and the folder's fsync if the file is new. On a
+        failure here the log is cut back to `head`; after a crash, the next writer does."""
+        with self._append_lock(fcntl.LOCK_EX):
+            new_file = not self.path.exists()
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            if os.fstat(fd).st_size != head.offset:
+                # checked before the try: the cleanup must never cut someone else's lines
+                os.close(fd)
+                raise Conflict("the log changed size while locked; is someone writing "
+                               "without the lock?")
+            try:
+                # the intent reaches the disk before any byte of the append does
+                durable.write_atomic(self.intent_path, json.dumps(intent._asdict()).encode())
+                for chunk in chunks:
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(fd, view):]
+                os.fsync(fd)
+                if new_file:
+                    fsync_path(self.dir)
+            except BaseException:
+                os.ftruncate(fd, head.offset)
+                os.fsync(fd)
+                self.intent_path.unlink(missing_ok=True)
+                raise
+            finally:
+                os.close(fd)
+            # acknowledged from here: an intent left by a crash now is settled forward
+            self.intent_path.unlink()
 
     def append(
         self, pending: list[Pending], *, recorded_at: str, recorded_by: str,
