@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
+import signal
 import sqlite3
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -274,3 +277,49 @@ def test_publish_dry_run_prints_the_datasette_command(served):
     assert str(served / "exports" / "archive.db") in line
     assert "--plugins-dir" in line and "--template-dir" in line
     assert "'--setting suggest_facets off" in line and line.endswith("--service conf")
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in path.read_text().split()] if path.exists() else []
+
+
+def _gone(pid: int, timeout: float = 15) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            if stat.split(") ", 1)[1].startswith("Z"):  # a zombie: exited, not reaped
+                return True
+        except (ProcessLookupError, FileNotFoundError):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_stopping_archive_serve_stops_datasette(tmp_path, how, children):
+    """Port 0 takes a free port and says which; SIGTERM (handled) and SIGKILL (the child
+    is told by the kernel) leave no Datasette behind."""
+    root = make_archive(tmp_path / "a", SAMPLE[:9])
+    Archive(root).build()
+    exe = Path(sys.executable).with_name("archive")
+    proc = subprocess.Popen([str(exe), "--archive", str(root), "serve", "--port", "0",
+                             "--no-build"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    children.append(proc)
+    line = proc.stdout.readline()  # type: ignore[union-attr]
+    port = int(line.split("http://127.0.0.1:")[1].split("/")[0])
+    assert port > 0
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if http(f"http://127.0.0.1:{port}/-/versions.json")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    (datasette,) = _children(proc.pid)
+    proc.send_signal(how)
+    proc.wait(timeout=15)
+    assert _gone(datasette), f"datasette {datasette} still runs after {how.name}"

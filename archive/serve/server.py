@@ -10,10 +10,12 @@ public, the database is opened immutable, and Datasette only runs SELECTs.
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -224,19 +226,60 @@ def write_metadata(layout: Layout) -> Path:
 
 
 def serve(layout: Layout, *, port: int = 8001, echo: Callable[[str], None] = print) -> int:
-    """Run Datasette on the archive database until interrupted. Returns its exit code."""
+    """Run Datasette on the archive database until interrupted (Ctrl-C, SIGTERM or SIGHUP;
+    Datasette stops with it, even if this process is killed). Port 0 takes a free port and
+    says which. Returns Datasette's exit code."""
     from ..build.database import serving
 
     db_path = layout.database
+    port = port or _free_port()
     args = command(db_path, write_metadata(layout), port)
     echo(f"Serving {db_path} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
-    with serving(db_path) as lock_fd:  # builds meanwhile replace the file, never edit it
-        proc = subprocess.Popen(args, pass_fds=(lock_fd,))
+    with serving(db_path) as lock_fd, _stopped_by_signals():
+        # builds meanwhile replace the file, never edit it (the lock lives in the child)
+        proc = subprocess.Popen(args, pass_fds=(lock_fd,), preexec_fn=_die_with_parent)
         try:
             return proc.wait()
         except KeyboardInterrupt:
             proc.terminate()
-            return proc.wait()
+            try:
+                return proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                return proc.wait()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop serving as Ctrl-C does (the child is stopped too)."""
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    old = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def _die_with_parent() -> None:
+    """In the Datasette child: be sent SIGTERM when `archive serve` dies, however it dies
+    (Linux `prctl(PR_SET_PDEATHSIG)`; elsewhere the signal handlers above must do)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 __all__ = ["QUERIES", "SETTINGS", "command", "make_datasette", "metadata", "publish",
