@@ -323,3 +323,25 @@ def test_a_build_killed_half_way_is_rolled_back_before_anything_reads_it(tmp_pat
     assert not db.with_name("archive.db-journal").exists()
     assert query(db, "PRAGMA integrity_check") == [("ok",)]
     assert facts(db) == before
+
+
+@pytest.mark.parametrize(("as_of", "said"), [
+    ("3", "as of sequence 3"), ("seq:3", "as of sequence 3"),
+    ("id:kz", "as of event kz"),
+    ("time:2030-01-01", "as of what was recorded by 2030-01-01"),
+])
+def test_as_of_says_which_point_it_took(archive, as_of, said):
+    result = CliRunner().invoke(cli, ["--archive", str(archive), "build", "--as-of", as_of])
+    assert result.exit_code == 0, result.output
+    assert f"rebuilt {said} to sequence " in result.output
+
+
+@pytest.mark.parametrize("ident", ["5", "2015-06-29", "2015-06-29T10:00Z"])
+def test_a_new_id_cannot_read_as_a_sequence_number_or_a_date(archive, ident):
+    before = (archive / "events" / "events.jsonl").read_bytes()
+    result = CliRunner().invoke(cli, ["--archive", str(archive), "add", "note", "--text", "x",
+                                      "--id", ident])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: field `id` reads as a sequence number or a date; give "
+                             f"an id with a letter in it: '{ident}'\n")
+    assert (archive / "events" / "events.jsonl").read_bytes() == before

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
+from ..core.asof import AsOf
 from . import Context, cli, pass_context, progress_bar
 
 
 @cli.command()
 @click.option("--as-of", metavar="SEQ|EVENT_ID|DATETIME",
-              help="Build the archive as it stood then, into exports/archive-as-of-<seq>.db.")
+              help="Build the archive as it stood then, into exports/archive-as-of-<seq>.db "
+                   "(seq:N, id:ID or time:DATE say which outright).")
 @click.option("--full", is_flag=True, help="Rebuild from the start of the log.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Database file (default: exports/archive.db).")
@@ -28,7 +30,8 @@ def build(ctx: Context, as_of: str | None, full: bool, output: Path | None) -> N
     with progress_bar("Building") as progress:
         result = ctx.archive().build(output, as_of=as_of, full=full, progress=progress)
     how = "rebuilt" if result.full else ("updated" if result.applied else "up to date")
-    click.echo(f"{result.path}: {how} to sequence {result.seq} "
+    point = f" as of {AsOf.parse(as_of).describe()}" if as_of else ""
+    click.echo(f"{result.path}: {how}{point} to sequence {result.seq} "
                f"({result.applied} events applied), hash {result.hash}")
 
 

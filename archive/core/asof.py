@@ -2,7 +2,8 @@
 
 A number is a sequence number; a date or date-time (with a `-`) compares with each
 event's `recorded_at` (a date alone means the end of that day, month or year); anything
-else is an event id.
+else is an event id. `seq:`, `time:` or `id:` in front says which outright (new ids
+cannot read as a number or a date, but a log written before may hold such an id).
 """
 
 from __future__ import annotations
@@ -33,15 +34,36 @@ class AsOf:
 
     @classmethod
     def parse(cls, text: str) -> AsOf:
+        kind, _, rest = text.partition(":")
+        if kind == "id" and rest:
+            return cls(text, event_id=rest)
+        if kind == "seq":
+            if not _DIGITS.fullmatch(rest):
+                raise ArchiveError(f"--as-of {text}: a sequence number is digits 0-9")
+            return cls(text, seq=int(rest))
+        if kind == "time":
+            return cls._time(text, rest)
         if _DIGITS.fullmatch(text):
             return cls(text, seq=int(text))
         if _DATEISH.fullmatch(text) and "-" in text:
-            try:
-                check_date("as_of", text)
-            except FieldError as exc:
-                raise ArchiveError(f"--as-of {exc.problem}") from None
-            return cls(text, instant=instant(text, end=True))
+            return cls._time(text, text)
         return cls(text, event_id=text)
+
+    @classmethod
+    def _time(cls, text: str, when: str) -> AsOf:
+        try:
+            check_date("as_of", when, True)
+        except FieldError as exc:
+            raise ArchiveError(f"--as-of {exc.problem}") from None
+        return cls(text, instant=instant(when, end=True))
+
+    def describe(self) -> str:
+        """Which point of the log this is, in words."""
+        if self.seq is not None:
+            return f"sequence {self.seq}"
+        if self.instant is not None:
+            return f"what was recorded by {self.text.removeprefix('time:')}"
+        return f"event {self.event_id}"
 
     def stop_before(self, event: Event) -> bool:
         """Is this event after the point (the build stops before it)?"""

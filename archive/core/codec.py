@@ -156,7 +156,7 @@ def parse_draft(line: bytes) -> tuple[Draft, Payload]:
         draft = _decode_draft(line)
         check_date("at", draft.at, True)
         if draft.id is not None:
-            check_id("id", draft.id)
+            check_id("id", draft.id, True)
         if draft.source is not None:
             check_input(draft.source, (), "source.")
         cls = payload_class(draft.type)
@@ -244,7 +244,7 @@ def check_envelope(*, id: str | None, at: str | None, source: Source | None,
     try:
         msgspec.convert(obj, _Envelope)
         if id is not None:
-            check_id("id", id)
+            check_id("id", id, True)
         check_date("at", at, strict=True)
         if recorded_by is not None:
             bad_char("recorded_by", recorded_by, one_line=True, strict=True)
@@ -309,7 +309,7 @@ def parse_import_line(line: bytes) -> Parsed:
         return _slow(line)
     try:
         if draft.id is not None:
-            check_id("id", draft.id)
+            check_id("id", draft.id, True)
         check_date("at", draft.at, True)
         for name in data.DATES:
             check_date(name, getattr(data, name), True)

@@ -59,6 +59,7 @@ _INPUT_DATE_RE = re.compile(
     r"(Z|[+-]([0-9]{2}):([0-9]{2}))?)?)?)?"
 )
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_NUMBER_OR_DATE = re.compile(r"[0-9]+|[0-9]{4}-[0-9:T.+-]*Z?")
 _BAD_IN_LINE = re.compile(r"[\x00-\x1f\x7f]")
 #: New input on one line: none of the other line and paragraph separators either (NEL,
 #: U+2028, U+2029), which split a line for some readers.
@@ -93,11 +94,16 @@ def _shown(value: Any) -> str:
 # ---------------------------------------------------------------- our own checks
 
 
-def check_id(field: str, value: str) -> None:
-    """Ids are safe in URLs and file names: letters, digits and `._:-`."""
+def check_id(field: str, value: str, strict: bool = False) -> None:
+    """Ids are safe in URLs and file names: letters, digits and `._:-`; `strict` (a new
+    event's id) also refuses ids that read as a number or a date, which `--as-of` takes
+    for a sequence number or a time."""
     if _ID_RE.fullmatch(value) is None:
         raise FieldError(field, "is not a valid id (letters, digits and ._:- only, up to "
                                 f"128): {value!r}")
+    if strict and _NUMBER_OR_DATE.fullmatch(value):
+        raise FieldError(field, "reads as a sequence number or a date; give an id with a "
+                                f"letter in it: {value!r}")
 
 
 def bad_char(field: str, value: str, one_line: bool, strict: bool = False) -> None:
