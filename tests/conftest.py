@@ -119,10 +119,11 @@ def run_archive(archive_dir: Path) -> Callable[..., subprocess.CompletedProcess[
     """Run the installed `archive` console script with ARCHIVE_DIR set (text output)."""
 
     def run(*args: str, input: str | None = None, root: Path | None = None,
-            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+            timeout: float = 60, env: dict[str, str] | None = None,
+            ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(ARCHIVE_SCRIPT), *args], input=input, capture_output=True, text=True,
-            env=archive_env(root or archive_dir), timeout=timeout,
+            env={**archive_env(root or archive_dir), **(env or {})}, timeout=timeout,
         )
 
     return run

@@ -4,6 +4,7 @@ nothing, and references that must exist."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -121,7 +122,8 @@ BAD_ADDS = [
      "`archive add session`\n"),
     ("unknown conference", ["note", "--text", "x", "--conference", "Davos"], 1,
      "Error: no conference 'Davos' (known: 'Astana Regional Conference')\n"),
-    ("sha256", ["attachment", "--caption", "c", "--file", "/nonexistent"], 2, ""),
+    ("sha256", ["attachment", "--caption", "c", "--file", "/nonexistent"], 1,
+     "Error: --file /nonexistent: No such file or directory\n"),
     ("missing required", ["note"], 2, "Error: Missing option '--text'.\n"),
     ("bad choice", ["speech", "--speaker", "A", "--kind", "sermon"], 2, "'sermon' is not one of"),
     ("not a number", ["figure", "--value", "many", "--counts", "x"], 2,
@@ -264,3 +266,56 @@ def test_a_log_written_before_the_stricter_input_checks_still_reads(
         recorded_at=FIXED_NOW, recorded_by="tests")
     assert run_cli("verify").exit_code == 0
     assert run_cli("log").exit_code == 0
+
+
+# ---------------------------------------------------------------- bounded input
+
+
+def test_unbounded_input_is_refused_while_it_streams(run_archive, log_bytes, tmp_path) -> None:
+    before = log_bytes()
+    result = run_archive("import", "/dev/zero", timeout=30)  # never read whole
+    assert (result.returncode, result.stderr) == (1, (
+        "Error: import line 1 is longer than 1048576 bytes (the limit; "
+        "ARCHIVE_MAX_LINE_BYTES sets it); nothing was imported\n"))
+    long_line = tmp_path / "long.jsonl"
+    long_line.write_text('{"type": "note.recorded", "data": {"text": "' + "x" * 2_000_000
+                         + '"}}\n')
+    assert run_archive("import", str(long_line)).returncode == 1
+    assert log_bytes() == before
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "symlink", "folder", "too large"])
+def test_an_attachment_must_be_a_regular_file_within_the_limit(
+        run_archive, log_bytes, archive_dir: Path, tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "photo.jpg"
+    env: dict[str, str] = {}
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path = Path("/dev/zero")
+    elif kind == "symlink":
+        path.symlink_to("/etc/passwd")
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        with open(path, "wb") as f:  # a sparse gigabyte
+            f.truncate(1 << 30)
+        env = {"ARCHIVE_MAX_ATTACHMENT_BYTES": str(1 << 20)}
+    before = log_bytes()
+    result = run_archive("add", "attachment", "--file", str(path), "--caption", "c",
+                         timeout=30, env=env)
+    assert result.returncode == 1 and result.stderr.startswith(f"Error: --file {path} ")
+    assert log_bytes() == before
+    assert not (archive_dir / "events" / "attachments").exists()
+
+
+def test_an_attachment_is_stored_only_when_its_fact_is_accepted(
+        run_archive, log_bytes, archive_dir: Path, tmp_path: Path) -> None:
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"\x89PNG not really")
+    bad = run_archive("add", "attachment", "--file", str(photo), "--caption", "bad\x07")
+    assert bad.returncode == 1
+    assert not (archive_dir / "events" / "attachments").exists()
+    good = run_archive("add", "attachment", "--file", str(photo), "--caption", "good")
+    assert good.returncode == 0, good.stderr
+    assert len(list((archive_dir / "events" / "attachments").iterdir())) == 1

@@ -28,6 +28,7 @@ from ..core import rules
 from ..core.catalogue import MemoryCatalogue
 from ..core.codec import check_envelope, content_digest
 from ..core.events import (
+    AttachmentAdded,
     EntitiesMerged,
     EntitiesUnmerged,
     Event,
@@ -46,6 +47,7 @@ from ..store import durable
 from ..store.index import Index
 from ..store.log import Head, Log, Pending
 from .importer import Importer
+from .limits import Limits
 
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -77,6 +79,7 @@ class Recorder:
     recorded_by: str
     clock: Callable[[], str] = utc_now
     new_id: Callable[[], str] = new_ulid
+    limits: Limits = field(default_factory=Limits.from_env)
 
     # ------------------------------------------------------------ add
 
@@ -84,9 +87,12 @@ class Recorder:
         self, type_: str, fields: dict[str, Any], names: dict[str, str] | None = None, *,
         conference: str | None = None, at: str | None = None, source: Source | None = None,
         event_id: str | None = None, expect_seq: int | None = None,
+        attach: Path | None = None,
     ) -> Result:
         """Record one fact. `names` maps reference fields (speaker, session...) to a name
-        or id; `conference` is a name or id (default: the only or the latest one)."""
+        or id; `conference` is a name or id (default: the only or the latest one).
+        `attach` is the file of an attachment (its fields from `attachment_fields`),
+        stored only once the fact is accepted."""
         cls = payload_class(type_)
         check_envelope(id=event_id, at=at, source=source, recorded_by=self.recorded_by)
         names = dict(names or {})
@@ -126,6 +132,8 @@ class Recorder:
                 result.messages.append(f"already recorded: {event_id} (nothing written)")
                 return result
             pending.append(Pending(ident, type_, data, at, source))
+            if attach is not None and isinstance(data, AttachmentAdded) and data.sha256:
+                self._store_file(attach, data.sha256)
             result.events = self._write(index, pending, head)
         return result
 
@@ -225,13 +233,16 @@ class Recorder:
 
     # ------------------------------------------------------------ import
 
-    def import_lines(self, lines: Iterable[bytes], *, expect_seq: int | None = None,
+    def import_lines(self, lines: Iterable[bytes] | IO[bytes], *,
+                     expect_seq: int | None = None,
                      progress: Callable[[int], None] | None = None) -> Result:
         """Append events from JSON Lines, all or nothing: every line is validated (schema,
         references, ids) before any is written; memory stays flat however large the
         import (see `archive.append.importer`). `progress` is told now and then how many more
         bytes of input were read."""
         check_envelope(id=None, at=None, source=None, recorded_by=self.recorded_by)
+        if hasattr(lines, "readline"):  # a stream: lines within the limit, as they come
+            lines = self.limits.lines(lines)  # type: ignore[arg-type]
         with self.log.locked(), Index(self.log) as index:
             head = self.log.head()
             head.expect(expect_seq)
@@ -249,18 +260,35 @@ class Recorder:
 
     # ------------------------------------------------------------ attachments
 
-    def store_file(self, path: Path) -> dict[str, str]:
-        """Copy a file content-addressed beside the log; returns the attachment fields."""
+    def attachment_fields(self, path: Path) -> dict[str, str]:
+        """The attachment fields of a file (its hash, name and media type), read once and
+        within the limits; nothing is stored until the add that names it is accepted."""
+        info = self.limits.attachment_file(path)
         digest = hashlib.sha256()
         with open(path, "rb") as f:
             while chunk := f.read(1 << 20):
                 digest.update(chunk)
-        sha = digest.hexdigest()
-        target = self.log.layout.attachment(sha)
-        if not target.exists():
-            durable.copy_in(path, target)
+                if f.tell() > info.st_size:
+                    raise InvalidEvent(f"--file {path} grew while it was read")
         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return {"sha256": sha, "filename": path.name, "media_type": media_type}
+        return {"sha256": digest.hexdigest(), "filename": path.name, "media_type": media_type}
+
+    def _store_file(self, path: Path, sha256: str) -> None:
+        """Copy the file content-addressed beside the log, checking it is still the file
+        that was hashed."""
+        target = self.log.layout.attachment(sha256)
+        if target.exists():
+            return
+        self.limits.attachment_file(path)
+        with durable.temp_beside(target) as tmp:
+            digest = hashlib.sha256()
+            with open(path, "rb") as src, open(tmp, "wb") as dst:
+                while chunk := src.read(1 << 20):
+                    digest.update(chunk)
+                    dst.write(chunk)
+            if digest.hexdigest() != sha256:
+                raise InvalidEvent(f"--file {path} changed while it was stored; try again")
+            durable.replace(tmp, target)
 
     # ------------------------------------------------------------ writing
 

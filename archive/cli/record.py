@@ -142,11 +142,12 @@ def _make_add_command(cls: type[Payload]) -> click.Command:
                 values[name] = [answer] if param.multiple else answer
         rec = recorder(ctx)
         if common["file"] is not None:
-            values.update(rec.store_file(common["file"]))
+            values.update(rec.attachment_fields(common["file"]))
         names: dict[str, str] = {k: str(values.pop(k)) for k in list(values) if k in refs}
         result = rec.add(cls.TYPE, values, names, conference=common["conference"],
                          at=common["at"], source=_source(common["source"], common["locator"]),
-                         event_id=common["event_id"], expect_seq=common["expect_seq"])
+                         event_id=common["event_id"], expect_seq=common["expect_seq"],
+                         attach=common["file"])
         _emit(ctx, result, common["as_json"])
 
     params: list[click.Option] = [p for f in fields if (p := _option_for(f.name, f))]
@@ -155,8 +156,8 @@ def _make_add_command(cls: type[Payload]) -> click.Command:
         params.append(click.Option(["--conference"], help="Conference name or id "
                                    "[default: the only or latest one]"))
     if cls.TYPE == "attachment.added":
-        params.append(click.Option(["--file"], type=click.Path(exists=True, dir_okay=False,
-                                   path_type=Path), help="The photo or document to store."))
+        params.append(click.Option(["--file"], type=click.Path(path_type=Path),
+                                   help="The photo or document to store (a regular file)."))
     else:
         params.append(click.Option(["--file"], hidden=True, default=None))
     params += [
