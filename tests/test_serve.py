@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import hashlib
+import io
 import json
 import os
 import signal
@@ -323,3 +325,30 @@ def test_stopping_archive_serve_stops_datasette(tmp_path, how, children):
     proc.send_signal(how)
     proc.wait(timeout=15)
     assert _gone(datasette), f"datasette {datasette} still runs after {how.name}"
+
+
+FORMULAS = ["=HYPERLINK(\"http://example.org\",\"x\")", "+cmd|' /C calc'!A0", "@SUM(1+1)",
+            "-2+3", "\t=1"]
+
+
+def test_csv_downloads_cannot_run_as_formulas(tmp_path, children):
+    """A real datasette: the CSV of quotes puts a ' before every cell a spreadsheet would
+    run; the JSON keeps the exact text (and so does the database)."""
+    items = [*SAMPLE[:9], ("hostile", "speech.delivered", {
+        "conference": "conf", "speaker": "kz", "quotes": FORMULAS})]
+    root = make_archive(tmp_path / "a", items)
+    Archive(root).build()
+    proc, base = start(root)
+    try:
+        status, text = http(base + "/archive/quotes.csv?speech_id=hostile&_size=max")
+        assert status == 200
+        cells = [row["text"] for row in csv.DictReader(io.StringIO(text, newline=""))]
+        assert cells == ["'" + f for f in FORMULAS]
+        status, body = http(base + "/archive/quotes.json?speech_id=hostile&_shape=array")
+        assert [r["text"] for r in json.loads(body)] == FORMULAS
+        status, streamed = http(base + "/archive/quotes.csv?speech_id=hostile&_stream=on")
+        assert [r["text"] for r in csv.DictReader(io.StringIO(streamed, newline=""))] == \
+            ["'" + f for f in FORMULAS]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

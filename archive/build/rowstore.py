@@ -302,10 +302,13 @@ class SqliteState:
         for key in FACT_REFS:
             self._settle(key)
         self._read(*FACT_REFS)
+        children = except_row + "/"
         for table, column in FACT_REFS:
+            pk = quote(BY_NAME[table].pk)
             if self.conn.execute(
-                f"SELECT 1 FROM {quote(table)} WHERE {quote(column)} = ? AND "
-                f"{quote(BY_NAME[table].pk)} != ? LIMIT 1", (entity_id, except_row),
+                f"SELECT 1 FROM {quote(table)} WHERE {quote(column)} = ? AND {pk} != ? "
+                f"AND substr({pk}, 1, ?) != ? LIMIT 1",
+                (entity_id, except_row, len(children), children),
             ).fetchone():
                 return True
         return False

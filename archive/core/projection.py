@@ -52,6 +52,7 @@ from .events import (
     SpeechDelivered,
     apply_changes,
     payload_class,
+    references,
 )
 from .schema import BY_NAME, ENTITY_REFS, FACT_REFS, TABLES
 
@@ -138,7 +139,8 @@ class State(Protocol):
     def event(self, id: str) -> Stored | None: ...
 
     def referenced(self, entity_id: str, except_row: str) -> bool:
-        """Does any fact's row other than `except_row` point at the entity?"""
+        """Does any fact's row, other than `except_row` and its children (`row/1`...),
+        point at the entity?"""
 
     def aliases_of(self, entity_id: str) -> list[str]:
         """The ids merged into the entity."""
@@ -362,6 +364,8 @@ def correct(data: EventCorrected, env: Envelope, state: State) -> list[Op]:
     new = apply_changes(target.env.type, target.data, data.changes)
     table = payload_class(target.env.type).TABLES[0]
     ops: list[Op] = _remove(target)
+    dropped = _entities_of(state, target.data) - _entities_of(state, new)
+    ops += _orphaned(state, dropped, target.env.id)
     ops += facts(new, target.env, state)
     ops.append(Insert("_archive_current", {"event_id": target.env.id, "data": to_json(new)}))
     for name in data.changes:
@@ -381,19 +385,31 @@ def retract(data: EventRetracted, env: Envelope, state: State) -> list[Op]:
         return []
     ops = _remove(target)
     payload = target.data
-    if isinstance(payload, ParticipantAttended):
-        # the entity goes with the last row that refers to it
-        entity_id = resolve(state, payload.entity)
-        assert entity_id is not None
-        if state.entity(entity_id) is not None and \
-                not state.referenced(entity_id, target.env.id):
-            ops += [Delete("entity_aliases", alias) for alias in state.aliases_of(entity_id)]
-            ops.append(Delete("entities", entity_id))
+    ops += _orphaned(state, _entities_of(state, payload), target.env.id)
     ops.append(Insert("retractions", {
         "id": env.id, "target_event_id": target.env.id, "target_type": target.env.type,
         "table_name": payload_class(target.env.type).TABLES[0], "label": _label(payload),
         "reason": data.reason, "recorded_at": env.recorded_at,
         "recorded_by": env.recorded_by, "event_seq": env.seq}))
+    return ops
+
+
+def _entities_of(state: State, data: Payload) -> set[str]:
+    """The entities a fact's rows refer to (as merges have them now)."""
+    ids = {resolve(state, ref) for _, kind, ref in references(data) if kind == "entity"}
+    if isinstance(data, ParticipantAttended):
+        ids.add(resolve(state, data.entity))
+    return {i for i in ids if i is not None}
+
+
+def _orphaned(state: State, entity_ids: set[str], row_id: str) -> list[Op]:
+    """An entity goes with the last row that refers to it (its last participation, or,
+    after an undone merge, the last fact that named a record no participation names)."""
+    ops: list[Op] = []
+    for entity_id in sorted(entity_ids):
+        if state.entity(entity_id) is not None and not state.referenced(entity_id, row_id):
+            ops += [Delete("entity_aliases", alias) for alias in state.aliases_of(entity_id)]
+            ops.append(Delete("entities", entity_id))
     return ops
 
 
@@ -515,7 +531,9 @@ class MemoryState:
         return stored(row, current["data"] if current else None, retracted)
 
     def referenced(self, entity_id: str, except_row: str) -> bool:
+        children = except_row + "/"
         return any(row.get(column) == entity_id and row.get("id") != except_row
+                   and not str(row.get("id")).startswith(children)
                    for table, column in FACT_REFS for row in self.rows(table).values())
 
     def aliases_of(self, entity_id: str) -> list[str]:

@@ -12,6 +12,8 @@
 - Only GET and HEAD reach Datasette: the archive is read-only, so any other method is
   answered 405 before Datasette sees it (no write endpoint, no form post, whatever the
   version of Datasette).
+- CSV downloads have every cell a spreadsheet would run as a formula prefixed with `'`
+  (`archive.serve.csvsafe`); JSON, HTML and the database keep the exact text.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from datasette import hookimpl
 from datasette.facets import ColumnFacet
 from datasette.utils import tilde_encode, urlsafe_components
 from datasette.utils.asgi import AsgiFileDownload, Response
+
+from archive.serve.csvsafe import Neutraliser
 
 PLUGIN = "archive"
 
@@ -88,11 +92,36 @@ def asgi_wrapper() -> Any:
                 await send({"type": "http.response.body",
                             "body": b"This archive is read-only.\n"})
                 return
+            if scope.get("type") == "http" and _is_csv(scope):
+                await app(scope, receive, _neutralised(send))
+                return
             await app(scope, receive, send)
 
         return read_only
 
     return wrap
+
+
+def _is_csv(scope: dict[str, Any]) -> bool:
+    return str(scope.get("path", "")).endswith(".csv") or b"_format=csv" in scope.get(
+        "query_string", b"")
+
+
+def _neutralised(send: Any) -> Any:
+    """`send` for a CSV download: every cell a spreadsheet would run gets a `'` in front
+    (`archive.serve.csvsafe`); the length changes, so no Content-Length is sent."""
+    cells = Neutraliser()
+
+    async def neutral_send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [
+                (k, v) for k, v in message.get("headers", []) if k.lower() != b"content-length"]}
+        elif message["type"] == "http.response.body":
+            final = not message.get("more_body", False)
+            message = {**message, "body": cells.feed(message.get("body", b""), final)}
+        await send(message)
+
+    return neutral_send
 
 
 class _RememberingDatasette:
