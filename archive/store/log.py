@@ -184,12 +184,7 @@ class Log:
         if intent is not None:
             keep = self._settled(intent)
             if self.size() != keep:
-                fd = os.open(self.path, os.O_WRONLY)
-                try:
-                    os.ftruncate(fd, keep)
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+                self._truncate(keep)
             self.intent_path.unlink()
             fsync_path(self.dir)
         for spool in self.dir.glob(".import-*.tmp"):  # no importer runs: we hold the lock
@@ -417,13 +412,17 @@ class Log:
                     keep = placed.end
             except TornTail:
                 pass
-            fd = os.open(self.path, os.O_WRONLY)
-            try:
-                os.ftruncate(fd, keep)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            self._truncate(keep)
             return size - keep
+
+    def _truncate(self, size: int) -> None:
+        """Cut the log back to `size` bytes, durably (the caller holds the lock)."""
+        fd = os.open(self.path, os.O_WRONLY)
+        try:
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _count_newlines(path: Path) -> int:
