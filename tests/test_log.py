@@ -218,7 +218,8 @@ def test_repair_truncates_only_the_torn_tail(torn: tuple[Log, bytes, bytes],
     log, good, _ = torn
     result = run_cli("repair")
     assert result.exit_code == 0
-    assert result.stdout == "removed a torn last line (40 bytes)\n"
+    assert result.stdout == ("removed 40 bytes at the end of the log that held no event (a "
+                             "torn last line or blank lines)\n")
     assert log.path.read_bytes() == good
     assert run_cli("verify").stdout.startswith("ok: 6 events")
     again = run_cli("repair")
@@ -232,7 +233,8 @@ def test_repair_removes_a_whole_line_missing_only_its_newline(
     log, good, line = torn
     log.path.write_bytes(good + line)  # complete JSON, but the newline never made it
     result = run_cli("repair")
-    assert result.stdout == f"removed a torn last line ({len(line)} bytes)\n"
+    assert result.stdout == (f"removed {len(line)} bytes at the end of the log that held no "
+                             "event (a torn last line or blank lines)\n")
     assert log.path.read_bytes() == good
 
 
@@ -266,6 +268,23 @@ def test_repair_from_a_real_process(torn: tuple[Log, bytes, bytes], archive_dir:
     log, good, _ = torn
     assert run_archive("verify").returncode == 1
     proc = run_archive("repair")
-    assert (proc.returncode, proc.stdout) == (0, "removed a torn last line (40 bytes)\n")
+    assert (proc.returncode, proc.stdout) == (0, "removed 40 bytes at the end of the log that "
+                                                 "held no event (a torn last line or blank "
+                                                 "lines)\n")
     assert log.path.read_bytes() == good
     assert run_archive("verify").returncode == 0
+
+
+def test_blank_lines_and_a_byte_order_mark_are_named(sample: Log, run_cli: RunCli) -> None:
+    good = sample.path.read_bytes()
+    sample.path.write_bytes(good + b"\n\n")
+    result = run_cli("verify")
+    assert result.stderr == (f"Error: {sample.path} line 7: a blank line (each line holds "
+                             "one event)\n")
+    assert run_cli("repair").stdout.startswith("removed 2 bytes at the end of the log")
+    assert sample.path.read_bytes() == good
+    assert run_cli("verify").exit_code == 0
+    result = run_cli("import", "-", input="\ufeff{}\n")
+    assert result.stderr == ("Error: import line 1: a byte-order mark (U+FEFF) before the "
+                             "JSON: save the file as UTF-8 without one; nothing was "
+                             "imported\n")

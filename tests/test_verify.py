@@ -116,7 +116,7 @@ def test_an_empty_line_is_detected(sample: Log, run_cli: RunCli) -> None:
     lines = lines_of(sample)
     lines.insert(2, b"\n")
     write_lines(sample, lines)
-    assert_verify_fails_at(run_cli, sample, 3, "not valid JSON")
+    assert_verify_fails_at(run_cli, sample, 3, "a blank line (each line holds one event)")
 
 
 def test_verify_checks_references(log: Log, run_cli: RunCli) -> None:

@@ -77,7 +77,8 @@ def verify(ctx: Context) -> None:
 @cli.command()
 @pass_context
 def repair(ctx: Context) -> None:
-    """Truncate a torn last line (an interrupted write that was never acknowledged).
+    """Truncate a torn last line (an interrupted write that was never acknowledged), or
+    blank lines at the end of the log.
 
     Only that tail is removed; any other damage is reported, never repaired.
 
@@ -86,5 +87,6 @@ def repair(ctx: Context) -> None:
         archive repair
     """
     removed = ctx.archive().log.repair()
-    click.echo(f"removed a torn last line ({removed} bytes)" if removed
+    click.echo(f"removed {removed} bytes at the end of the log that held no event (a torn "
+               "last line or blank lines)" if removed
                else "nothing to repair: the log ends with a complete line")

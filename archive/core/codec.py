@@ -191,6 +191,10 @@ def _not_json(line: bytes) -> str:
     """Why a line is not JSON, in our words (where, and what is there)."""
     import json
 
+    if not line.strip():
+        return "a blank line (each line holds one event)"
+    if line.startswith(b"\xef\xbb\xbf"):
+        return "a byte-order mark (U+FEFF) before the JSON: save the file as UTF-8 without one"
     if line.lstrip().startswith(b"["):
         return "not a JSON object: a file of JSON Lines holds one object per line, not an array"
     try:

@@ -394,7 +394,8 @@ class Log:
                                      recorded_by=recorded_by)
 
     def repair(self) -> int:
-        """Truncate a torn (unterminated) last line. Returns bytes removed (0 if none).
+        """Truncate a torn (unterminated) last line, or blank lines at the end. Returns
+        bytes removed (0 if none).
 
         Only that tail is touched: every complete line must still verify, or this
         refuses (corruption elsewhere is for a person to look at)."""
@@ -403,9 +404,15 @@ class Log:
             if size == 0:
                 return 0
             with open(self.path, "rb") as f:
-                f.seek(size - 1)
-                if f.read(1) == b"\n":
-                    return 0
+                f.seek(max(size - 4096, 0))
+                tail = f.read()
+            if tail.endswith(b"\n"):
+                # blank lines at the end hold no event (an editor may add one): cut them
+                kept = tail.rstrip(b" \t\r\n")
+                keep = size - len(tail) + len(kept) + (1 if kept or size > len(tail) else 0)
+                if keep < size:
+                    self._truncate(keep)
+                return size - keep
             keep = 0
             try:
                 for placed in self.read():
