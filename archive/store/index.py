@@ -216,11 +216,6 @@ class Index:
 
     # ------------------------------------------------------------ the log behind it
 
-    def offsets_of(self, event_ids: list[str]) -> dict[str, int]:
-        """Byte offset of each of these ids that is indexed."""
-        return {r[0]: r[1] for r in self._many(
-            "select id, offset from ids where id in ({})", list(dict.fromkeys(event_ids)))}
-
     def log_event_at(self, event_id: str) -> Event:
         """An indexed event, read from its line in the log."""
         row = self.db.execute("select offset from ids where id = ?", (event_id,)).fetchone()
