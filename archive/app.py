@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .core.asof import AsOf
+from .errors import HeadLost
+from .store import anchor
 from .store.layout import Layout
 from .store.log import Log
 
@@ -49,10 +51,33 @@ class Archive:
 
         return Recorder(self.require().log, recorded_by=self.recorded_by)
 
-    def verify(self, progress: Callable[[int], None] | None = None) -> Report:
+    def verify(self, progress: Callable[[int], None] | None = None, *,
+               heads: tuple[tuple[int, str], ...] = (), reset_head: bool = False) -> Report:
+        """Check the whole log, that it still holds the head this archive has seen
+        (`store.anchor`) and each of `heads` (sequence, hash or a prefix of it published
+        elsewhere). `reset_head` accepts a log replaced on purpose: its head becomes the
+        remembered one, and the database is removed so that the next build is full."""
         from .store.verify import verify
 
-        return verify(self.require().log, progress)
+        self.require()
+        seen = None if reset_head else anchor.remembered(self.layout.head)
+        wanted = {seq for seq, _ in heads} | ({seen.seq} if seen else set())
+        report = verify(self.log, progress, at=wanted)
+        for seq, hash_ in heads:
+            if not report.found.get(seq, "").startswith(hash_):
+                held = (f"its event #{seq} has hash {report.found[seq]}"
+                        if seq in report.found else f"it ends at event #{report.seq}")
+                raise HeadLost(f"--head {seq}:{hash_}: the log does not hold that head "
+                               f"({held}): it was changed since that head was published")
+        if seen is not None and report.found.get(seen.seq) != seen.hash:
+            raise anchor.lost(seen, "this archive has seen")
+        head = anchor.Seen(report.seq, report.hash, report.size)
+        if reset_head:
+            anchor.reset(self.layout.head, head)
+            self.layout.database.unlink(missing_ok=True)
+        else:
+            anchor.remember(self.layout.head, head)
+        return report
 
     # ------------------------------------------------------------ the database
 
@@ -62,42 +87,50 @@ class Archive:
         builds the archive as it stood then, into `exports/archive-as-of-<seq>.db`."""
         from .build.database import build
 
-        self.require()
+        self.require().log.check_head()
         if as_of is not None:
             point = AsOf.parse(as_of)
             if output is not None:
                 return build(self.log, output, as_of=point, progress=progress)
             return build(self.log, self.layout.as_of_database(), as_of=point,
                          progress=progress, name=self.layout.as_of_database)
-        return build(self.log, output or self.layout.database, full=full, progress=progress)
+        result = build(self.log, output or self.layout.database, full=full, progress=progress)
+        anchor.remember(self.layout.head, anchor.Seen(result.seq, result.hash, result.offset))
+        return result
 
     def is_stale(self) -> bool:
         from .build.database import is_stale
 
-        return is_stale(self.require().log, self.layout.database)
+        self.require().log.check_head()
+        return is_stale(self.log, self.layout.database)
 
     # ------------------------------------------------------------ outputs
 
     def brief(self, output: Path | None = None, *, as_of: str | None = None,
               since: int | None = None, conference: str | None = None, day: str | None = None,
-              html: bool = False, limits: Limits | None = None,
+              html: bool = False, limits: Limits | None = None, verify: bool = True,
               progress: Progress | None = None) -> RenderResult:
         """Render the briefing (default `exports/briefing.pdf`) from an up-to-date database,
-        or from one built as of a point of the log."""
+        or from one built as of a point of the log. `verify` first checks the whole log
+        (`verify`), and the briefing's provenance says whether it was."""
         from .briefing import render
 
         self.require()
+        if verify:
+            self.verify()
         if as_of is None:
             built = self.build(progress=progress)
             target = output or self.layout.briefing(since=since, day=day, html=html)
             return render(built.path, self.layout, target, since=since,
-                          conference=conference, day=day, html=html, limits=limits)
+                          conference=conference, day=day, html=html, limits=limits,
+                          verified=verify)
         with tempfile.TemporaryDirectory(prefix="briefing-as-of-") as tmp:
             built = self.build(Path(tmp) / "archive.db", as_of=as_of, progress=progress)
             target = output or self.layout.briefing(as_of_seq=built.seq, since=since, day=day,
                                                     html=html)
             return render(built.path, self.layout, target, since=since,
-                          conference=conference, day=day, html=html, limits=limits)
+                          conference=conference, day=day, html=html, limits=limits,
+                          verified=verify)
 
     def serve(self, *, port: int = 8001, build_if_stale: bool = True,
               echo: Callable[[str], None] = print,
@@ -107,6 +140,7 @@ class Archive:
         from .build.database import recover
         from .serve.server import serve
 
+        self.require().log.check_head()
         recover(self.layout.database)  # served immutable: never with a build half-applied
         if build_if_stale and self.is_stale():
             result = self.build(progress=progress)

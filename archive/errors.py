@@ -34,6 +34,10 @@ class TornTail(LogCorrupt):
     """The last line of the log is incomplete: an interrupted write, never acknowledged."""
 
 
+class HeadLost(ArchiveError):
+    """The log no longer holds a line this archive once saw (removed or rewritten)."""
+
+
 class Conflict(ArchiveError):
     """An append lost a race (`--expect-seq`) or reuses an id with different content."""
 

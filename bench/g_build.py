@@ -90,7 +90,20 @@ def run_full(ctx: Context) -> list[Row]:
                      "fts": "floor: the same FTS rebuild"}[part]
             rows.append(Row("build", label, n, secs, n / secs if secs else None,
                             runs=[f[f"{part}_seconds"] for f in floors]))
+        rows.append(verify_row(ctx, n, median([f["parse_seconds"] for f in floors])))
     return rows
+
+
+def verify_row(ctx: Context, n: int, parse_floor: float) -> Row:
+    """What `archive briefing` now adds by default: `archive verify` of the whole log
+    (schemas, hashes, chain, every rule), against the parse + chain floor."""
+    root = ctx.data(n) / "archive"
+    runs = [run_child(archive_cmd() + ["--archive", str(root), "verify"],
+                      env=bench_env()).seconds for _ in range(ctx.repeat)]
+    med = median(runs)
+    return Row("build", "archive verify (whole process; the default briefing runs it)", n,
+               med, n / med, floor=parse_floor, floor_name="orjson parse + SHA-256 chain",
+               runs=runs, extra={"note": "informational: the cost item 5 of issue 10 asked"})
 
 
 def run_incremental(ctx: Context) -> list[Row]:

@@ -45,3 +45,36 @@ def start(root: Path) -> tuple[subprocess.Popen, str]:
             time.sleep(0.1)
     proc.kill()
     raise AssertionError("datasette did not start within 30 seconds")
+
+
+def serve_archive(root: Path, env: dict[str, str] | None = None,
+                  ) -> tuple[subprocess.Popen, str, int]:
+    """`archive serve --port 0 --no-build` as a user runs it (so with its limits); returns
+    the process, the base URL and the Datasette child's pid."""
+    import os
+    import sys
+
+    exe = Path(sys.executable).with_name("archive")
+    proc = subprocess.Popen([str(exe), "--archive", str(root), "serve", "--port", "0",
+                             "--no-build"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            text=True, env={**os.environ, **(env or {})})
+    line = proc.stdout.readline()  # type: ignore[union-attr]
+    assert "http://127.0.0.1:" in line, line
+    base = "http://127.0.0.1:" + line.split("http://127.0.0.1:")[1].split("/")[0]
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if http(base + "/-/versions.json")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    return proc, base, int(children[0])
+
+
+def rss_peak_kb(pid: int) -> int:
+    """The process's peak resident memory (VmHWM), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmHWM for {pid}")

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from archive.app import Archive
 from archive.build.database import read_info
 from archive.cli import cli
-from archive.errors import ArchiveError, LogCorrupt, NotFound
+from archive.errors import ArchiveError, HeadLost, LogCorrupt, NotFound
 from archive.store.log import Log
 
 REPO = Path(__file__).resolve().parent.parent
@@ -127,12 +127,17 @@ def test_incremental_build_reads_only_from_the_remembered_offset(tmp_path):
         Archive(root).build(full=True)
 
 
-def test_a_log_that_no_longer_matches_is_rebuilt_from_scratch(tmp_path):
+def test_a_log_that_no_longer_matches_is_reported_not_silently_rebuilt(tmp_path):
     root = make_archive(tmp_path / "a", SAMPLE[:8])
     Archive(root).build()
     other = make_archive(tmp_path / "b", SAMPLE[:3] + SAMPLE[4:12])  # a different history
     shutil.copyfile(Log(other).path, Log(root).path)
-    result = Archive(root).build()
+    with pytest.raises(HeadLost, match="no longer holds event #8 "):
+        Archive(root).build()
+    (root / "exports" / ".head").unlink()  # the database remembers it too
+    with pytest.raises(HeadLost, match="archive.db was built from"):
+        Archive(root).build()
+    result = Archive(root).build(full=True)  # replaced on purpose: build it from scratch
     assert result.full and result.seq == 11
     assert list(rows(result.path)) == list(rows(Archive(other).build().path))
 

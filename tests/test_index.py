@@ -55,6 +55,7 @@ def test_a_replaced_log_rebuilds_the_index(tmp_path: Path) -> None:
     with Index(log) as index:
         index.catch_up()
     Layout(tmp_path / "a").log.unlink()
+    Layout(tmp_path / "a").head.unlink()  # replaced on purpose
     log = write(tmp_path / "a", [("d", "conference.held", {"name": "Second"})])
     with Index(log) as index:
         assert index.catch_up() == 1

@@ -144,4 +144,4 @@ class Importer:
         with open(self.spool_path, "rb") as spool:
             self.log.write_bytes(iter(lambda: spool.read(8 << 20), b""), self.head,
                                  Intent(self.head.offset, self.head.offset + self.position,
-                                        self.prev))
+                                        self.prev), seq=self.seq)

@@ -14,6 +14,16 @@ from typing import IO
 from ..errors import InvalidEvent
 
 
+def env_bytes(name: str, default: int) -> int:
+    """A size limit from the environment variable `name` (a whole number of bytes)."""
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    if not value.isascii() or not value.isdigit() or int(value) == 0:
+        raise InvalidEvent(f"{name} must be a whole number of bytes, not {value!r}")
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Limits:
     #: One line of an import file (ARCHIVE_MAX_LINE_BYTES; default 1 MiB).
@@ -23,16 +33,8 @@ class Limits:
 
     @classmethod
     def from_env(cls) -> Limits:
-        def read(name: str, default: int) -> int:
-            value = os.environ.get(name, "")
-            if not value:
-                return default
-            if not value.isdigit() or int(value) == 0:
-                raise InvalidEvent(f"{name} must be a whole number of bytes, not {value!r}")
-            return int(value)
-
-        return cls(read("ARCHIVE_MAX_LINE_BYTES", cls.line),
-                   read("ARCHIVE_MAX_ATTACHMENT_BYTES", cls.attachment))
+        return cls(env_bytes("ARCHIVE_MAX_LINE_BYTES", cls.line),
+                   env_bytes("ARCHIVE_MAX_ATTACHMENT_BYTES", cls.attachment))
 
     def lines(self, stream: IO[bytes]) -> Iterator[bytes]:
         """The lines of an import, refused as soon as one is longer than the limit (a

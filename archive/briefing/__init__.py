@@ -16,6 +16,7 @@ gives a byte-identical PDF: nothing reads the clock.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass
@@ -62,9 +63,10 @@ class Limits:
 
 def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = None,
            conference: str | None = None, day: str | None = None, html: bool = False,
-           limits: Limits | None = None) -> RenderResult:
+           limits: Limits | None = None, verified: bool = False) -> RenderResult:
     """Render the briefing of the database at `db_path` (read-only) to `output`, atomically.
-    `layout` is the archive's folder (for its attachments)."""
+    `layout` is the archive's folder (for its attachments); `verified` says the log was
+    verified end to end for this render (the provenance says so)."""
     from .fetcher import ATTACHMENT_SCHEME
     from .pdf import html_to_pdf  # WeasyPrint loads only when rendering
 
@@ -72,6 +74,7 @@ def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = N
     bounds = limits or Limits()
     briefing = load(Path(db_path), root=layout.root, conference=conference, since=since,
                     day=day)
+    briefing = dataclasses.replace(briefing, verified=verified)
     check_size(briefing, bounds)
     output = Path(output)
     if html:

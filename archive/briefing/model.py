@@ -215,6 +215,8 @@ class Briefing:
     revisions: tuple[Revision, ...]
     retractions: tuple[Retraction, ...]
     counts: dict[str, int] = field(default_factory=dict)
+    #: was the whole log (hashes, chain, rules) verified for this render?
+    verified: bool = False
 
     @property
     def speeches(self) -> tuple[Speech, ...]:

@@ -26,7 +26,7 @@ from ..core.events import ZERO_HASH, EntitiesUnmerged
 from ..core.projection import project
 from ..core.schema import FTS_COLUMNS, FTS_TABLE, SCHEMA_VERSION, TABLES, VIEWS, indexes
 from ..errors import LogCorrupt, NotFound, StorageError
-from ..store import durable
+from ..store import anchor, durable
 from ..store.layout import serving_lock_of
 from ..store.log import Log
 from .rowstore import SqliteState
@@ -45,6 +45,7 @@ class BuildResult:
     hash: str
     applied: int
     full: bool
+    offset: int = 0
 
 
 # ---------------------------------------------------------------- schema
@@ -216,7 +217,7 @@ def _full_once(log: Log, out: Path, as_of: AsOf | None, progress: Progress | Non
         if name is not None:
             out = name(seq)
         _finish(conn, tmp, out)
-    return BuildResult(out, seq, hash_, n, True)
+    return BuildResult(out, seq, hash_, n, True, offset)
 
 
 def _apply_new(conn: sqlite3.Connection, log: Log, info: dict[str, str],
@@ -259,7 +260,7 @@ def _incremental(log: Log, out: Path, info: dict[str, str],
                 seq, hash_, offset, n = _apply_new(conn, log, info, progress, undone)
             finally:
                 conn.close()
-            return BuildResult(out, seq, hash_, n, False)
+            return BuildResult(out, seq, hash_, n, False, offset)
         with durable.temp_beside(out) as tmp:
             shutil.copyfile(out, tmp)
             conn = _connect(tmp)
@@ -269,7 +270,7 @@ def _incremental(log: Log, out: Path, info: dict[str, str],
                 conn.close()
                 raise
             _finish(conn, tmp, out)
-        return BuildResult(out, seq, hash_, n, False)
+        return BuildResult(out, seq, hash_, n, False, offset)
     finally:
         os.close(fd)
 
@@ -310,11 +311,15 @@ def _build(log: Log, out: Path, as_of: AsOf | None, full: bool, progress: Progre
     if as_of is not None:
         return _full(log, out, as_of, progress, name)
     info = None if full else read_info(out)
+    if info is not None and info.get("schema_version") == SCHEMA_VERSION and not info.get(
+            "as_of") and not _log_matches(log, info):
+        seen = anchor.Seen(int(info["seq"]), info["hash"], int(info["offset"]))
+        raise anchor.lost(seen, f"{out} was built from")
     if (info is not None and info.get("schema_version") == SCHEMA_VERSION
-            and not info.get("as_of") and _log_matches(log, info)):
+            and not info.get("as_of")):
         head = log.head()
         if head.seq == int(info["seq"]) and head.hash == info["hash"]:
-            return BuildResult(out, head.seq, head.hash, 0, False)
+            return BuildResult(out, head.seq, head.hash, 0, False, head.offset)
         undone = frozenset(e.data.merge for e in log.of_type(EntitiesUnmerged.TYPE,
                                                              int(info["offset"]))
                            if isinstance(e.data, EntitiesUnmerged))

@@ -29,9 +29,12 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 @click.option("--conference", help="Which conference (id or name) if there are several.")
 @click.option("--day", callback=_day, metavar="YYYY-MM-DD", help="A one-day briefing.")
 @click.option("--html", is_flag=True, help="Write the HTML instead of the PDF (a preview).")
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="Check the whole log first (as `archive verify` does); the provenance "
+                   "says whether it was checked.")
 @pass_context
 def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | None,
-             conference: str | None, day: str | None, html: bool) -> None:
+             conference: str | None, day: str | None, html: bool, verify: bool) -> None:
     """Render the briefing: cover with provenance stamp, contents, summary, agreements,
     proposals, speeches and quotes, participants, figures, follow-ups, sources.
 
@@ -43,7 +46,8 @@ def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | 
     """
     with progress_bar("Building") as progress:
         result = ctx.archive().brief(output, as_of=as_of, since=since, conference=conference,
-                                     day=day, html=html, progress=progress)
+                                     day=day, html=html, verify=verify,
+                                     progress=progress)
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)
     pages = f", {result.pages} pages" if result.pages else ""

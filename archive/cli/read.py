@@ -59,19 +59,45 @@ def show(ctx: Context, event_id: str) -> None:
                    f"{json.dumps(event_dict(fix)['data'], ensure_ascii=False)}")
 
 
+def _head(ctx: click.Context, param: click.Parameter,
+          values: tuple[str, ...]) -> tuple[tuple[int, str], ...]:
+    heads = []
+    for value in values:
+        seq, _, hash_ = value.partition(":")
+        if not (seq.isascii() and seq.isdigit() and len(hash_) >= 8 and len(hash_) <= 64
+                and all(c in "0123456789abcdef" for c in hash_)):
+            raise click.BadParameter(f"{value!r} is not SEQ:HASH (a sequence number, a "
+                                     "colon and at least 8 lowercase hex digits of its hash)")
+        heads.append((int(seq), hash_))
+    return tuple(heads)
+
+
 @cli.command()
+@click.option("--head", "heads", multiple=True, callback=_head, metavar="SEQ:HASH",
+              help="Also check that the log holds this head, published elsewhere (a "
+                   "briefing prints one); the hash may be shortened to 8 or more digits.")
+@click.option("--reset-head", is_flag=True,
+              help="Accept a log that was replaced on purpose by an earlier or other one: "
+                   "its head becomes the one this archive remembers.")
 @pass_context
-def verify(ctx: Context) -> None:
-    """Check every line's schema and hash, the sequence, the hash chain and references.
+def verify(ctx: Context, heads: tuple[tuple[int, str], ...], reset_head: bool) -> None:
+    """Check every line's schema and hash, the sequence, the hash chain and references,
+    and that the log still holds the highest head this archive has seen (appended or
+    built), so that removed or rewritten events are noticed.
 
     Exit code 1 and the file and line of the first problem if anything is wrong.
 
     \b
     Example:
         archive verify
+        archive verify --head 77:aafb9085
     """
-    report = ctx.archive().verify()
+    report = ctx.archive().verify(heads=heads, reset_head=reset_head)
     click.echo(f"ok: {report.events} events, head seq {report.seq}, hash {report.hash}")
+    for seq, _ in heads:
+        click.echo(f"holds #{seq} {report.found[seq]}")
+    if reset_head:
+        click.echo(f"the remembered head is now #{report.seq}; the next build is a full one")
 
 
 @cli.command()

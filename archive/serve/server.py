@@ -9,7 +9,9 @@ public, the database is opened immutable, and Datasette only runs SELECTs.
 
 from __future__ import annotations
 
+import functools
 import json
+import resource
 import signal
 import sqlite3
 import subprocess
@@ -23,6 +25,7 @@ from ..core.schema import TABLES, VIEWS
 from ..store import durable
 from ..store.layout import Layout, stamp_of
 from . import PLUGINS, TEMPLATES
+from .limits import ServeLimits
 
 DATABASE = "archive"
 
@@ -232,12 +235,14 @@ def serve(layout: Layout, *, port: int = 8001, echo: Callable[[str], None] = pri
     from ..build.database import serving
 
     db_path = layout.database
+    limits = ServeLimits.from_env()  # a bad setting is an error here, not in the child
     port = port or _free_port()
     args = command(db_path, write_metadata(layout), port)
     echo(f"Serving {db_path} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
     with serving(db_path) as lock_fd, _stopped_by_signals():
         # builds meanwhile replace the file, never edit it (the lock lives in the child)
-        proc = subprocess.Popen(args, pass_fds=(lock_fd,), preexec_fn=_die_with_parent)
+        proc = subprocess.Popen(args, pass_fds=(lock_fd,),
+                                preexec_fn=functools.partial(_child_setup, limits.memory))
         try:
             return proc.wait()
         except KeyboardInterrupt:
@@ -271,9 +276,11 @@ def _stopped_by_signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def _die_with_parent() -> None:
-    """In the Datasette child: be sent SIGTERM when `archive serve` dies, however it dies
-    (Linux `prctl(PR_SET_PDEATHSIG)`; elsewhere the signal handlers above must do)."""
+def _child_setup(memory: int) -> None:
+    """In the Datasette child: bound its memory (`serve.limits`), and be sent SIGTERM when
+    `archive serve` dies, however it dies (Linux `prctl(PR_SET_PDEATHSIG)`; elsewhere the
+    signal handlers above must do)."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     try:
         import ctypes
 

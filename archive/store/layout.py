@@ -8,6 +8,8 @@
     <root>/events/attachments/<sha256>  attachments, content-addressed
     <root>/exports/archive.db           the database (derived)
     <root>/exports/.log-index.sqlite    the log index (derived, a cache)
+    <root>/exports/.head                the highest head this archive has seen (kept
+                                        outside the log; `store.anchor`)
     <root>/exports/briefing.pdf         the briefing (derived), and `briefing.pdf.json`,
                                         the log state it shows
 """
@@ -77,6 +79,10 @@ class Layout:
     @property
     def index(self) -> Path:
         return self.exports / ".log-index.sqlite"
+
+    @property
+    def head(self) -> Path:
+        return self.exports / ".head"
 
     @property
     def metadata(self) -> Path:

@@ -31,7 +31,7 @@ from typing import NamedTuple
 from ..core.codec import encode_event, line_tail, parse_line, type_marker
 from ..core.events import ZERO_HASH, Event, Payload, Source
 from ..errors import Conflict, InvalidEvent, LogCorrupt, NotAnArchive, TornTail
-from . import durable
+from . import anchor, durable
 from .durable import fsync_path
 from .layout import Layout
 
@@ -135,6 +135,13 @@ class Log:
         with open(self.path, "rb") as f:
             f.seek(offset - len(tail))
             return f.read(len(tail)) == tail
+
+    def check_head(self) -> None:
+        """Raise HeadLost unless the log still holds the highest head this archive has
+        seen (`store.anchor`)."""
+        seen = anchor.remembered(self.layout.head)
+        if seen is not None and not self.ends_with(seen.offset, seen.hash):
+            raise anchor.lost(seen, "this archive has seen")
 
     # ------------------------------------------------------------ whole appends
 
@@ -318,6 +325,7 @@ class Log:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             self.settle()
+            self.check_head()
             yield
         finally:
             fcntl.flock(fd, fcntl.LOCK_UN)
@@ -346,14 +354,17 @@ class Log:
             prev = digest
         if out:
             data = b"\n".join(out) + b"\n"
-            self.write_bytes([data], head, Intent(head.offset, head.offset + len(data), prev))
+            self.write_bytes([data], head, Intent(head.offset, head.offset + len(data), prev),
+                             seq=seq)
         return events
 
-    def write_bytes(self, chunks: Iterable[bytes], head: Head, intent: Intent) -> None:
+    def write_bytes(self, chunks: Iterable[bytes], head: Head, intent: Intent, *,
+                    seq: int) -> None:
         """Durably append complete lines, all or nothing across crashes (the caller holds
-        the writers' lock; `head` is where the log ends, `intent` where it will end). One
-        chunk is one `write`; then fsync, and the folder's fsync if the file is new. On a
-        failure here the log is cut back to `head`; after a crash, the next writer does."""
+        the writers' lock; `head` is where the log ends, `intent` where it will end, at
+        sequence `seq`). One chunk is one `write`; then fsync, and the folder's fsync if
+        the file is new. On a failure here the log is cut back to `head`; after a crash,
+        the next writer does. Once acknowledged, the new head is remembered."""
         with self._append_lock(fcntl.LOCK_EX):
             new_file = not self.path.exists()
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -381,6 +392,7 @@ class Log:
                 os.close(fd)
             # acknowledged from here: an intent left by a crash now is settled forward
             self.intent_path.unlink()
+        anchor.remember(self.layout.head, anchor.Seen(seq, intent.hash, intent.end))
 
     def append(
         self, pending: list[Pending], *, recorded_at: str, recorded_by: str,

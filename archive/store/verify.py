@@ -5,8 +5,8 @@ first problem with file and line."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 
 from ..core import catalogue, rules
 from ..core.catalogue import MemoryCatalogue
@@ -23,15 +23,20 @@ class Report:
     seq: int
     hash: str
     size: int
+    #: the hashes of the lines asked for (`at=`), by sequence number
+    found: dict[int, str] = field(default_factory=dict)
 
 
-def verify(log: Log, progress: Callable[[int], None] | None = None) -> Report:
-    """Raise LogCorrupt (file, line, what) at the first problem; else a Report."""
+def verify(log: Log, progress: Callable[[int], None] | None = None,
+           at: Collection[int] = ()) -> Report:
+    """Raise LogCorrupt (file, line, what) at the first problem; else a Report (with
+    the hashes of the lines numbered `at`)."""
     log.require()
     offsets: dict[str, int] = {}
     known = MemoryCatalogue(read=lambda ident: event_at(log.path, offsets[ident]).data)
     path = str(log.path)
     seq, prev, start, size = 0, ZERO_HASH, 0, 0
+    found: dict[int, str] = {}
 
     def dependents(ids: set[str]) -> list[str]:
         before = (e for e in log if e.seq <= seq)
@@ -52,6 +57,8 @@ def verify(log: Log, progress: Callable[[int], None] | None = None) -> Report:
         known.learn(event.id, event.seq, event.type, data, start)
         start = placed.end
         seq, prev, size = event.seq, event.hash, placed.end
+        if seq in at:
+            found[seq] = prev
         if progress is not None:
             progress(1)
-    return Report(events=seq, seq=seq, hash=prev, size=size)
+    return Report(events=seq, seq=seq, hash=prev, size=size, found=found)

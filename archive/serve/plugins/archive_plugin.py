@@ -14,6 +14,8 @@
   version of Datasette).
 - CSV downloads have every cell a spreadsheet would run as a formula prefixed with `'`
   (`archive.serve.csvsafe`); JSON, HTML and the database keep the exact text.
+- What one request may cost is bounded (`archive.serve.limits`): SQLite's own limits on
+  every connection, and a response size limit.
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ from datasette.utils import tilde_encode, urlsafe_components
 from datasette.utils.asgi import AsgiFileDownload, Response
 
 from archive.serve.csvsafe import Neutraliser
+from archive.serve.limits import SQL_LENGTH, ServeLimits
 
 PLUGIN = "archive"
+LIMITS = ServeLimits.from_env()
 
 
 def archive_fts(query: str | None) -> str:
@@ -44,6 +48,9 @@ def archive_fts(query: str | None) -> str:
 @hookimpl
 def prepare_connection(conn: Any) -> None:
     conn.create_function("archive_fts", 1, archive_fts, deterministic=True)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, LIMITS.value)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, SQL_LENGTH)
+    conn.execute(f"pragma hard_heap_limit={int(LIMITS.sqlite_heap)}")
 
 
 def _briefing(datasette: Any) -> str | None:
@@ -79,6 +86,7 @@ async def _briefing_view(datasette: Any) -> Any:
 
 
 _READ_METHODS = frozenset({"GET", "HEAD"})
+_FILES = frozenset({"/archive.db", "/-/briefing.pdf"})
 
 
 @hookimpl
@@ -92,14 +100,54 @@ def asgi_wrapper() -> Any:
                 await send({"type": "http.response.body",
                             "body": b"This archive is read-only.\n"})
                 return
-            if scope.get("type") == "http" and _is_csv(scope):
-                await app(scope, receive, _neutralised(send))
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
                 return
-            await app(scope, receive, send)
+            bounded = (send if scope.get("path") in _FILES  # files of their own, not queries
+                       else _bounded(send, LIMITS.response))
+            await app(scope, receive, _neutralised(bounded) if _is_csv(scope) else bounded)
 
         return read_only
 
     return wrap
+
+
+def _bounded(send: Any, limit: int) -> Any:
+    """`send` for one response of at most `limit` bytes: a response sent whole that is
+    longer is answered 413 instead; a streamed one (a CSV) is cut off at the limit."""
+    held: dict[str, Any] | None = None
+    sent = 0
+    done = False
+
+    async def bounded_send(message: dict[str, Any]) -> None:
+        nonlocal held, sent, done
+        if done:
+            return
+        if message["type"] == "http.response.start":
+            held = message  # sent with the first body, once its size is known
+            return
+        if message["type"] != "http.response.body":
+            await send(message)
+            return
+        body, more = message.get("body", b""), message.get("more_body", False)
+        if held is not None:
+            start, held = held, None
+            if not more and len(body) > limit:
+                done = True
+                await send({"type": "http.response.start", "status": 413,
+                            "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+                await send({"type": "http.response.body", "body": (
+                    f"This response would be {len(body)} bytes, more than the limit of "
+                    f"{limit} (ARCHIVE_SERVE_MAX_RESPONSE_BYTES). Ask for fewer rows or "
+                    "columns, or download the whole database.\n").encode()})
+                return
+            await send(start)
+        if sent + len(body) > limit:
+            body, more, done = body[:limit - sent], False, True
+        sent += len(body)
+        await send({**message, "body": body, "more_body": more})
+
+    return bounded_send
 
 
 def _is_csv(scope: dict[str, Any]) -> bool:
