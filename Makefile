@@ -16,11 +16,12 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed demo-deps
 
 # System packages, by what needs them: the briefing (WeasyPrint's Pango and fonts for
-# Cyrillic and Kazakh text), and the tests (a real browser, pdftotext, strace). Installed
+# Cyrillic and Kazakh text, and Symbola for emoji), and the tests (a real browser, pdftotext, strace). Installed
 # with apt-get where there is one; elsewhere (macOS...) the Makefile says what to install.
 demo-deps:
 	@missing=""; \
 	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="fonts-dejavu-core"; \
+	fc-list 2>/dev/null | grep -q Symbola || missing="$$missing fonts-symbola"; \
 	ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
 	$(MAKE) --no-print-directory apt-install PACKAGES="$$missing" WHY="the briefing"
 

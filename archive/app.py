@@ -86,8 +86,10 @@ class Archive:
         """Bring the database up to date (`exports/archive.db`, or `output`); `as_of`
         builds the archive as it stood then, into `exports/archive-as-of-<seq>.db`."""
         from .build.database import build
+        from .store.durable import remove_dead_temps_in
 
         self.require().log.check_head()
+        remove_dead_temps_in(self.layout.exports)  # what killed builds and renders left
         if as_of is not None:
             point = AsOf.parse(as_of)
             if output is not None:

@@ -77,3 +77,21 @@ def contents(pdf: Path, page: int = 2) -> list[tuple[str, int, int]]:
         if m:
             rows.append((m.group(2).rstrip(" ."), int(m.group(3)), len(m.group(1))))
     return rows
+
+
+def words(pdf: Path) -> list[tuple[int, float, float, float, str]]:
+    """Every word the PDF shows: (page, its right edge, the page's width, its height,
+    the word), from `pdftotext -bbox`."""
+    html = subprocess.run(["pdftotext", "-enc", "UTF-8", "-bbox", str(pdf), "-"], check=True,
+                          capture_output=True).stdout.decode("utf-8", "replace")
+    out = []
+    for n, (width, height, body) in enumerate(re.findall(
+            r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', html, re.S), 1):
+        for m in re.finditer(r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)" '
+                             r'yMax="[\d.]+">(.*?)</word>', body):
+            out.append((n, float(m.group(1)), float(width), float(height), m.group(2)))
+    return out
+
+
+def fonts(pdf: Path) -> str:
+    return run("pdffonts", pdf)

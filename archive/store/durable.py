@@ -61,6 +61,19 @@ def remove_dead_temps(path: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
+def remove_dead_temps_in(folder: Path) -> None:
+    """Remove every temporary file (`.<name>.<pid>.tmp`) that a process no longer running
+    left in `folder`: the next command that owns the folder cleans up after a crash."""
+    try:
+        leftovers = list(folder.glob(".*.*.tmp"))
+    except OSError:
+        return
+    for tmp in leftovers:
+        pid = tmp.name[:-len(".tmp")].rsplit(".", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

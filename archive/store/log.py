@@ -196,6 +196,8 @@ class Log:
             fsync_path(self.dir)
         for spool in self.dir.glob(".import-*.tmp"):  # no importer runs: we hold the lock
             spool.unlink(missing_ok=True)
+        durable.remove_dead_temps_in(self.dir)  # an intent's, an attachment's
+        durable.remove_dead_temps_in(self.layout.attachments)
 
     # ------------------------------------------------------------ reading
 

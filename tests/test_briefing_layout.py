@@ -1,0 +1,75 @@
+"""Layout that holds whatever is recorded (issue 10, item 15): a 5,000-letter word wraps
+inside the page, a figure of 1e300 is shown in powers of ten, emoji are drawn with a font
+that has them (Symbola, installed by `make`), and tables keep their columns readable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from briefing_pdf import contains, fonts, text, words
+from click.testing import CliRunner
+
+from archive.briefing.data import format_number
+from archive.cli import cli
+
+LONG = "x" * 5000
+
+
+def add(root: Path, *args: str) -> None:
+    result = CliRunner().invoke(cli, ["--archive", str(root), "--recorder", "tests",
+                                      "add", *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="module")
+def pdf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("layout")
+    assert CliRunner().invoke(cli, ["--archive", str(root), "init", str(root)]).exit_code == 0
+    add(root, "conference", "--name", "Layout test \N{EARTH GLOBE EUROPE-AFRICA}",
+        "--at", "2020-01-01")
+    add(root, "speech", "--speaker", "Ann Lee", "--summary", f"Start {LONG} end",
+        "--quote", "We \N{THUMBS UP SIGN} agree \N{PARTY POPPER}")
+    add(root, "figure", "--value", "1e300", "--counts", "stars in " + LONG[:600],
+        "--cited-by", "Ann Lee")
+    add(root, "figure", "--value", "0.0001", "--counts", "a tiny share")
+    add(root, "note", "--text", "https://example.org/" + LONG)
+    result = CliRunner().invoke(cli, ["--archive", str(root), "briefing"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return root / "exports" / "briefing.pdf"
+
+
+def test_no_word_runs_off_the_page(pdf: Path) -> None:
+    shown = words(pdf)
+    assert sum(w.count("x") for *_, w in shown) >= 2 * 5000 + 600  # all of it is shown
+    outside = [(page, right, width, w[:20]) for page, right, width, _h, w in shown
+               if right > width - 30]  # the page's margin is wider than 30 pt
+    assert outside == []
+
+
+def test_table_columns_stay_readable(pdf: Path) -> None:
+    """The long cell wraps in its own column; the others keep whole words."""
+    body = text(pdf)
+    assert "Cited by".upper() in body.upper() and "Ann Lee" in body
+    cited = [w for *_, w in words(pdf) if w in ("Ann", "Lee", "source")]
+    assert {"Ann", "Lee", "source"} <= set(cited)
+
+
+def test_huge_and_tiny_numbers_are_readable(pdf: Path) -> None:
+    body = text(pdf)
+    assert contains(body, "1 × 10³⁰⁰") and contains(body, "1 × 10⁻⁴")
+    assert "0" * 30 not in body
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    (1e300, "1 × 10³⁰⁰"), (-2.5e17, "-2.5 × 10¹⁷"), (0.001234, "1.23 × 10⁻³"),
+    (1234567, "1,234,567"), (999_999_999_999_999, "999,999,999,999,999"), (2.75, "2.75"),
+    (0, "0"), (120.0, "120")])
+def test_format_number(value: float, shown: str) -> None:
+    assert format_number(value) == shown
+
+
+def test_emoji_are_drawn_with_a_font_that_has_them(pdf: Path) -> None:
+    assert "Symbola" in fonts(pdf)
+    assert contains(text(pdf), "We \N{THUMBS UP SIGN} agree \N{PARTY POPPER}")
