@@ -52,11 +52,13 @@ class Archive:
         return Recorder(self.require().log, recorded_by=self.recorded_by)
 
     def verify(self, progress: Callable[[int], None] | None = None, *,
-               heads: tuple[tuple[int, str], ...] = (), reset_head: bool = False) -> Report:
+               heads: tuple[tuple[int, str], ...] = (), reset_head: bool = False,
+               strict: bool = False) -> Report:
         """Check the whole log, that it still holds the head this archive has seen
         (`store.anchor`) and each of `heads` (sequence, hash or a prefix of it published
-        elsewhere). `reset_head` accepts a log replaced on purpose: its head becomes the
-        remembered one, and the database is removed so that the next build is full."""
+        elsewhere); `strict` also fails on a fact that cites no source. `reset_head`
+        accepts a log replaced on purpose: its head becomes the remembered one, and the
+        database is removed so that the next build is full."""
         from .store.verify import verify
 
         self.require()
@@ -71,6 +73,10 @@ class Archive:
                                f"({held}): it was changed since that head was published")
         if seen is not None and report.found.get(seen.seq) != seen.hash:
             raise anchor.lost(seen, "this archive has seen")
+        if strict:
+            from .store.verify import unsourced
+
+            unsourced(self.log)
         head = anchor.Seen(report.seq, report.hash, report.size)
         if reset_head:
             anchor.reset(self.layout.head, head)

@@ -76,7 +76,8 @@ def synthetic(root: Path, speeches: int, seed: int = 7) -> None:
         add(f"pr{i}", "proposal.made", {"conference": "conf", "text": _sentence(rng, 15),
                                         "proposer": f"p{rng.randrange(n_people)}"})
     add("ag", "agreement.reached", {"conference": "conf", "title": "Joint steps",
-                                    "items": [_sentence(rng, 12) for _ in range(10)]})
+                                    "items": [{"n": n, "text": _sentence(rng, 12)}
+                                              for n in range(1, 11)]})
     for i in range(max(1, speeches // 20)):
         add(f"fg{i}", "figure.cited", {"conference": "conf", "value": rng.randint(1, 9999),
                                        "counts": _sentence(rng, 4)[:-1].lower()})

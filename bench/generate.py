@@ -26,7 +26,7 @@ from pathlib import Path
 
 import orjson
 
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3  # 3: the version 2 event model (numbered points, tags)
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _BASE_MS = 1_420_070_400_000  # 2015-01-01
 
@@ -283,7 +283,8 @@ class Generator:
 
     def _note(self, conf: _Conf, out: list[bytes]) -> None:
         data = {"conference": conf.id, "text": self.text(5, 16)}
-        self._opt(data, "topic", self.rng.choice(self.words) if self.rng.random() < 0.6 else None)
+        if self.rng.random() < 0.6:
+            data["tags"] = [self.rng.choice(self.words)]
         self._opt(data, "session", self._session(conf))
         ident, line = self._line("note.recorded", data, conf)
         self.correctable.append((ident, "note.recorded"))
@@ -319,8 +320,9 @@ class Generator:
     def _agreement(self, conf: _Conf, out: list[bytes]) -> None:
         r = self.rng
         data = {"conference": conf.id, "title": self.text(3, 6)[:-1].title(),
-                "items": [self.text(3, 7) for _ in range(r.randint(1, 3))],
-                "parties": [r.choice(COUNTRIES) for _ in range(r.randint(2, 4))]}
+                "items": [{"n": n, "text": self.text(3, 7)}
+                          for n in range(1, r.randint(1, 3) + 1)],
+                "party_names": [r.choice(COUNTRIES) for _ in range(r.randint(2, 4))]}
         self._opt(data, "session", self._session(conf))
         out.append(self._line("agreement.reached", data, conf)[1])
 
@@ -417,7 +419,7 @@ def extra_lines(meta: dict, n: int, salt: int) -> list[bytes]:
         obj = {"id": ident, "type": "note.recorded", "at": "2030-01-01",
                "source": {"url": "urn:bench:extra", "locator": f"p{i}"},
                "data": {"conference": conf, "text": gen.text(5, 16),
-                        "topic": rng.choice(WORDS)}}
+                        "tags": [rng.choice(WORDS)]}}
         out.append(orjson.dumps(obj))
     return out
 

@@ -191,7 +191,8 @@ def demo_drafts(photo_sha: str | None) -> list[Draft]:
         ("ag-1", "agreement.reached", {
             "conference": C, "title": "Steps to enhance counterterrorism efforts in Central "
                                       "and South Asia",
-            "items": AGREED_ITEMS, "parties": ["Conference participants"],
+            "items": [{"n": n, "text": t} for n, t in enumerate(AGREED_ITEMS, 1)],
+            "party_names": ["Conference participants"],
             "session": "s-threat"}, "2015-06-29", "para 14"),
         ("fg-1", "figure.cited", {"conference": C, "value": 150, "counts": "Kazakhs who "
                                   "travelled to conflict areas", "qualifier": "more than",
@@ -205,7 +206,7 @@ def demo_drafts(photo_sha: str | None) -> list[Draft]:
         ("fu-1", "followup.scheduled", {"conference": C, "name": "CVE leaders' summit",
                                         "when": "2015-09", "where": "New York"},
          None, "para 14"),
-        ("nt-1", "note.recorded", {"conference": C, "topic": "religious education",
+        ("nt-1", "note.recorded", {"conference": C, "tags": ["religious education"],
                                    "text": "Much emphasis was placed on religious education "
                                            "and an understanding of “traditional” Islam."},
          None, "para 9"),

@@ -12,7 +12,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
                              "name": "Karim Massimov"},
     "speech.delivered": {"conference": "c1", "speaker": "e1"},
     "proposal.made": {"conference": "c1", "text": "A regional hub."},
-    "agreement.reached": {"conference": "c1", "title": "Declaration", "items": ["One."]},
+    "agreement.reached": {"conference": "c1", "title": "Declaration"},
     "figure.cited": {"conference": "c1", "value": 12.5, "counts": "billion dollars"},
     "followup.scheduled": {"conference": "c1", "name": "Next summit"},
     "attachment.added": {"conference": "c1"},
@@ -21,4 +21,8 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "event.retracted": {"target": "ev1", "reason": "recorded twice"},
     "entities.merged": {"kept": "e1", "merged": "e2"},
     "entities.unmerged": {"merge": "ev1"},
+    "source.cited": {"title": "Leaders meet in Astana"},
+    "conference.postponed": {"conference": "c1", "reason": "The host asked for a new date."},
+    "delegation.sent": {"conference": "c1", "country": "e1"},
+    "meeting.held": {"conference": "c1", "participants": ["e1", "e2"]},
 }

@@ -20,8 +20,11 @@ from archive.core.events import make_payload
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "events" / "events.jsonl"
+#: Line 77, the end of the log as first shipped: a head published then.
 HEAD = "aafb9085436a449329999c04465521d25395e4395f760775bd2bcf4088bd7e66"
-LOST = "the log no longer holds event #77 (hash aafb9085436a4493...)"
+_LAST = json.loads(SHIPPED.read_bytes().splitlines()[-1])
+LAST_SEQ, LAST_HASH = _LAST["seq"], _LAST["hash"]
+LOST = f"the log no longer holds event #{LAST_SEQ} (hash {LAST_HASH[:16]}...)"
 
 
 def run(root: Path, *args: str) -> Result:
@@ -57,7 +60,8 @@ def forge_from(root: Path, seq: int) -> None:
         line, prev = encode_event(
             id=event.id, seq=event.seq, type=event.type, at=event.at,
             recorded_at=event.recorded_at, recorded_by=event.recorded_by,
-            source=event.source, data=make_payload(event.type, data), prev=prev)
+            source=event.source, data=make_payload(event.type, data, json.loads(raw)["v"]),
+            prev=prev)
         out.append(line + b"\n")
     (root / "events" / "events.jsonl").write_bytes(b"".join(out))
 
@@ -90,7 +94,7 @@ def test_deleting_the_last_lines_is_reported_by_every_command(astana: Path, cut:
 
 def test_a_chain_rewritten_with_recomputed_hashes_is_reported(astana: Path) -> None:
     forge_from(astana, 48)
-    assert parse_line(lines(astana)[-1].rstrip(b"\n")).seq == 77  # as long as before
+    assert parse_line(lines(astana)[-1].rstrip(b"\n")).seq == LAST_SEQ  # as long as before
     for args in (("verify",), ("build",), ("add", "note", "--text", "x"), ("briefing",)):
         assert_reported(astana, *args)
 
@@ -100,7 +104,7 @@ def test_the_database_remembers_the_head_when_the_head_file_is_gone(astana: Path
     (astana / "exports" / ".head").unlink()
     result = run(astana, "build")
     assert result.exit_code == 1
-    assert "archive.db was built from" in result.stderr and "#77" in result.stderr
+    assert "archive.db was built from" in result.stderr and f"#{LAST_SEQ}" in result.stderr
 
 
 def test_a_published_head_is_checked(astana: Path) -> None:
@@ -120,15 +124,16 @@ def test_a_published_head_is_checked(astana: Path) -> None:
 def test_a_log_replaced_on_purpose_is_accepted_with_reset_head(astana: Path) -> None:
     (astana / "events" / "events.jsonl").write_bytes(b"".join(lines(astana)[:-1]))
     reset = run(astana, "verify", "--reset-head")
-    assert reset.exit_code == 0 and "the remembered head is now #76" in reset.stdout
+    assert reset.exit_code == 0 and \
+        f"the remembered head is now #{LAST_SEQ - 1}" in reset.stdout
     assert not (astana / "exports" / "archive.db").exists()
     built = run(astana, "build")
-    assert built.exit_code == 0 and "sequence 76" in built.stdout
+    assert built.exit_code == 0 and f"sequence {LAST_SEQ - 1}" in built.stdout
     added = run(astana, "add", "note", "--text", "after the reset", "--id", "after-reset")
     assert added.exit_code == 0, added.output
-    assert parse_line(lines(astana)[-1].rstrip(b"\n")).seq == 77
+    assert parse_line(lines(astana)[-1].rstrip(b"\n")).seq == LAST_SEQ
     remembered = json.loads((astana / "exports" / ".head").read_text())
-    assert remembered["seq"] == 77 and remembered["hash"] != HEAD
+    assert remembered["seq"] == LAST_SEQ and remembered["hash"] != LAST_HASH
 
 
 def test_repair_will_not_cut_an_acknowledged_line(astana: Path) -> None:
@@ -160,4 +165,4 @@ def test_the_default_briefing_says_the_log_was_checked(astana: Path) -> None:
     assert result.exit_code == 0, result.output
     html = (astana / "exports" / "briefing.html").read_text()
     assert "Every line of the log up to this head was checked" in html
-    assert f"archive verify --head 77:{HEAD[:16]}" in html
+    assert f"archive verify --head {LAST_SEQ}:{LAST_HASH[:16]}" in html

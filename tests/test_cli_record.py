@@ -147,6 +147,12 @@ def test_add_speech(archive_dir: Path, run_cli: RunCli) -> None:
     assert by_id(archive_dir, "sp1").at == "2015-06-29T10:00Z"
 
 
+def entity_named(root: Path, name: str) -> str:
+    """The entity id the first participation of `name` created."""
+    return next(e.data.entity for e in events(root)  # type: ignore[attr-defined]
+                if e.type == "participant.attended" and e.data.name == name)
+
+
 def test_add_proposal_agreement_figure_followup_note(archive_dir: Path,
                                                      run_cli: RunCli) -> None:
     ok(run_cli("add", "proposal", "--text", "A regional transport hub.", "--topic",
@@ -159,10 +165,12 @@ def test_add_proposal_agreement_figure_followup_note(archive_dir: Path,
                "--id", "fig"))
     ok(run_cli("add", "followup", "--name", "Next conference", "--when", "2016-09",
                "--where", "Almaty", "--id", "fol"))
-    ok(run_cli("add", "note", "--text", "Line one.\nLine two.", "--topic", "weather",
+    ok(run_cli("add", "note", "--text", "Line one.\nLine two.", "--tag", "weather",
                "--id", "note"))
-    assert data(by_id(archive_dir, "agr"))["items"] == ["First.", "Second.", "Third."]
-    assert data(by_id(archive_dir, "agr"))["parties"] == ["Kazakhstan", "UNDP"]
+    assert data(by_id(archive_dir, "agr"))["items"] == [
+        {"n": 1, "text": "First."}, {"n": 2, "text": "Second."}, {"n": 3, "text": "Third."}]
+    kz, undp = (entity_named(archive_dir, n) for n in ("Kazakhstan", "UNDP"))
+    assert data(by_id(archive_dir, "agr"))["parties"] == [kz, undp]
     figure = data(by_id(archive_dir, "fig"))
     assert (figure["value"], figure["qualifier"]) == (1.5, "more than")
     assert figure["cited_by"] == data(by_id(archive_dir, "prop"))["proposer"]
@@ -206,12 +214,15 @@ def test_add_json_output(run_cli: RunCli) -> None:
 ])
 def test_equivalent_spellings_resolve_to_the_same_id(archive_dir: Path, run_cli: RunCli,
                                                      spelling: str) -> None:
-    first = ok(run_cli("add", "participant", "--kind", "person", "--name", "Karim Massimov"))
+    first = ok(run_cli("add", "participant", "--kind", "person", "--name", "Karim Massimov",
+                       "--source", "urn:r"))
     assert first.stderr.startswith("new person 'Karim Massimov' (")
     entity = first.stderr.split("(")[1].split(")")[0]
-    again = ok(run_cli("add", "participant", "--kind", "person", "--name", spelling))
+    again = ok(run_cli("add", "participant", "--kind", "person", "--name", spelling,
+                       "--source", "urn:r"))
     assert again.stderr == f"known person {spelling!r} ({entity})\n"
-    speech = ok(run_cli("add", "speech", "--speaker", spelling, "--summary", "Hi."))
+    speech = ok(run_cli("add", "speech", "--speaker", spelling, "--summary", "Hi.",
+                        "--source", "urn:r"))
     assert speech.stderr == f"speaker: known person 'Karim Massimov' ({entity})\n"
     assert data(events(archive_dir)[-1])["speaker"] == entity
     # the spelling as given is kept verbatim on the participation line
@@ -348,10 +359,18 @@ def test_correct_with_text_and_json_values(archive_dir: Path, run_cli: RunCli) -
     assert data(fix) == {"target": "fig", "changes": {
         "value": 12.5, "unit": "million USD", "counts": "new jobs, 2016"}, "reason": "misread"}
     ok(run_cli("add", "agreement", "--title", "Decl", "--item", "One", "--id", "agr"))
+    ok(run_cli("add", "participant", "--kind", "country", "--name", "Kazakhstan"))
     ok(run_cli("correct", "agr", "--set", 'items=["One", "Two"]', "--set",
                'parties=["Kazakhstan"]', "--set", "title=[not JSON, text]"))
+    kz = entity_named(archive_dir, "Kazakhstan")
     assert data(events(archive_dir)[-1])["changes"] == {
-        "items": ["One", "Two"], "parties": ["Kazakhstan"], "title": "[not JSON, text]"}
+        "items": [{"n": 1, "text": "One"}, {"n": 2, "text": "Two"}], "parties": [kz],
+        "title": "[not JSON, text]"}
+    ok(run_cli("correct", "agr", "--set", "items=3=Three", "--set", "items=Four",
+               "--set", "party_names=all", "--set", "party_names=of them"))
+    assert data(events(archive_dir)[-1])["changes"] == {
+        "items": [{"n": 3, "text": "Three"}, {"n": 4, "text": "Four"}],
+        "party_names": ["all", "of them"]}
     # the original lines are untouched
     assert data(by_id(archive_dir, "fig"))["value"] == 3.0
     ok(run_cli("verify"))
@@ -361,10 +380,12 @@ def test_correct_rejects_bad_values(run_cli: RunCli, log_bytes: Callable[[], byt
     ok(run_cli("add", "figure", "--value", "3", "--counts", "jobs", "--id", "fig"))
     before = log_bytes()
     cases = [
-        (["--set", "value=lots"], "Error: field `changes.value`: 'lots' is not valid JSON\n"),
+        (["--set", "value=lots"], "Error: field `changes.value`: 'lots' is not a value of "
+                                  "this field; for example --set value=12\n"),
         (["--set", 'value="3"'],
          "Error: field `data.value` must be a number (got '3')\n"),
-        (["--set", "value=NaN"], "Error: field `changes.value`: 'NaN' is not valid JSON\n"),
+        (["--set", "value=NaN"], "Error: field `changes.value`: 'NaN' is not a value of "
+                                 "this field; for example --set value=12\n"),
         (["--set", "qualifier=roughly"],
          "Error: field `data.qualifier` must be one of 'about', 'at least', 'exactly', "
          "'fewer than', 'more than', 'up to' (or null) (got 'roughly')\n"),
@@ -390,8 +411,10 @@ def test_retract(archive_dir: Path, run_cli: RunCli) -> None:
 
 
 def test_merge_by_names(archive_dir: Path, run_cli: RunCli) -> None:
-    kept = ok(run_cli("add", "participant", "--kind", "person", "--name", "Karim Massimov"))
-    gone = ok(run_cli("add", "participant", "--kind", "person", "--name", "Karim Masimov"))
+    kept = ok(run_cli("add", "participant", "--kind", "person", "--name", "Karim Massimov",
+                      "--source", "urn:r"))
+    gone = ok(run_cli("add", "participant", "--kind", "person", "--name", "Karim Masimov",
+                      "--new", "--source", "urn:r"))
     kept_id = kept.stderr.split("(")[1].rstrip(")\n")
     gone_id = gone.stderr.split("(")[1].rstrip(")\n")
     assert kept_id != gone_id
@@ -400,11 +423,13 @@ def test_merge_by_names(archive_dir: Path, run_cli: RunCli) -> None:
     assert merge.type == "entities.merged"
     assert data(merge) == {"kept": kept_id, "merged": gone_id, "reason": "One person."}
     # the merged spelling now resolves to the kept id
-    speech = ok(run_cli("add", "speech", "--speaker", "Karim Masimov", "--summary", "x"))
+    speech = ok(run_cli("add", "speech", "--speaker", "Karim Masimov", "--summary", "x",
+                        "--source", "urn:r"))
     assert speech.stderr == f"speaker: known person 'Karim Massimov' ({kept_id})\n"
     assert data(events(archive_dir)[-1])["speaker"] == kept_id
     # merged again: both earlier spellings follow the chain to the entity kept last
-    last = ok(run_cli("add", "participant", "--kind", "person", "--name", "K. Massimov"))
+    last = ok(run_cli("add", "participant", "--kind", "person", "--name", "K. Massimov",
+                      "--new", "--source", "urn:r"))  # close to Karim Massimov, but meant
     last_id = last.stderr.split("(")[1].rstrip(")\n")
     ok(run_cli("merge", "K. Massimov", "Karim Massimov"))
     for spelling in ("Karim Masimov", "karim massimov"):

@@ -110,16 +110,32 @@ payload_dicts = st.one_of(
         "summary": texts, "quotes": st.lists(texts, max_size=4), "role": names,
         "kind": st.sampled_from(["opening", "keynote", "panel", "closing", "interview"]),
     }).map(lambda d: ("speech.delivered", d)),
-    st.fixed_dictionaries({"conference": ids, "title": names,
-                           "items": st.lists(texts, min_size=1, max_size=5)},
-                          optional={"parties": st.lists(names, max_size=3)},
-                          ).map(lambda d: ("agreement.reached", d)),
+    st.fixed_dictionaries({"conference": ids, "title": names}, optional={
+        "items": st.lists(texts, max_size=5).map(
+            lambda xs: [{"n": n, "text": x} for n, x in enumerate(xs, 1)]),
+        "parties": st.lists(ids, max_size=3), "party_names": st.lists(names, max_size=3),
+        "points": st.integers(min_value=5, max_value=40),
+        "kind": st.sampled_from(["declaration", "convention", "communique"]),
+    }).map(lambda d: ("agreement.reached", d)),
+    st.fixed_dictionaries({"conference": ids, "country": ids}, optional={
+        "head": st.fixed_dictionaries({"entity": ids}, optional={"post": names}),
+        "members": st.lists(st.fixed_dictionaries({"entity": ids}, optional={"post": names}),
+                            max_size=3),
+    }).map(lambda d: ("delegation.sent", d)),
+    st.fixed_dictionaries({"conference": ids, "participants": st.lists(ids, min_size=1,
+                                                                       max_size=4)},
+                          optional={"outcome": texts, "title": names}
+                          ).map(lambda d: ("meeting.held", d)),
+    st.fixed_dictionaries({"title": names}, optional={"publisher": names, "via": names,
+                                                      "published": dates}
+                          ).map(lambda d: ("source.cited", d)),
     st.fixed_dictionaries({"conference": ids, "counts": names,
                            "value": st.floats(allow_nan=False, allow_infinity=False)},
                           optional={"unit": names, "qualifier": st.sampled_from(
                               ["exactly", "about", "more than"])},
                           ).map(lambda d: ("figure.cited", d)),
-    st.fixed_dictionaries({"conference": ids, "text": texts}, optional={"topic": names}
+    st.fixed_dictionaries({"conference": ids, "text": texts}, optional={
+        "tags": st.lists(names, max_size=3), "about": st.lists(ids, max_size=3)}
                           ).map(lambda d: ("note.recorded", d)),
     st.fixed_dictionaries({"target": ids, "changes": st.dictionaries(
         names, json_values, min_size=1, max_size=3)}, optional={"reason": texts},

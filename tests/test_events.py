@@ -60,7 +60,9 @@ REQUIRED = [
     ("conference.held", "name"), ("session.held", "title"), ("session.held", "conference"),
     ("participant.attended", "entity"), ("participant.attended", "kind"),
     ("participant.attended", "name"), ("speech.delivered", "speaker"),
-    ("proposal.made", "text"), ("agreement.reached", "items"), ("agreement.reached", "title"),
+    ("proposal.made", "text"), ("agreement.reached", "title"),
+    ("source.cited", "title"), ("conference.postponed", "reason"),
+    ("delegation.sent", "country"), ("meeting.held", "participants"),
     ("figure.cited", "value"), ("figure.cited", "counts"), ("followup.scheduled", "name"),
     ("attachment.added", "conference"), ("note.recorded", "text"),
     ("event.corrected", "changes"), ("event.corrected", "target"),
@@ -86,12 +88,22 @@ WRONG: list[tuple[str, str, Any, str]] = [
     ("speech.delivered", "quotes", ["fine", 7], "quotes[1]"),
     ("speech.delivered", "kind", "sermon", "kind"),
     ("proposal.made", "text", None, "text"),
-    ("agreement.reached", "items", [], "items"),
+    ("agreement.reached", "items", ["One."], "items[0]"),
+    ("agreement.reached", "points", 0, "points"),
+    ("agreement.reached", "kind", "treaty-ish", "kind"),
+    ("participant.attended", "status", "spectator", "status"),
+    ("source.cited", "kind", "rumour", "kind"),
+    ("source.cited", "published", "last week", "published"),
+    ("conference.postponed", "planned", "soon", "planned"),
+    ("delegation.sent", "members", [{"entity": "e2", "post": ""}], "members[0].post"),
+    ("meeting.held", "participants", [], "participants"),
+    ("meeting.held", "kind", "dinner", "kind"),
+    ("conference.held", "number", 0, "number"),
     ("figure.cited", "value", "12", "value"),
     ("figure.cited", "qualifier", "roughly", "qualifier"),
     ("followup.scheduled", "where", ["Astana"], "where"),
     ("attachment.added", "sha256", "xyz", "sha256"),
-    ("note.recorded", "topic", 7, "topic"),
+    ("note.recorded", "tags", [7], "tags[0]"),
     ("event.corrected", "changes", ["role"], "changes"),
     ("event.retracted", "reason", "", "reason"),
     ("entities.merged", "merged", 3, "merged"),
@@ -105,7 +117,8 @@ def test_wrong_value_names_field_and_value(type_: str, field: str, value: Any,
                                            where: str) -> None:
     got = invalid(type_, {**MINIMAL[type_], field: value})
     assert got.startswith(f"field `data.{where}`")
-    shown = repr(value[int(where[-2])]) if where.endswith("]") else repr(value)
+    shown = (repr(value[int(where[-2])]) if where.endswith("]") else
+             repr(value[0]["post"]) if where.endswith(".post") else repr(value))
     assert shown in got
 
 

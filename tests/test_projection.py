@@ -38,8 +38,12 @@ def test_facts_have_ids_provenance_and_children():
             speech["source_locator"], speech["at"]) == ("sp", 4, SRC.url, "p1", "2015-06-29")
     assert [(q["id"], q["n"], q["text"]) for q in t["quotes"].values()] == \
         [("sp/1", 1, "First words."), ("sp/2", 2, "Second words.")]
-    assert {(r["kind"], r["text"]) for r in t["texts"].values()} == {
-        ("summary", "Hello."), ("quote", "First words."), ("quote", "Second words.")}
+    assert {(r["kind"], r["text"], r["who"]) for r in t["texts"].values()
+            if r["kind"] in ("summary", "quote")} == {
+        ("summary", "Hello.", "Ann Lee"), ("quote", "First words.", "Ann Lee"),
+        ("quote", "Second words.", "Ann Lee")}
+    assert {r["who"] for r in t["texts"].values() if r["kind"] == "participant"} == {
+        "Ann Lee", "Kazakhstan"}
     assert [e["seq"] for e in t["events"].values()] == [1, 2, 3, 4]
 
 
@@ -66,7 +70,8 @@ def test_correction_reprojects_the_target_and_records_revisions():
     assert (rev["old_value"], rev["new_value"], rev["reason"], rev["table_name"],
             rev["row_id"]) == ("Hello.", "Hello all.", "misheard", "speeches", "sp")
     assert json.loads(t["revisions"]["c1/quotes"]["new_value"]) == ["Only words."]
-    assert {r["text"] for r in t["texts"].values()} == {"Hello all.", "Only words."}
+    assert {r["text"] for r in t["texts"].values()
+            if r["table_name"] in ("speeches", "quotes")} == {"Hello all.", "Only words."}
 
 
 def test_correcting_a_first_mention_renames_the_entity_everywhere():
@@ -79,7 +84,8 @@ def test_correcting_a_first_mention_renames_the_entity_everywhere():
 
 def test_retraction_removes_the_fact_its_children_and_texts():
     t = tables(BASE + [("r1", "event.retracted", {"target": "sp", "reason": "wrong talk"})])
-    assert t["speeches"] == {} and t["quotes"] == {} and t["texts"] == {}
+    assert t["speeches"] == {} and t["quotes"] == {}
+    assert [r for r in t["texts"].values() if r["table_name"] in ("speeches", "quotes")] == []
     r = t["retractions"]["r1"]
     assert (r["target_event_id"], r["target_type"], r["table_name"], r["label"],
             r["reason"]) == ("sp", "speech.delivered", "speeches", "Hello.", "wrong talk")

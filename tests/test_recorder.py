@@ -186,7 +186,7 @@ def test_correction_of_an_unknown_field_fails(run_cli: RunCli,
     result = run_cli("correct", "n1", "--set", "colour=red")
     assert result.exit_code == 1
     assert result.stderr == ("Error: field `changes.colour`: note.recorded has no field "
-                             "'colour' (fields: conference, text, topic, session)\n")
+                             "'colour' (fields: conference, text, tags, about, session)\n")
     result = run_cli("correct", "n1", "--set", "text=")
     assert result.exit_code == 1
     assert result.stderr == ("Error: field `data.text` must be text of 1 to 200000 characters "
@@ -250,8 +250,10 @@ def test_input_that_looks_like_something_else_is_refused(
 
 
 def test_invisible_characters_do_not_make_a_second_person(run_cli: RunCli) -> None:
-    first = run_cli("add", "participant", "--kind", "person", "--name", "Bo Chen")
-    second = run_cli("add", "participant", "--kind", "person", "--name", "Bo\u200b Chen\ufeff")
+    first = run_cli("add", "participant", "--kind", "person", "--name", "Bo Chen",
+                    "--source", "urn:r")
+    second = run_cli("add", "participant", "--kind", "person", "--name", "Bo\u200b Chen\ufeff",
+                     "--source", "urn:r")
     assert first.exit_code == second.exit_code == 0
     ident = first.stderr.split("(")[-1].rstrip(")\n")
     assert second.stderr == f"known person 'Bo\\u200b Chen\\ufeff' ({ident})\n"

@@ -38,6 +38,7 @@ from ..core.events import (
     Payload,
     SessionHeld,
     Source,
+    SourceCited,
     make_payload,
     payload_class,
 )
@@ -80,19 +81,23 @@ class Recorder:
     clock: Callable[[], str] = utc_now
     new_id: Callable[[], str] = new_ulid
     limits: Limits = field(default_factory=Limits.from_env)
+    #: Asked, on a terminal, whether a new name means a near match: (field, name, the
+    #: matches as (id, name)) -> the id chosen, or None for a new record.
+    ask: Callable[[str, str, list[tuple[str, str]]], str | None] | None = None
 
     # ------------------------------------------------------------ add
 
     def add(
-        self, type_: str, fields: dict[str, Any], names: dict[str, str] | None = None, *,
+        self, type_: str, fields: dict[str, Any], names: dict[str, Any] | None = None, *,
         conference: str | None = None, at: str | None = None, source: Source | None = None,
         event_id: str | None = None, expect_seq: int | None = None,
-        attach: Path | None = None,
+        attach: Path | None = None, new: bool = False,
     ) -> Result:
         """Record one fact. `names` maps reference fields (speaker, session...) to a name
         or id; `conference` is a name or id (default: the only or the latest one).
         `attach` is the file of an attachment (its fields from `attachment_fields`),
-        stored only once the fact is accepted."""
+        stored only once the fact is accepted. A new name close to a known one (a
+        transliteration, a slip) is warned about, unless `new` says it is meant."""
         cls = payload_class(type_)
         check_envelope(id=event_id, at=at, source=source, recorded_by=self.recorded_by)
         names = dict(names or {})
@@ -109,16 +114,30 @@ class Recorder:
             # organisations and countries first: a new speaker may be affiliated to them
             order = sorted(names, key=lambda f: f not in ("affiliation", "country"))
             for name_field in order:
-                fields[name_field] = self._resolve(
-                    known, cls.CREATES.get(name_field, "person"), name_field, names[name_field],
-                    fields, pending, result, source, at)
+                kind = cls.CREATES.get(name_field, "person")
+                value = names[name_field]
+                items = value if isinstance(value, list) else [value]
+                resolved: list[Any] = []
+                for item in items:  # names, or delegates {"entity": name, "post": post}
+                    name = item if isinstance(item, str) else item["entity"]
+                    extra = {} if isinstance(item, str) else {"role": item.get("post")}
+                    ident = self._resolve(known, kind, name_field, name, {**fields, **extra},
+                                          pending, result, source, at, new)
+                    resolved.append(ident if isinstance(item, str) else {**item, "entity": ident})
+                fields[name_field] = resolved if isinstance(value, list) else resolved[0]
             if type_ == ParticipantAttended.TYPE and "entity" not in fields:
                 fields["entity"], found = _entity_for(known, fields, self.new_id)
+                if not found and not new and isinstance(fields.get("name"), str):
+                    chosen = self._near(known, str(fields.get("kind")), "name",
+                                        fields["name"], result)
+                    if chosen is not None:
+                        fields["entity"], found = chosen, True
                 result.messages.append(
                     f"{'known' if found else 'new'} {fields.get('kind')} "
                     f"{fields.get('name')!r} ({fields['entity']})")
             data = make_payload(type_, fields)
             _check_input(data, known)
+            _check_source(cls, source, known, result)
             rules.check(data, known, dependents=index.dependents)
             ident = event_id or self.new_id()
             if event_id is not None and known.event(event_id) is not None:
@@ -140,7 +159,7 @@ class Recorder:
     def _resolve(
         self, known: MemoryCatalogue, default: str, name_field: str, value: str,
         fields: dict[str, Any], pending: list[Pending], result: Result, source: Source | None,
-        at: str | None,
+        at: str | None, new: bool = False,
     ) -> str:
         """The id a name given for `name_field` means: found, or created as a `default`
         (a person, organisation or country)."""
@@ -168,11 +187,13 @@ class Recorder:
             return found
         if conference is None:
             raise NotFound(f"no {default} named {value!r}")
+        if not new and (chosen := self._near(known, default, name_field, value, result)):
+            return chosen
         ident = self.new_id()
         extra: dict[str, Any] = {}
-        if name_field in ("speaker", "proposer", "chair", "cited_by"):
-            # a new person takes the role and affiliation the fact gives them
-            for key in ("role", "affiliation"):
+        if name_field in ("speaker", "proposer", "chair", "cited_by", "head", "members"):
+            # a new person takes the role and affiliation (or country) the fact gives them
+            for key in ("role", "affiliation", "country"):
                 if fields.get(key) is not None and key != name_field:
                     extra[key] = fields[key]
         created = make_payload(ParticipantAttended.TYPE, {
@@ -184,25 +205,50 @@ class Recorder:
         result.messages.append(f"{name_field}: new {default} {value!r} ({ident})")
         return ident
 
+    def _near(self, known: MemoryCatalogue, kind: str, name_field: str, value: str,
+              result: Result) -> str | None:
+        """Before a new record is made: a known one whose name is close (did you mean?).
+        On a terminal the user is asked; otherwise a warning names the near matches."""
+        matches = cat.near(known, kind, value)
+        if not matches:
+            return None
+        if self.ask is not None:
+            chosen = self.ask(name_field, value, matches)
+            if chosen is not None:
+                result.messages.append(f"{name_field}: known {kind} "
+                                       f"{dict(matches)[chosen]!r} ({chosen})")
+                return chosen
+            return None
+        listed = ", ".join(f"{name!r} ({id})" for id, name in matches)
+        result.messages.append(
+            f"warning: {name_field}: {value!r} is recorded as a new {kind}, but looks like "
+            f"{listed}; if it is the same, `archive merge` them (or give the id next time); "
+            "--new says it is deliberately new")
+        return None
+
     # ------------------------------------------------------------ fixes
 
     def correct(self, target: str, changes: dict[str, Any], *, reason: str | None = None,
-                source: Source | None = None, expect_seq: int | None = None) -> Result:
+                source: Source | None = None, expect_seq: int | None = None,
+                event_id: str | None = None) -> Result:
         """Record new values for fields of an earlier event."""
         fields: dict[str, Any] = {"target": target, "changes": changes}
         if reason:
             fields["reason"] = reason
-        return self.add(EventCorrected.TYPE, fields, source=source, expect_seq=expect_seq)
+        return self.add(EventCorrected.TYPE, fields, source=source, expect_seq=expect_seq,
+                        event_id=event_id)
 
-    def correct_text(self, target: str, changes: dict[str, str], **kwargs: Any) -> Result:
+    def correct_text(self, target: str, changes: dict[str, str | list[str]],
+                     **kwargs: Any) -> Result:
         """`correct` with values given as text (from a command line): text fields take the
-        text verbatim, other fields take JSON."""
+        text verbatim, names where ids go, lists as repeated values, others JSON."""
         with self.log.locked(), Index(self.log) as index:
             index.catch_up()
             known = index.event(target)
-        if known is None:
-            raise NotFound(f"no event with id {target!r}")
-        return self.correct(target, coerce_changes(known.type, changes), **kwargs)
+            if known is None:
+                raise NotFound(f"no event with id {target!r}")
+            coerced = coerce_changes(known.type, changes, index)
+        return self.correct(target, coerced, **kwargs)
 
     def retract(self, target: str, reason: str, *, source: Source | None = None,
                 expect_seq: int | None = None) -> Result:
@@ -302,27 +348,77 @@ class Recorder:
 # ---------------------------------------------------------------- checks (no writes)
 
 
-def coerce_changes(type_: str, changes: dict[str, str]) -> dict[str, Any]:
-    """Turn `field=text` pairs into values of the field's type (JSON unless text)."""
-    struct = msgspec.inspect.type_info(payload_class(type_))
+def coerce_changes(type_: str, changes: dict[str, str | list[str]],
+                   known: cat.View | None = None) -> dict[str, Any]:
+    """Turn `field=text` pairs into values of the field's type: text as is, a name where
+    an id goes (resolved in `known`), a list from repeated values (or JSON), numbered
+    points as N=TEXT, anything else as JSON."""
+    cls = payload_class(type_)
+    struct = msgspec.inspect.type_info(cls)
     assert isinstance(struct, msgspec.inspect.StructType)
     info = {f.name: f.type for f in struct.fields}
     out: dict[str, Any] = {}
-    for name, text in changes.items():
+    for name, given in changes.items():
         typ = info.get(name)
         if typ is None:
             raise InvalidEvent(f"field `changes.{name}`: {type_} has no field {name!r} "
                                f"(fields: {', '.join(info)})")
         typ = unwrap(typ)[0]
-        kinds = typ.types if isinstance(typ, msgspec.inspect.UnionType) else (typ,)
-        if any(isinstance(unwrap(k)[0], (msgspec.inspect.StrType, msgspec.inspect.LiteralType))
+        kinds = [unwrap(k)[0] for k in (typ.types if isinstance(typ, msgspec.inspect.UnionType)
+                                        else (typ,))]
+        is_list = any(isinstance(k, msgspec.inspect.ListType) for k in kinds)
+        values: list[Any] = given if isinstance(given, list) else [given]
+        if is_list:
+            if len(values) == 1 and values[0].lstrip().startswith("["):
+                try:
+                    values = msgspec.json.decode(values[0])
+                except msgspec.DecodeError:
+                    raise InvalidEvent(f"field `changes.{name}`: {values[0]!r} is not a JSON "
+                                       f"list; for example --set '{name}=[\"one\", "
+                                       f"\"two\"]' or --set {name}=one --set {name}=two"
+                                       ) from None
+            if name == "items" and all(isinstance(v, str) for v in values):
+                out[name] = _numbered(values)
+            else:
+                out[name] = [_item(cls, name, v, known) if isinstance(v, str) else v
+                             for v in values]
+            continue
+        if len(values) > 1:
+            raise InvalidEvent(f"field `changes.{name}` takes one value, not {len(values)}")
+        text = values[0]
+        if any(isinstance(k, (msgspec.inspect.StrType, msgspec.inspect.LiteralType))
                for k in kinds):
-            out[name] = text
+            out[name] = _item(cls, name, text, known)
             continue
         try:
             out[name] = msgspec.json.decode(text)
         except msgspec.DecodeError:
-            raise InvalidEvent(f"field `changes.{name}`: {text!r} is not valid JSON") from None
+            example = (f"--set '{name}=[\"one\", \"two\"]' or --set {name}=one "
+                       f"--set {name}=two" if is_list else f"--set {name}=12")
+            raise InvalidEvent(f"field `changes.{name}`: {text!r} is not a value of this "
+                               f"field; for example {example}") from None
+    return out
+
+
+def _item(cls: type[Payload], name: str, text: str, known: cat.View | None) -> Any:
+    """One value given as text: a name where an entity's id goes is resolved."""
+    if known is not None and cls.REFS.get(name) == "entity":
+        if name == "members" or name == "head":
+            person, _, post = text.partition("=")
+            return {"entity": _entity_ref(known, person.strip()),
+                    **({"post": post.strip()} if post.strip() else {})}
+        return _entity_ref(known, text)
+    return text
+
+
+def _numbered(texts: list[str]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for text in texts:
+        number, sep, rest = text.partition("=")
+        if sep and number.strip().isascii() and number.strip().isdigit():
+            out.append({"n": int(number), "text": rest.strip()})
+        else:
+            out.append({"n": (out[-1]["n"] if out else 0) + 1, "text": text})
     return out
 
 
@@ -334,6 +430,25 @@ def _check_input(data: Payload, known: cat.View) -> None:
             check_changes(payload_class(target.type), data.changes)
     except FieldError as exc:
         raise InvalidEvent(str(exc)) from None
+
+
+def _check_source(cls: type[Payload], source: Source | None, known: cat.View,
+                  result: Result) -> None:
+    """A fact cites a source: a URL (or other identifier with a scheme, `urn:...`) or the
+    id of a recorded source. Without one it is recorded with a warning."""
+    if cls.COMMAND is None or cls is SourceCited:
+        return
+    if source is None:
+        result.messages.append("warning: recorded without a source; give --source (a URL or "
+                               "the id of an `archive add source`) and --locator")
+        return
+    if ":" in source.url:
+        return
+    cited = known.event(source.url)
+    if cited is None or cited.type != SourceCited.TYPE or not cited.live:
+        raise InvalidEvent(f"--source {source.url!r}: no source has that id; record it "
+                           f"first (`archive add source --id {source.url} --title ...`) or "
+                           "give a URL")
 
 
 def _conference(known: cat.View, value: str | None) -> str:

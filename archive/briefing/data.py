@@ -25,8 +25,11 @@ from .model import (
     Briefing,
     Conference,
     Day,
+    Delegate,
+    Delegation,
     Figure,
     Followup,
+    Meeting,
     Note,
     Participant,
     Proposal,
@@ -283,9 +286,14 @@ class _Loader:
         for r in _rows(self.db, "select * from agreement_items where conference_id = ? "
                                 "order by agreement_id, n", self.cid):
             items[r["agreement_id"]].append(AgreementItem(int(r["n"]), r["text"], self.ref(r)))
+        parties: dict[str, list[str]] = defaultdict(list)
+        for r in _rows(self.db, "select agreement_id, entity_id from agreement_parties where "
+                                "conference_id = ? order by id", self.cid):
+            parties[r["agreement_id"]].append(self.name(r["entity_id"]) or r["entity_id"])
         return tuple(
-            Agreement(r["id"], r["title"], _json_list(r["parties"]), tuple(items[r["id"]]),
-                      self.session_title(r["session_id"]), ref)
+            Agreement(r["id"], r["title"],
+                      (*parties[r["id"]], *_json_list(r["party_names"])),
+                      tuple(items[r["id"]]), self.session_title(r["session_id"]), ref)
             for r in self.fact_rows("agreements") if self.keep(r, ref := self.ref(r)))
 
     def figures(self) -> tuple[Figure, ...]:
@@ -301,7 +309,7 @@ class _Loader:
             if self.is_new(ref := self.ref(r)))
 
     def notes(self) -> tuple[Note, ...]:
-        return tuple(Note(r["id"], r["text"], r["topic"], ref)
+        return tuple(Note(r["id"], r["text"], ", ".join(_json_list(r["tags"])) or None, ref)
                      for r in self.fact_rows("notes") if self.keep(r, ref := self.ref(r)))
 
     def participants(self) -> tuple[Participant, ...]:
@@ -312,8 +320,28 @@ class _Loader:
         return tuple(
             Participant(r["id"], r["kind"], self.name(r["entity_id"]) or r["name_given"],
                         r["role"], self.name(r["affiliation_id"]), self.name(r["country_id"]),
-                        r["category"], self.ref(r))
+                        r["category"], self.ref(r), r["status"] or "participant")
             for r in rows)
+
+    def meetings(self) -> tuple[Meeting, ...]:
+        who: dict[str, list[str]] = defaultdict(list)
+        for r in _rows(self.db, "select meeting_id, entity_id from meeting_participants where "
+                                "conference_id = ? order by id", self.cid):
+            who[r["meeting_id"]].append(self.name(r["entity_id"]) or r["entity_id"])
+        return tuple(
+            Meeting(r["id"], r["kind"], r["title"], tuple(who[r["id"]]), r["duration"],
+                    r["outcome"], ref)
+            for r in self.fact_rows("meetings") if self.keep(r, ref := self.ref(r)))
+
+    def delegations(self) -> tuple[Delegation, ...]:
+        members: dict[str, list[Delegate]] = defaultdict(list)
+        for r in _rows(self.db, "select * from delegation_members where conference_id = ? "
+                                "order by delegation_id, is_head desc, id", self.cid):
+            members[r["delegation_id"]].append(Delegate(
+                self.name(r["entity_id"]) or r["entity_id"], r["post"], bool(r["is_head"])))
+        return tuple(
+            Delegation(r["id"], self.name(r["country_id"]) or "", tuple(members[r["id"]]), ref)
+            for r in self.fact_rows("delegations") if self.keep(r, ref := self.ref(r)))
 
     def attachments(self) -> tuple[Attachment, ...]:
         out = []
@@ -398,6 +426,7 @@ def load(db_path: Path, *, root: Path, conference: str | None = None,
                 "proposals": loader.proposals(), "figures": loader.figures(),
                 "participants": loader.participants(), "followups": loader.followups(),
                 "attachments": loader.attachments(), "notes": loader.notes(),
+                "meetings": loader.meetings(), "delegations": loader.delegations(),
                 "revisions": loader.revisions, "retractions": loader.retractions(),
             }
         except sqlite3.DatabaseError as exc:

@@ -117,9 +117,20 @@ class Group:
     items: tuple[Participant, ...]
 
 
+#: Countries and organisations with a standing other than taking part are listed by it,
+#: in this order (singular, plural); the rest by kind.
+STANDINGS = {"host": ("Host", "Hosts"), "organiser": ("Organiser", "Organisers"),
+             "supporter": ("Supporter", "Supporters"), "member": ("Member", "Members"),
+             "observer": ("Observer", "Observers"), "guest": ("Guest", "Guests")}
+
+
 def participant_groups(b: Briefing) -> list[Group]:
-    parts = b.participants
-    groups = [
+    parts = [p for p in b.participants if p.kind == "person" or p.status not in STANDINGS]
+    groups = []
+    for status, (one, many) in STANDINGS.items():
+        items = tuple(p for p in b.participants if p.kind != "person" and p.status == status)
+        groups.append(Group("standing", one if len(items) == 1 else many, items))
+    groups += [
         Group("country", "Countries", tuple(p for p in parts if p.kind == "country")),
         Group("international", "International bodies",
               tuple(p for p in parts if p.international)),
@@ -137,6 +148,8 @@ def sections(b: Briefing) -> list[Section]:
         ("agreements", "Agreements", b.agreements), ("proposals", "Proposals", b.proposals),
         ("speeches", "Speeches", b.days), ("figures", "Figures cited", b.figures),
         ("participants", "Participants", b.participants),
+        ("delegations", "Delegations", b.delegations),
+        ("meetings", "Meetings on the sidelines", b.meetings),
         ("followups", "Follow-ups", b.followups),
         ("photos", "Photos and documents", b.attachments), ("notes", "Notes", b.notes),
         ("corrections", "Appendix: corrections and retractions",

@@ -109,6 +109,32 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Meeting:
+    id: str
+    kind: str
+    title: str | None
+    who: tuple[str, ...]
+    duration: str | None
+    outcome: str | None
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class Delegate:
+    name: str
+    post: str | None
+    head: bool
+
+
+@dataclass(frozen=True)
+class Delegation:
+    id: str
+    country: str
+    members: tuple[Delegate, ...]
+    ref: Ref
+
+
+@dataclass(frozen=True)
 class Followup:
     id: str
     name: str
@@ -148,6 +174,7 @@ class Participant:
     country: str | None
     category: str | None
     ref: Ref
+    status: str = "participant"
 
     @property
     def international(self) -> bool:
@@ -215,6 +242,8 @@ class Briefing:
     revisions: tuple[Revision, ...]
     retractions: tuple[Retraction, ...]
     counts: dict[str, int] = field(default_factory=dict)
+    meetings: tuple[Meeting, ...] = ()
+    delegations: tuple[Delegation, ...] = ()
     #: was the whole log (hashes, chain, rules) verified for this render?
     verified: bool = False
 
@@ -231,4 +260,5 @@ class Briefing:
         return (len(self.speeches) + len(self.quotes) + len(self.proposals)
                 + sum(1 + len(a.items) for a in self.agreements) + len(self.figures)
                 + len(self.participants) + len(self.followups) + len(self.attachments)
+                + len(self.meetings) + sum(1 + len(d.members) for d in self.delegations)
                 + len(self.notes) + len(self.revisions) + len(self.retractions))

@@ -32,6 +32,8 @@ class Writer:
         self.conn = conn
         self.layout = Layout(root)
         self.buffers: dict[str, dict[Any, tuple[Any, ...]]] = {t.name: {} for t in TABLES}
+        #: The buffered child rows of each parent id, per table.
+        self.children: dict[str, dict[str, list[str]]] = {t.name: {} for t in TABLES}
         self.pending = 0
         self.insert_sql = {
             t.name: f"INSERT{' OR REPLACE' if t.name in REPLACED else ''} INTO {quote(t.name)} "
@@ -62,6 +64,8 @@ class Writer:
             del buffer[key]  # INSERT OR REPLACE: the newer row, in the newer place
         buffer[key] = values
         self.pending += 1
+        if type(key) is str and "/" in key:  # a child row (`parent/...`): found by parent
+            self.children[table].setdefault(key[:key.index("/")], []).append(key)
 
     def full(self) -> bool:
         return self.pending >= _BATCH
@@ -76,6 +80,7 @@ class Writer:
                                    "twice in the log? run `archive verify`)") from None
             self.pending -= len(buffer)
             buffer.clear()
+            self.children[table].clear()
 
     def flush(self) -> None:
         for table in self.buffers:
@@ -89,11 +94,9 @@ class Writer:
         buffer = self.buffers[op.table]
         if buffer:
             removed = int(buffer.pop(op.id, None) is not None)
-            if op.children:  # child rows are numbered from 1 and made by one event together
-                n = 1
-                while buffer.pop(f"{op.id}/{n}", None) is not None:
-                    n += 1
-                removed += n - 1
+            if op.children:
+                for key in self.children[op.table].pop(op.id, ()):
+                    removed += buffer.pop(key, None) is not None
             self.pending -= removed
         pk = quote(BY_NAME[op.table].pk)
         if op.children:

@@ -79,8 +79,11 @@ def _head(ctx: click.Context, param: click.Parameter,
 @click.option("--reset-head", is_flag=True,
               help="Accept a log that was replaced on purpose by an earlier or other one: "
                    "its head becomes the one this archive remembers.")
+@click.option("--strict", is_flag=True,
+              help="Also fail on a fact that cites no source.")
 @pass_context
-def verify(ctx: Context, heads: tuple[tuple[int, str], ...], reset_head: bool) -> None:
+def verify(ctx: Context, heads: tuple[tuple[int, str], ...], reset_head: bool,
+           strict: bool) -> None:
     """Check every line's schema and hash, the sequence, the hash chain and references,
     and that the log still holds the highest head this archive has seen (appended or
     built), so that removed or rewritten events are noticed.
@@ -92,7 +95,7 @@ def verify(ctx: Context, heads: tuple[tuple[int, str], ...], reset_head: bool) -
         archive verify
         archive verify --head 77:aafb9085
     """
-    report = ctx.archive().verify(heads=heads, reset_head=reset_head)
+    report = ctx.archive().verify(heads=heads, reset_head=reset_head, strict=strict)
     click.echo(f"ok: {report.events} events, head seq {report.seq}, hash {report.hash}")
     for seq, _ in heads:
         click.echo(f"holds #{seq} {report.found[seq]}")

@@ -18,7 +18,7 @@ import msgspec
 
 from ..app import Archive
 from ..append.recorder import Recorder, Result, open_input
-from ..core.events import PAYLOADS, Payload, Source
+from ..core.events import PAYLOADS, Delegate, Payload, Point, Source
 from ..core.validate import unwrap
 from . import Context, cli, pass_context
 
@@ -95,7 +95,7 @@ def add() -> None:
     """
 
 
-def _option_for(name: str, info: Any) -> click.Option | None:
+def _option_for(name: str, info: Any, flags: dict[str, str]) -> click.Option | None:
     """A click option for one payload field, from its type and description."""
     if name in HIDDEN or name in ("conference", "changes"):
         return None
@@ -104,7 +104,7 @@ def _option_for(name: str, info: Any) -> click.Option | None:
         typ = next(t for t in (unwrap(m)[0] for m in typ.types)
                    if not isinstance(t, msgspec.inspect.NoneType))
     is_list = isinstance(typ, msgspec.inspect.ListType)
-    flag = "--" + (singular(name) if is_list else name).replace("_", "-")
+    flag = flags.get(name) or "--" + (singular(name) if is_list else name).replace("_", "-")
     help_ = said.get("description", "")
     if info.required:
         help_ += "  [required]"
@@ -117,15 +117,58 @@ def _option_for(name: str, info: Any) -> click.Option | None:
                             help=help_)
     if isinstance(typ, msgspec.inspect.FloatType):
         return click.Option([flag, name], type=float, help=help_)
+    if isinstance(typ, msgspec.inspect.IntType):
+        return click.Option([flag, name], type=click.IntRange(min=typ.ge), help=help_)
     return click.Option([flag, name], help=help_)
 
 
-COMMON = ("at", "source", "locator", "event_id", "expect_seq", "as_json", "conference", "file")
+COMMON = ("at", "source", "locator", "event_id", "expect_seq", "as_json", "conference", "file",
+          "new")
+
+
+def _ask(name_field: str, name: str, matches: list[tuple[str, str]]) -> str | None:
+    """On a terminal: does a new name mean one already recorded?"""
+    click.echo(f"{name_field}: {name!r} is not recorded yet, but looks like:", err=True)
+    for n, (ident, known) in enumerate(matches, 1):
+        click.echo(f"  {n}. {known} ({ident})", err=True)
+    choice = click.prompt("Which is it? (0: a new record)", err=True, default=0,
+                          type=click.IntRange(0, len(matches)))
+    return matches[choice - 1][0] if choice else None
+
+
+def _shape_of(info: Any) -> type | None:
+    """The struct a field's items are (a numbered point, a delegate), or None."""
+    typ = unwrap(info.type)[0]
+    if isinstance(typ, msgspec.inspect.UnionType):
+        typ = next(t for t in (unwrap(m)[0] for m in typ.types)
+                   if not isinstance(t, msgspec.inspect.NoneType))
+    if isinstance(typ, msgspec.inspect.ListType):
+        typ = unwrap(typ.item_type)[0]
+    return typ.cls if isinstance(typ, msgspec.inspect.StructType) else None
+
+
+def _points(texts: list[str]) -> list[dict[str, Any]]:
+    """`--item "12=TEXT"` is point 12; a plain `--item TEXT` is the point after the last."""
+    out: list[dict[str, Any]] = []
+    for text in texts:
+        number, sep, rest = text.partition("=")
+        if sep and number.strip().isascii() and number.strip().isdigit():
+            out.append({"n": int(number), "text": rest.strip()})
+        else:
+            out.append({"n": (out[-1]["n"] if out else 0) + 1, "text": text})
+    return out
+
+
+def _delegate(text: str) -> dict[str, Any]:
+    """`--member "NAME=POST"` (or just NAME)."""
+    name, sep, post = text.partition("=")
+    return {"entity": name.strip(), **({"post": post.strip()} if sep and post.strip() else {})}
 
 
 def _make_add_command(cls: type[Payload]) -> click.Command:
     fields = msgspec.inspect.type_info(cls).fields  # type: ignore[attr-defined]
     refs = set(cls.REFS) - {"conference"}
+    shapes = {f.name: shape for f in fields if (shape := _shape_of(f)) is not None}
     required = [f.name for f in fields if f.required and f.name not in HIDDEN | {"conference"}]
 
     @pass_context
@@ -141,16 +184,26 @@ def _make_add_command(cls: type[Payload]) -> click.Command:
                 answer = click.prompt(name.replace("_", " ").capitalize(), type=param.type)
                 values[name] = [answer] if param.multiple else answer
         rec = recorder(ctx)
+        if sys.stdin.isatty() and sys.stderr.isatty():
+            rec.ask = _ask
         if common["file"] is not None:
             values.update(rec.attachment_fields(common["file"]))
-        names: dict[str, str] = {k: str(values.pop(k)) for k in list(values) if k in refs}
+        for name, shape in shapes.items():
+            if name in values and shape is Point:
+                values[name] = _points(values[name])
+            elif name in values and shape is Delegate:
+                value = values[name]
+                values[name] = ([_delegate(v) for v in value] if isinstance(value, list)
+                                else _delegate(value))
+        names = {k: values.pop(k) for k in list(values) if k in refs}
         result = rec.add(cls.TYPE, values, names, conference=common["conference"],
                          at=common["at"], source=_source(common["source"], common["locator"]),
                          event_id=common["event_id"], expect_seq=common["expect_seq"],
-                         attach=common["file"])
+                         attach=common["file"], new=common["new"])
         _emit(ctx, result, common["as_json"])
 
-    params: list[click.Option] = [p for f in fields if (p := _option_for(f.name, f))]
+    params: list[click.Option] = [p for f in fields
+                                  if (p := _option_for(f.name, f, cls.OPTIONS))]
     by_name = {p.name: p for p in params}
     if any(f.name == "conference" for f in fields):
         params.append(click.Option(["--conference"], help="Conference name or id "
@@ -167,6 +220,8 @@ def _make_add_command(cls: type[Payload]) -> click.Command:
         click.Option(["--id", "event_id"], help="Event id (for safe retries)."),
         click.Option(["--expect-seq"], type=int, help="Fail unless the log ends at this seq."),
         click.Option(["--json", "as_json"], is_flag=True, help="Print the result as JSON."),
+        click.Option(["--new"], is_flag=True, help="A name close to a known one is "
+                     "deliberately a new person, organisation or country (no warning)."),
     ]
     doc = (cls.__doc__ or "").strip()
     assert cls.COMMAND is not None
@@ -212,39 +267,47 @@ def import_(ctx: Context, file: str, expect_seq: int | None) -> None:
 # ---------------------------------------------------------------- fixes
 
 
-def _parse_set(pairs: tuple[str, ...]) -> dict[str, str]:
-    out = {}
+def _parse_set(pairs: tuple[str, ...]) -> dict[str, str | list[str]]:
+    """FIELD=VALUE pairs; a field given more than once takes the list of its values."""
+    out: dict[str, str | list[str]] = {}
     for pair in pairs:
         field, sep, value = pair.partition("=")
         if not sep or not field:
             raise click.UsageError(f"--set takes FIELD=VALUE, not {pair!r}")
-        out[field.strip()] = value
+        field = field.strip()
+        if field in out:
+            earlier = out[field]
+            out[field] = [*(earlier if isinstance(earlier, list) else [earlier]), value]
+        else:
+            out[field] = value
     return out
 
 
 @cli.command()
-@click.argument("event_id")
+@click.argument("target", metavar="EVENT_ID")
 @click.option("--set", "pairs", multiple=True, required=True, metavar="FIELD=VALUE",
-              help="New value for a field (repeat). Text fields take the text verbatim; "
-                   "others take JSON (numbers, lists).")
+              help="New value for a field (repeat). Text fields take the text verbatim, "
+                   "fields that name someone take a name or id, list fields take one "
+                   "value per --set (--set tag=a --set tag=b) or JSON, numbers take JSON.")
+@click.option("--id", "event_id", help="Event id (for safe retries).")
 @click.option("--reason", help="Why it is corrected.")
 @click.option("--source", help="Source of the correction.")
 @click.option("--locator", help="Where in the source.")
 @click.option("--expect-seq", type=int)
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
-def correct(ctx: Context, event_id: str, pairs: tuple[str, ...], reason: str | None,
-            source: str | None, locator: str | None, expect_seq: int | None,
-            as_json: bool) -> None:
+def correct(ctx: Context, target: str, pairs: tuple[str, ...], event_id: str | None,
+            reason: str | None, source: str | None, locator: str | None,
+            expect_seq: int | None, as_json: bool) -> None:
     """Correct fields of an earlier event. The old line stays; the fix is a new event.
 
     \b
     Example:
         archive correct 01JZ3Q... --set role="Prime Minister" --reason "title misread"
     """
-    result = recorder(ctx).correct_text(event_id, _parse_set(pairs), reason=reason,
+    result = recorder(ctx).correct_text(target, _parse_set(pairs), reason=reason,
                                         source=_source(source, locator),
-                                        expect_seq=expect_seq)
+                                        expect_seq=expect_seq, event_id=event_id)
     _emit(ctx, result, as_json)
 
 

@@ -109,6 +109,9 @@ class View(Protocol):
 
     def named(self, scope: str, key: str) -> str | None: ...
 
+    def names_in(self, scope: str) -> dict[str, str]:
+        """Every name key in a scope (a kind of entity...) and the id it names."""
+
     def conferences(self) -> list[tuple[str, str]]:
         """(id, name) of every live conference, oldest first."""
 
@@ -246,6 +249,21 @@ def find(view: View, scopes: Iterable[str], name: str) -> str | None:
     return None
 
 
+def near(view: View, kind: str, name: str) -> list[tuple[str, str]]:
+    """Live records of a kind whose names are close to `name` but not the same (a
+    transliteration, a slip, punctuation): (id, name), best first (`core.nearmatch`)."""
+    from .nearmatch import near_matches
+
+    candidates = {}
+    for id in view.names_in(kind).values():
+        if entity_live(view, id):
+            kept = root(view, id)
+            info = view.entity(kept)
+            if info is not None:
+                candidates[kept] = info.name
+    return near_matches(name, candidates.items())
+
+
 def dependents(events: Iterable[tuple[str, str, Payload]], view: View, ids: set[str],
                limit: int = 5) -> list[str]:
     """Up to `limit` ids of live facts (given as (id, type, payload) in log order, as
@@ -374,6 +392,11 @@ class MemoryCatalogue:
             return self.below.named(scope, key)
         return found
 
+    def names_in(self, scope: str) -> dict[str, str]:
+        out = self.below.names_in(scope) if self.below is not None else {}
+        out.update({key: id for (where, key), id in self.names.items() if where == scope})
+        return out
+
     def conferences(self) -> list[tuple[str, str]]:
         out = dict(self.below.conferences()) if self.below is not None else {}
         for id, name in self.conference_names.items():
@@ -386,4 +409,4 @@ class MemoryCatalogue:
 
 
 __all__ = ["EntityInfo", "Known", "MemoryCatalogue", "Op", "View", "attends", "dependents",
-           "entity_live", "find", "group", "learn", "name_key", "name_scope", "root"]
+           "entity_live", "find", "group", "learn", "name_key", "name_scope", "near", "root"]

@@ -6,7 +6,8 @@ the tables so far (`State`); the database answers it from SQLite, `MemoryState` 
 (the reference implementation the tests use). One handler per event type:
 
 - facts (conference, session, participant, speech, ...) insert rows whose `id` is the event
-  id (child rows `f"{id}/{n}"`), with provenance columns, and their texts into `texts`;
+  id (child rows `f"{id}/{n}"`), with provenance columns, and their texts into `texts`
+  (`archive.core.facts`; the operations and the `State` are `archive.core.rows`);
 - `event.corrected` deletes the target's rows and projects its corrected payload again in
   their place, and records one `revisions` row per changed field;
 - `event.retracted` deletes the target's rows and records a `retractions` row;
@@ -26,137 +27,43 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import singledispatch
-from typing import Any, Protocol
+from typing import Any
 
 import msgspec
 
 from ..errors import InvalidEvent
 from .events import (
     FIXES,
-    AgreementReached,
-    AttachmentAdded,
-    ConferenceHeld,
     EntitiesMerged,
     EntitiesUnmerged,
     Event,
     EventCorrected,
     EventRetracted,
-    FigureCited,
-    FollowupScheduled,
-    NoteRecorded,
     ParticipantAttended,
     Payload,
-    ProposalMade,
-    SessionHeld,
-    SpeechDelivered,
     apply_changes,
     payload_class,
     references,
 )
+from .facts import facts
+from .rows import (
+    Delete,
+    Entity,
+    Envelope,
+    Insert,
+    Op,
+    Row,
+    State,
+    Stored,
+    Update,
+    resolve,
+    to_json,
+)
 from .schema import BY_NAME, ENTITY_REFS, FACT_REFS, TABLES
-
-Row = dict[str, Any]
-
-# ---------------------------------------------------------------- operations
-
-
-class _Value(msgspec.Struct, frozen=True, gc=False):
-    """An immutable value the fold makes per event (a msgspec struct: several per event,
-    created about 8x faster than a frozen dataclass)."""
-
-
-class Insert(_Value, frozen=True):
-    table: str
-    row: Row
-
-
-class Delete(_Value, frozen=True):
-    """Delete the row `id` and, with `children`, the rows `id/1`, `id/2`, ..."""
-
-    table: str
-    id: str
-    children: bool = False
-
-
-class Update(_Value, frozen=True):
-    """`UPDATE table SET values WHERE column = value`."""
-
-    table: str
-    column: str
-    value: Any
-    values: Row
-
-
-Op = Insert | Delete | Update
-
-# ---------------------------------------------------------------- what the fold reads
-
-
-class Envelope(_Value, frozen=True):
-    """What a fact row needs from its event's envelope."""
-
-    id: str
-    seq: int
-    type: str
-    at: str | None
-    source_url: str | None
-    source_locator: str | None
-    recorded_at: str
-    recorded_by: str
-
-    @classmethod
-    def of(cls, event: Event) -> Envelope:
-        src = event.source
-        return cls(event.id, event.seq, event.type, event.at, src.url if src else None,
-                   src.locator if src else None, event.recorded_at, event.recorded_by)
-
-
-class Stored(_Value, frozen=True):
-    """An earlier event as the tables know it: envelope, payload after corrections."""
-
-    env: Envelope
-    data: Payload
-    retracted: bool
-
-
-class Entity(_Value, frozen=True):
-    id: str
-    kind: str
-    name: str
-    aliases: tuple[str, ...]
-    first_event_id: str | None
-
-
-class State(Protocol):
-    """Read-only questions the fold asks about the tables built so far."""
-
-    def entity(self, id: str) -> Entity | None: ...
-
-    def alias(self, id: str) -> str | None:
-        """The entity a merged id now points to, or None."""
-
-    def event(self, id: str) -> Stored | None: ...
-
-    def referenced(self, entity_id: str, except_row: str) -> bool:
-        """Does any fact's row, other than `except_row` and its children (`row/1`...),
-        point at the entity?"""
-
-    def aliases_of(self, entity_id: str) -> list[str]:
-        """The ids merged into the entity."""
-
-
-# ---------------------------------------------------------------- helpers
-
-_json = msgspec.json.Encoder()
 
 #: Tables where an insert replaces the row with the same key (the corrected payload).
 REPLACED = frozenset({"_archive_current"})
 _NOT_FACTS = FIXES
-
-
-def to_json(value: Any) -> str:
-    return _json.encode(value).decode()
 
 
 def _plain(value: Any) -> Any:
@@ -166,31 +73,6 @@ def _plain(value: Any) -> Any:
     return to_json(value)
 
 
-def _prov(env: Envelope) -> Row:
-    return {"event_id": env.id, "event_seq": env.seq, "source_url": env.source_url,
-            "source_locator": env.source_locator, "at": env.at}
-
-
-def _text(kind: str, text: str | None, row_id: str, table: str, env: Envelope,
-          conference: str | None, speaker: str | None = None,
-          speech: str | None = None) -> list[Op]:
-    if not text:
-        return []
-    return [Insert("texts", {
-        "id": row_id, "kind": kind, "text": text, "conference_id": conference,
-        "speaker_id": speaker, "speech_id": speech, "table_name": table, "row_id": row_id,
-        "event_seq": env.seq,
-    })]
-
-
-def resolve(state: State, id: str | None) -> str | None:
-    """The id an entity reference means now (merged ids point at the kept entity)."""
-    if id is None:
-        return None
-    kept = state.alias(id)
-    return kept if kept is not None else id
-
-
 def _label(data: Payload) -> str:
     for name in ("name", "title", "summary", "text", "counts", "caption", "filename"):
         value = getattr(data, name, None)
@@ -198,147 +80,6 @@ def _label(data: Payload) -> str:
             text = str(value)
             return text if len(text) <= 200 else text[:199] + "…"
     return data.TYPE
-
-
-def _refuse(env: Envelope, message: str) -> InvalidEvent:
-    return InvalidEvent(f"event {env.id} (seq {env.seq}, {env.type}): {message}")
-
-
-# ---------------------------------------------------------------- fact handlers
-
-
-@singledispatch
-def facts(data: Payload, env: Envelope, state: State) -> list[Op]:
-    """The rows a fact event makes (its payload as corrected so far)."""
-    raise _refuse(env, f"no projection for event type {data.TYPE!r}")
-
-
-@facts.register
-def _(data: ConferenceHeld, env: Envelope, state: State) -> list[Op]:
-    return [Insert("conferences", {
-        "id": env.id, "name": data.name, "place": data.place, "start": data.start,
-        "end": data.end, "organisers": to_json(data.organisers),
-        "supporters": to_json(data.supporters), "description": data.description,
-        **_prov(env)}),
-        *_text("description", data.description, env.id, "conferences", env, env.id)]
-
-
-@facts.register
-def _(data: SessionHeld, env: Envelope, state: State) -> list[Op]:
-    return [Insert("sessions", {
-        "id": env.id, "conference_id": data.conference, "title": data.title,
-        "kind": data.kind, "day": data.day, "chair_id": resolve(state, data.chair),
-        "parent_id": data.parent, "description": data.description, **_prov(env)}),
-        *_text("description", data.description, env.id, "sessions", env, data.conference)]
-
-
-@facts.register
-def _(data: ParticipantAttended, env: Envelope, state: State) -> list[Op]:
-    entity_id = resolve(state, data.entity)
-    assert entity_id is not None
-    country = resolve(state, data.country)
-    known = state.entity(entity_id)
-    ops: list[Op] = []
-    facts_of_entity = {"kind": data.kind, "name": data.name, "category": data.category,
-                       "country_id": country}
-    if known is None:
-        ops.append(Insert("entities", {"id": entity_id, **facts_of_entity, "aliases": "[]",
-                                       "first_event_id": env.id}))
-    elif known.first_event_id == env.id:  # the first mention, corrected: the entity follows
-        ops.append(Update("entities", "id", entity_id, facts_of_entity))
-        if known.name != data.name:
-            ops.append(Update("speeches", "speaker_id", entity_id, {"speaker_name": data.name}))
-    ops.append(Insert("participations", {
-        "id": env.id, "conference_id": data.conference, "entity_id": entity_id,
-        "kind": data.kind, "name_given": data.name, "role": data.role,
-        "affiliation_id": resolve(state, data.affiliation), "country_id": country,
-        "category": data.category, "description": data.description, **_prov(env)}))
-    return ops
-
-
-@facts.register
-def _(data: SpeechDelivered, env: Envelope, state: State) -> list[Op]:
-    speaker = resolve(state, data.speaker)
-    assert speaker is not None
-    known = state.entity(speaker)
-    ops: list[Op] = [Insert("speeches", {
-        "id": env.id, "conference_id": data.conference, "session_id": data.session,
-        "speaker_id": speaker, "speaker_name": known.name if known else None,
-        "role": data.role, "affiliation_id": resolve(state, data.affiliation),
-        "kind": data.kind, "summary": data.summary, "quote_count": len(data.quotes),
-        **_prov(env)})]
-    ops += _text("summary", data.summary, env.id, "speeches", env, data.conference, speaker,
-                 env.id)
-    for n, quote in enumerate(data.quotes, 1):
-        qid = f"{env.id}/{n}"
-        ops.append(Insert("quotes", {
-            "id": qid, "speech_id": env.id, "n": n, "speaker_id": speaker,
-            "conference_id": data.conference, "text": quote, **_prov(env)}))
-        ops += _text("quote", quote, qid, "quotes", env, data.conference, speaker, env.id)
-    return ops
-
-
-@facts.register
-def _(data: ProposalMade, env: Envelope, state: State) -> list[Op]:
-    proposer = resolve(state, data.proposer)
-    return [Insert("proposals", {
-        "id": env.id, "conference_id": data.conference, "session_id": data.session,
-        "proposer_id": proposer, "text": data.text, "topic": data.topic, **_prov(env)}),
-        *_text("proposal", data.text, env.id, "proposals", env, data.conference, proposer)]
-
-
-@facts.register
-def _(data: AgreementReached, env: Envelope, state: State) -> list[Op]:
-    ops: list[Op] = [Insert("agreements", {
-        "id": env.id, "conference_id": data.conference, "session_id": data.session,
-        "title": data.title, "parties": to_json(data.parties), "item_count": len(data.items),
-        **_prov(env)})]
-    ops += _text("agreement", data.title, env.id, "agreements", env, data.conference)
-    for n, item in enumerate(data.items, 1):
-        iid = f"{env.id}/{n}"
-        ops.append(Insert("agreement_items", {
-            "id": iid, "agreement_id": env.id, "n": n, "text": item,
-            "conference_id": data.conference, **_prov(env)}))
-        ops += _text("agreement_item", item, iid, "agreement_items", env, data.conference)
-    return ops
-
-
-@facts.register
-def _(data: FigureCited, env: Envelope, state: State) -> list[Op]:
-    return [Insert("figures", {
-        "id": env.id, "conference_id": data.conference, "session_id": data.session,
-        "value": data.value, "unit": data.unit, "counts": data.counts,
-        "qualifier": data.qualifier, "cited_by_id": resolve(state, data.cited_by),
-        **_prov(env)})]
-
-
-@facts.register
-def _(data: FollowupScheduled, env: Envelope, state: State) -> list[Op]:
-    return [Insert("followups", {
-        "id": env.id, "conference_id": data.conference, "name": data.name,
-        "date": data.when, "place": data.where, "description": data.description,
-        **_prov(env)}),
-        *_text("description", data.description, env.id, "followups", env, data.conference)]
-
-
-@facts.register
-def _(data: AttachmentAdded, env: Envelope, state: State) -> list[Op]:
-    # Whether the file is present is a fact about the folder, not the log: the database
-    # writer fills `file_present` in (the fold stays pure).
-    return [Insert("attachments", {
-        "id": env.id, "conference_id": data.conference, "session_id": data.session,
-        "kind": data.kind, "sha256": data.sha256, "filename": data.filename,
-        "media_type": data.media_type, "caption": data.caption, "credit": data.credit,
-        "file_present": 0, **_prov(env)}),
-        *_text("caption", data.caption, env.id, "attachments", env, data.conference)]
-
-
-@facts.register
-def _(data: NoteRecorded, env: Envelope, state: State) -> list[Op]:
-    return [Insert("notes", {
-        "id": env.id, "conference_id": data.conference, "session_id": data.session,
-        "text": data.text, "topic": data.topic, **_prov(env)}),
-        *_text("note", data.text, env.id, "notes", env, data.conference)]
 
 
 # ---------------------------------------------------------------- corrections and the rest

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Bumped whenever the tables change shape; a database built by another version is rebuilt.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 PROVENANCE = (
     ("event_id", "text", "Id of the event (log line) that recorded this fact"),
@@ -64,7 +64,32 @@ TABLES: tuple[Table, ...] = (
         ("organisers", "text", "Organisers (JSON array of names)"),
         ("supporters", "text", "Supporters (JSON array of names)"),
         ("description", "text", "What the conference was about"),
-    ], fks=(_SEQ,), label="name", sort="start"),
+        ("series", "text", "The series it belongs to"),
+        ("number", "integer", "Its number in the series"),
+        ("host_country", "text", "The host country"),
+        ("topics", "text", "Topics on its agenda (JSON array)"),
+    ], fks=(_SEQ,), label="name", facets=("series",), sort="start"),
+    _t("postponements", "Conferences postponed or moved: the date and place they had been "
+       "set for, the new ones, and why.", [
+        ("id", "text", "The `conference.postponed` event id"),
+        ("conference_id", "text", "The conference"),
+        ("planned", "text", "The date it had been set for"),
+        ("moved_to", "text", "The new date"),
+        ("planned_place", "text", "Where it was to be held"),
+        ("moved_place", "text", "Where it moved to"),
+        ("reason", "text", "Why"),
+    ], fks=(_CONF, _SEQ), label="reason", sort="event_seq"),
+    _t("sources", "Sources that facts cite by id: title, publisher, date, kind, and the "
+       "agency a repost came through. A fact's `source_url` holds a source's id or a URL.", [
+        ("id", "text", "Source id (the `source.cited` event id)"),
+        ("title", "text", "Its title"),
+        ("url", "text", "Where it can be read"),
+        ("publisher", "text", "Who published it"),
+        ("published", "text", "When"),
+        ("kind", "text", "press, official, transcript, video or other"),
+        ("via", "text", "The agency or outlet it came through"),
+        ("description", "text", "Notes on the source"),
+    ], fks=(_SEQ,), label="title", facets=("kind", "publisher"), sort="published"),
     _t("sessions", "Sessions, panels and other parts of a conference's programme.", [
         ("id", "text", "Session id (the id of the `session.held` event)"),
         ("conference_id", "text", "The conference it belongs to"),
@@ -82,10 +107,12 @@ TABLES: tuple[Table, ...] = (
         ("id", "text", "Entity id (given by the first `participant.attended` event naming it)"),
         ("kind", "text", "country, organisation or person"),
         ("name", "text", "Name (from the first mention, unless corrected)"),
-        ("aliases", "text", "Other spellings of merged records (JSON array)"),
+        ("aliases", "text", "Other names it is known by (JSON array): the names of records "
+                            "merged into it, and names it had before a correction"),
         ("category", "text", "Category given at first mention (e.g. member state, NGO)"),
         ("country_id", "text", "The country a person or organisation belongs to"),
         ("first_event_id", "text", "The event that first named this entity"),
+        ("short_name", "text", "Acronym or short name (e.g. OSCE)"),
     ], fks=(("country_id", "entities", "id"),), indexes=(("kind",), ("name",)),
        label="name", facets=("kind", "category", "country_id"), sort="name", provenance=False),
     _t("entity_aliases", "Entities merged into another: the id and name that now point to the "
@@ -109,10 +136,33 @@ TABLES: tuple[Table, ...] = (
         ("country_id", "text", "Country they represented"),
         ("category", "text", "Category (e.g. member state, international organisation, NGO)"),
         ("description", "text", "Notes on the participation"),
+        ("status", "text", "host, organiser, supporter, member, observer, guest or "
+                           "participant"),
+        ("short_name", "text", "Acronym or short name"),
     ], fks=(_CONF, ("entity_id", "entities", "id"), ("affiliation_id", "entities", "id"),
             ("country_id", "entities", "id"), _SEQ),
-       indexes=(("kind",),), label="name_given",
-       facets=("kind", "country_id", "affiliation_id"), sort="name_given"),
+       indexes=(("kind",), ("status",)), label="name_given",
+       facets=("status", "kind", "country_id", "affiliation_id"), sort="name_given"),
+    _t("delegations", "A country's delegation: its head and how many members; the members "
+       "and their posts are in `delegation_members`.", [
+        ("id", "text", "Delegation id (the `delegation.sent` event id)"),
+        ("conference_id", "text", "The conference"),
+        ("session_id", "text", "The session"),
+        ("country_id", "text", "The country it represents"),
+        ("head_id", "text", "Who led it"),
+        ("member_count", "integer", "How many people, its head included"),
+        ("description", "text", "Notes on the delegation"),
+    ], fks=(_CONF, _SESSION, ("country_id", "entities", "id"), ("head_id", "entities", "id"),
+            _SEQ), label="country_id", facets=("country_id",), sort="event_seq"),
+    _t("delegation_members", "Who was in each delegation, and their post.", [
+        ("id", "text", "The delegation id, a slash and the member's number (1: its head)"),
+        ("delegation_id", "text", "The delegation"),
+        ("entity_id", "text", "The person"),
+        ("post", "text", "Their post"),
+        ("is_head", "integer", "1 for the head of the delegation"),
+        ("conference_id", "text", "The conference"),
+    ], fks=(("delegation_id", "delegations", "id"), ("entity_id", "entities", "id"), _CONF,
+            _SEQ), label="post", facets=("delegation_id",), sort="id"),
     _t("speeches", "Speeches and remarks: speaker, role, session, kind and a summary; "
        "verbatim quotes are in `quotes`.", [
         ("id", "text", "Speech id (the `speech.delivered` event id)"),
@@ -150,23 +200,56 @@ TABLES: tuple[Table, ...] = (
     ], fks=(_CONF, _SESSION, ("proposer_id", "entities", "id"), _SEQ),
        indexes=(("topic",),), label="topic", facets=("proposer_id", "topic", "session_id"),
        sort="event_seq"),
-    _t("agreements", "Agreements reached: title and parties; the items are in "
-       "`agreement_items`.", [
+    _t("agreements", "Agreements reached: title, kind, status and how many points the "
+       "text has; the points recorded are in `agreement_items`, the parties in "
+       "`agreement_parties`.", [
         ("id", "text", "Agreement id (the `agreement.reached` event id)"),
         ("conference_id", "text", "The conference"),
         ("session_id", "text", "The session it was reached in"),
         ("title", "text", "Title of the agreement"),
-        ("parties", "text", "Parties to it (JSON array of names)"),
-        ("item_count", "integer", "How many items were agreed"),
-    ], fks=(_CONF, _SESSION, _SEQ), label="title", sort="event_seq"),
-    _t("agreement_items", "The numbered items of each agreement.", [
-        ("id", "text", "Item id: the agreement id, a slash and the item's number"),
+        ("kind", "text", "declaration, convention, decision, communique, statement, "
+                         "action-plan, memorandum or other"),
+        ("status", "text", "adopted, signed, endorsed, initialled, proposed or other"),
+        ("points", "integer", "How many points the whole text has (empty: not known)"),
+        ("item_count", "integer", "How many of its points are recorded here"),
+        ("party_names", "text", "Parties named only in words (JSON array)"),
+        ("description", "text", "What it is about"),
+    ], fks=(_CONF, _SESSION, _SEQ), label="title", facets=("kind", "status"),
+       sort="event_seq"),
+    _t("agreement_items", "The points of each agreement that are recorded, with their "
+       "numbers in its text.", [
+        ("id", "text", "Item id: the agreement id, a slash and the point's number"),
         ("agreement_id", "text", "The agreement"),
-        ("n", "integer", "Number of the item (from 1)"),
+        ("n", "integer", "Number of the point in the agreement's text"),
         ("text", "text", "What was agreed"),
         ("conference_id", "text", "The conference"),
     ], fks=(("agreement_id", "agreements", "id"), _CONF, _SEQ), label="text",
        facets=("agreement_id",), sort="id"),
+    _t("agreement_parties", "The countries and organisations party to each agreement.", [
+        ("id", "text", "The agreement id, a slash, p and the party's number"),
+        ("agreement_id", "text", "The agreement"),
+        ("entity_id", "text", "The party"),
+        ("conference_id", "text", "The conference"),
+    ], fks=(("agreement_id", "agreements", "id"), ("entity_id", "entities", "id"), _CONF,
+            _SEQ), label="entity_id", facets=("entity_id",), sort="id"),
+    _t("meetings", "Meetings on the sidelines (bilateral, trilateral, informal, side "
+       "events, working meetings); who took part is in `meeting_participants`.", [
+        ("id", "text", "Meeting id (the `meeting.held` event id)"),
+        ("conference_id", "text", "The conference"),
+        ("session_id", "text", "The session"),
+        ("kind", "text", "bilateral, trilateral, informal, side-event, working or other"),
+        ("title", "text", "Its title"),
+        ("who", "text", "Who took part (names, for reading)"),
+        ("duration", "text", "How long"),
+        ("outcome", "text", "What came of it"),
+    ], fks=(_CONF, _SESSION, _SEQ), label="who", facets=("kind",), sort="event_seq"),
+    _t("meeting_participants", "Who took part in each meeting.", [
+        ("id", "text", "The meeting id, a slash and the participant's number"),
+        ("meeting_id", "text", "The meeting"),
+        ("entity_id", "text", "The person, organisation or country"),
+        ("conference_id", "text", "The conference"),
+    ], fks=(("meeting_id", "meetings", "id"), ("entity_id", "entities", "id"), _CONF, _SEQ),
+       label="entity_id", facets=("entity_id",), sort="id"),
     _t("figures", "Numbers cited: value, unit, what they count and who cited them.", [
         ("id", "text", "Figure id (the `figure.cited` event id)"),
         ("conference_id", "text", "The conference"),
@@ -198,13 +281,22 @@ TABLES: tuple[Table, ...] = (
         ("credit", "text", "Credit"),
         ("file_present", "integer", "1 when the file itself is in the archive, else 0"),
     ], fks=(_CONF, _SESSION, _SEQ), label="caption", facets=("kind",), sort="event_seq"),
-    _t("notes", "Any other happening, theme or context.", [
+    _t("notes", "Any other happening, theme or context; who it is about is in "
+       "`note_subjects`.", [
         ("id", "text", "Note id (the `note.recorded` event id)"),
         ("conference_id", "text", "The conference"),
         ("session_id", "text", "The session"),
         ("text", "text", "The note"),
-        ("topic", "text", "Its topic"),
-    ], fks=(_CONF, _SESSION, _SEQ), label="topic", facets=("topic",), sort="event_seq"),
+        ("tags", "text", "Its tags (JSON array)"),
+    ], fks=(_CONF, _SESSION, _SEQ), label="text", sort="event_seq",
+       extra={"facets": [{"array": "tags"}]}),
+    _t("note_subjects", "The people, organisations and countries each note is about.", [
+        ("id", "text", "The note id, a slash and the subject's number"),
+        ("note_id", "text", "The note"),
+        ("entity_id", "text", "Who or what it is about"),
+        ("conference_id", "text", "The conference"),
+    ], fks=(("note_id", "notes", "id"), ("entity_id", "entities", "id"), _CONF, _SEQ),
+       label="entity_id", facets=("entity_id",), sort="id"),
     _t("events", "The log itself: one row per line of events/events.jsonl, with its envelope "
        "and payload. Every fact links here through `event_seq`.", [
         ("seq", "integer", "Sequence number (position in the log, from 1)"),
@@ -261,13 +353,18 @@ TABLES: tuple[Table, ...] = (
         ("undo_reason", "text", "Why it was undone"),
         ("event_seq", "integer", "Sequence number of the merge event"),
     ], fks=(_SEQ,), label="merged_name", sort_desc="event_seq", provenance=False),
-    _t("texts", "Every spoken or written text in one place (summaries, quotes, proposals, "
-       "agreement items, notes, captions, descriptions), with full-text search: search "
-       "here to search everything.", [
+    _t("texts", "Everything a reader would type in one place: what was said and written "
+       "(summaries, quotes, proposals, agreements and their points, notes, captions, "
+       "descriptions, meetings' outcomes) and who and what it names (participants with "
+       "their short names, roles, categories and status; delegations, meetings, figures, "
+       "sources, conferences), with full-text search over `text` and `who`: search here to "
+       "search everything.", [
         ("id", "text", "Id of the row the text is in"),
-        ("kind", "text", "summary, quote, proposal, agreement, agreement_item, note, caption "
-                         "or description"),
+        ("kind", "text", "What the text is: summary, quote, proposal, agreement, "
+                         "agreement_item, note, caption, description, participant, "
+                         "delegation, meeting, figure, source or conference"),
         ("text", "text", "The text"),
+        ("who", "text", "The names it goes with (the speaker, proposer, people named)"),
         ("conference_id", "text", "The conference"),
         ("speaker_id", "text", "Who said or proposed it, where known"),
         ("speech_id", "text", "The speech, for summaries and quotes"),
@@ -305,7 +402,7 @@ FACT_REFS = tuple(ref for ref in ENTITY_REFS if ref[0] != "entity_aliases")
 
 #: The full-text index: one table searches every text.
 FTS_TABLE = "texts"
-FTS_COLUMNS = ("text",)
+FTS_COLUMNS = ("text", "who")
 
 
 def indexes(table: Table) -> list[tuple[str, ...]]:

@@ -210,6 +210,9 @@ class Index:
                               (scope, key)).fetchone()
         return str(row[0]) if row else None
 
+    def names_in(self, scope: str) -> dict[str, str]:
+        return dict(self.db.execute("select key, id from names where scope = ?", (scope,)))
+
     def conferences(self) -> list[tuple[str, str]]:
         return [(r[0], r[1]) for r in self.db.execute(
             "select id, name from conferences order by seq")]

@@ -1,0 +1,48 @@
+"""The base of every payload, and the fields many facts share. Pure."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+import msgspec
+from msgspec import Meta
+
+from .validate import Id, Text, check_date, check_id
+
+#: Fields that many facts share, described once.
+ConferenceRef = Annotated[
+    Id, Meta(description="The conference (name or id; default: the only or latest one).")]
+SessionRef = Annotated[Id | None, Meta(description="The session (title or id).")]
+Description = Annotated[Text | None, Meta(description="A longer description.")]
+
+class Payload(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True,
+              gc=False):
+    """Base of every payload. `TYPE` is the stable type string, `VERSION` its schema version."""
+
+    TYPE: ClassVar[str]
+    VERSION: ClassVar[int] = 1
+    DATES: ClassVar[tuple[str, ...]] = ()
+    #: Fields that hold ids of other events or entities, and what they must point at.
+    REFS: ClassVar[dict[str, str]] = {}
+    #: Fields that create a new id (checked for safe characters).
+    IDS: ClassVar[tuple[str, ...]] = ()
+    #: The `archive add` subcommand that records a fact of this type (None: not a fact).
+    COMMAND: ClassVar[str | None] = None
+    #: The database tables a fact of this type writes rows to, its main table first.
+    TABLES: ClassVar[tuple[str, ...]] = ()
+    #: Entity references a new name creates, and of which kind (`--speaker NEW` makes a
+    #: person); the others create a person too.
+    CREATES: ClassVar[dict[str, str]] = {}
+    #: Options named otherwise than their field (`--with` for a meeting's participants).
+    OPTIONS: ClassVar[dict[str, str]] = {}
+
+    def __post_init__(self) -> None:
+        for name in self.DATES:
+            check_date(name, getattr(self, name))
+        for name in self.IDS:
+            check_id(name, getattr(self, name))
+
+
+EntityKind = Literal["country", "organisation", "person"]
+
+

@@ -1,0 +1,299 @@
+"""The rows each kind of fact makes: one handler per payload type (`facts`), with the
+search index's rows (`texts`) for what a reader would type. Pure; used by
+`archive.core.projection`, which also handles corrections, retractions and merges."""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+from ..errors import InvalidEvent
+from .events import (
+    AgreementReached,
+    AttachmentAdded,
+    ConferenceHeld,
+    ConferencePostponed,
+    DelegationSent,
+    FigureCited,
+    FollowupScheduled,
+    MeetingHeld,
+    NoteRecorded,
+    ParticipantAttended,
+    Payload,
+    ProposalMade,
+    SessionHeld,
+    SourceCited,
+    SpeechDelivered,
+)
+from .rows import Envelope, Insert, Op, Row, State, Update, resolve, to_json
+
+
+def _prov(env: Envelope) -> Row:
+    return {"event_id": env.id, "event_seq": env.seq, "source_url": env.source_url,
+            "source_locator": env.source_locator, "at": env.at}
+
+
+def _text(kind: str, text: str | None, row_id: str, table: str, env: Envelope,
+          conference: str | None, speaker: str | None = None,
+          speech: str | None = None, who: str | None = None, part: str = "") -> list[Op]:
+    """The search index's row for one text of a row (`part`: which, when a row has
+    several: its id is then `row/part`)."""
+    if not text:
+        return []
+    return [Insert("texts", {
+        "id": f"{row_id}/{part}" if part else row_id, "kind": kind, "text": text, "who": who,
+        "conference_id": conference,
+        "speaker_id": speaker, "speech_id": speech, "table_name": table, "row_id": row_id,
+        "event_seq": env.seq,
+    })]
+
+
+def _words(*parts: str | None) -> str:
+    """Several short texts as one line of the search index."""
+    return " · ".join(p for p in parts if p)
+
+
+def _name(state: State, id: str | None) -> str | None:
+    """The name of the entity an id means now."""
+    entity = state.entity(id) if id is not None else None
+    return entity.name if entity is not None else None
+
+
+def _refuse(env: Envelope, message: str) -> InvalidEvent:
+    return InvalidEvent(f"event {env.id} (seq {env.seq}, {env.type}): {message}")
+
+
+# ---------------------------------------------------------------- fact handlers
+
+
+@singledispatch
+def facts(data: Payload, env: Envelope, state: State) -> list[Op]:
+    """The rows a fact event makes (its payload as corrected so far)."""
+    raise _refuse(env, f"no projection for event type {data.TYPE!r}")
+
+
+@facts.register
+def _(data: ConferenceHeld, env: Envelope, state: State) -> list[Op]:
+    return [Insert("conferences", {
+        "id": env.id, "name": data.name, "place": data.place, "start": data.start,
+        "end": data.end, "organisers": to_json(data.organisers),
+        "supporters": to_json(data.supporters), "description": data.description,
+        "series": data.series, "number": data.number, "host_country": data.host_country,
+        "topics": to_json(data.topics), **_prov(env)}),
+        *_text("conference", _words(data.name, data.series, data.place, data.host_country,
+                                    *data.topics), env.id, "conferences", env,
+               env.id, who=_words(*data.organisers, *data.supporters), part="name"),
+        *_text("description", data.description, env.id, "conferences", env, env.id)]
+
+
+@facts.register
+def _(data: ConferencePostponed, env: Envelope, state: State) -> list[Op]:
+    return [Insert("postponements", {
+        "id": env.id, "conference_id": data.conference, "planned": data.planned,
+        "moved_to": data.moved_to, "planned_place": data.planned_place,
+        "moved_place": data.moved_place, "reason": data.reason, **_prov(env)}),
+        *_text("postponement", data.reason, env.id, "postponements", env, data.conference)]
+
+
+@facts.register
+def _(data: SourceCited, env: Envelope, state: State) -> list[Op]:
+    return [Insert("sources", {
+        "id": env.id, "title": data.title, "url": data.url, "publisher": data.publisher,
+        "published": data.published, "kind": data.kind, "via": data.via,
+        "description": data.description, **_prov(env)}),
+        *_text("source", _words(data.title, data.description), env.id, "sources", env, None,
+               who=_words(data.publisher, data.via))]
+
+
+@facts.register
+def _(data: SessionHeld, env: Envelope, state: State) -> list[Op]:
+    return [Insert("sessions", {
+        "id": env.id, "conference_id": data.conference, "title": data.title,
+        "kind": data.kind, "day": data.day, "chair_id": resolve(state, data.chair),
+        "parent_id": data.parent, "description": data.description, **_prov(env)}),
+        *_text("description", data.description, env.id, "sessions", env, data.conference)]
+
+
+@facts.register
+def _(data: ParticipantAttended, env: Envelope, state: State) -> list[Op]:
+    entity_id = resolve(state, data.entity)
+    assert entity_id is not None
+    country = resolve(state, data.country)
+    known = state.entity(entity_id)
+    ops: list[Op] = []
+    facts_of_entity = {"kind": data.kind, "name": data.name, "category": data.category,
+                       "country_id": country, "short_name": data.short_name}
+    if known is None:
+        ops.append(Insert("entities", {"id": entity_id, **facts_of_entity, "aliases": "[]",
+                                       "first_event_id": env.id}))
+    elif known.first_event_id == env.id:  # the first mention, corrected: the entity follows
+        if known.name != data.name:  # and keeps the name it had as an alias (the source's)
+            aliases = [a for a in (*known.aliases, known.name) if a != data.name]
+            facts_of_entity["aliases"] = to_json(list(dict.fromkeys(aliases)))
+            ops.append(Update("speeches", "speaker_id", entity_id, {"speaker_name": data.name}))
+        ops.append(Update("entities", "id", entity_id, facts_of_entity))
+    ops.append(Insert("participations", {
+        "id": env.id, "conference_id": data.conference, "entity_id": entity_id,
+        "kind": data.kind, "name_given": data.name, "role": data.role,
+        "affiliation_id": resolve(state, data.affiliation), "country_id": country,
+        "category": data.category, "description": data.description, "status": data.status,
+        "short_name": data.short_name, **_prov(env)}))
+    earlier = [] if known is None else [a for a in (*known.aliases, known.name)
+                                        if a != data.name]
+    ops += _text("participant", _words(data.role, data.category, data.status,
+                                       _name(state, data.affiliation),
+                                       _name(state, country)),
+                 env.id, "participations", env, data.conference, entity_id,
+                 who=_words(data.name, data.short_name, *dict.fromkeys(earlier)), part="who")
+    ops += _text("description", data.description, env.id, "participations", env,
+                 data.conference, entity_id, who=data.name)
+    return ops
+
+
+@facts.register
+def _(data: DelegationSent, env: Envelope, state: State) -> list[Op]:
+    country = resolve(state, data.country)
+    delegates = ([(data.head, 1)] if data.head else []) + [(m, 0) for m in data.members]
+    ops: list[Op] = [Insert("delegations", {
+        "id": env.id, "conference_id": data.conference, "session_id": data.session,
+        "country_id": country, "head_id": resolve(state, data.head.entity) if data.head
+        else None, "member_count": len(delegates), "description": data.description,
+        **_prov(env)})]
+    for n, (member, head) in enumerate(delegates, 1):
+        person = resolve(state, member.entity)
+        mid = f"{env.id}/{n}"
+        ops.append(Insert("delegation_members", {
+            "id": mid, "delegation_id": env.id, "entity_id": person, "post": member.post,
+            "is_head": head, "conference_id": data.conference, **_prov(env)}))
+        ops += _text("delegation", _words("head of the delegation" if head else
+                                          "delegation member", member.post,
+                                          _name(state, country)),
+                     mid, "delegation_members", env, data.conference, person,
+                     who=_name(state, person))
+    ops += _text("description", data.description, env.id, "delegations", env, data.conference)
+    return ops
+
+
+@facts.register
+def _(data: MeetingHeld, env: Envelope, state: State) -> list[Op]:
+    who = [resolve(state, p) for p in data.participants]
+    names = "; ".join(n for n in (_name(state, p) for p in who) if n)
+    ops: list[Op] = [Insert("meetings", {
+        "id": env.id, "conference_id": data.conference, "session_id": data.session,
+        "kind": data.kind, "title": data.title, "who": names, "duration": data.duration,
+        "outcome": data.outcome, **_prov(env)})]
+    for n, entity in enumerate(who, 1):
+        ops.append(Insert("meeting_participants", {
+            "id": f"{env.id}/{n}", "meeting_id": env.id, "entity_id": entity,
+            "conference_id": data.conference, **_prov(env)}))
+    ops += _text("meeting", _words(f"{data.kind} meeting", data.title, data.outcome), env.id,
+                 "meetings", env, data.conference, who=names)
+    return ops
+
+
+@facts.register
+def _(data: SpeechDelivered, env: Envelope, state: State) -> list[Op]:
+    speaker = resolve(state, data.speaker)
+    assert speaker is not None
+    known = state.entity(speaker)
+    ops: list[Op] = [Insert("speeches", {
+        "id": env.id, "conference_id": data.conference, "session_id": data.session,
+        "speaker_id": speaker, "speaker_name": known.name if known else None,
+        "role": data.role, "affiliation_id": resolve(state, data.affiliation),
+        "kind": data.kind, "summary": data.summary, "quote_count": len(data.quotes),
+        **_prov(env)})]
+    said_by = _words(known.name if known else None, data.role)
+    ops += _text("summary", data.summary, env.id, "speeches", env, data.conference, speaker,
+                 env.id, who=said_by)
+    for n, quote in enumerate(data.quotes, 1):
+        qid = f"{env.id}/{n}"
+        ops.append(Insert("quotes", {
+            "id": qid, "speech_id": env.id, "n": n, "speaker_id": speaker,
+            "conference_id": data.conference, "text": quote, **_prov(env)}))
+        ops += _text("quote", quote, qid, "quotes", env, data.conference, speaker, env.id,
+                     who=said_by)
+    return ops
+
+
+@facts.register
+def _(data: ProposalMade, env: Envelope, state: State) -> list[Op]:
+    proposer = resolve(state, data.proposer)
+    return [Insert("proposals", {
+        "id": env.id, "conference_id": data.conference, "session_id": data.session,
+        "proposer_id": proposer, "text": data.text, "topic": data.topic, **_prov(env)}),
+        *_text("proposal", data.text, env.id, "proposals", env, data.conference, proposer,
+               who=_words(_name(state, proposer), data.topic))]
+
+
+@facts.register
+def _(data: AgreementReached, env: Envelope, state: State) -> list[Op]:
+    parties = [resolve(state, p) for p in data.parties]
+    names = _words(*(n for n in (_name(state, p) for p in parties) if n), *data.party_names)
+    ops: list[Op] = [Insert("agreements", {
+        "id": env.id, "conference_id": data.conference, "session_id": data.session,
+        "title": data.title, "kind": data.kind, "status": data.status, "points": data.points,
+        "item_count": len(data.items), "party_names": to_json(data.party_names),
+        "description": data.description, **_prov(env)})]
+    ops += _text("agreement", _words(data.title, data.kind, data.status), env.id,
+                 "agreements", env, data.conference, who=names)
+    ops += _text("description", data.description, env.id, "agreements", env,
+                 data.conference, part="about")
+    for item in data.items:
+        iid = f"{env.id}/{item.n}"
+        ops.append(Insert("agreement_items", {
+            "id": iid, "agreement_id": env.id, "n": item.n, "text": item.text,
+            "conference_id": data.conference, **_prov(env)}))
+        ops += _text("agreement_item", item.text, iid, "agreement_items", env, data.conference)
+    for n, party in enumerate(parties, 1):
+        ops.append(Insert("agreement_parties", {
+            "id": f"{env.id}/p{n}", "agreement_id": env.id, "entity_id": party,
+            "conference_id": data.conference, **_prov(env)}))
+    return ops
+
+
+@facts.register
+def _(data: FigureCited, env: Envelope, state: State) -> list[Op]:
+    cited_by = resolve(state, data.cited_by)
+    return [Insert("figures", {
+        "id": env.id, "conference_id": data.conference, "session_id": data.session,
+        "value": data.value, "unit": data.unit, "counts": data.counts,
+        "qualifier": data.qualifier, "cited_by_id": cited_by, **_prov(env)}),
+        *_text("figure", _words(data.counts, data.unit), env.id, "figures", env,
+               data.conference, cited_by, who=_name(state, cited_by))]
+
+
+@facts.register
+def _(data: FollowupScheduled, env: Envelope, state: State) -> list[Op]:
+    return [Insert("followups", {
+        "id": env.id, "conference_id": data.conference, "name": data.name,
+        "date": data.when, "place": data.where, "description": data.description,
+        **_prov(env)}),
+        *_text("followup", _words(data.name, data.where), env.id, "followups", env,
+               data.conference, part="name"),
+        *_text("description", data.description, env.id, "followups", env, data.conference)]
+
+
+@facts.register
+def _(data: AttachmentAdded, env: Envelope, state: State) -> list[Op]:
+    # Whether the file is present is a fact about the folder, not the log: the database
+    # writer fills `file_present` in (the fold stays pure).
+    return [Insert("attachments", {
+        "id": env.id, "conference_id": data.conference, "session_id": data.session,
+        "kind": data.kind, "sha256": data.sha256, "filename": data.filename,
+        "media_type": data.media_type, "caption": data.caption, "credit": data.credit,
+        "file_present": 0, **_prov(env)}),
+        *_text("caption", data.caption, env.id, "attachments", env, data.conference)]
+
+
+@facts.register
+def _(data: NoteRecorded, env: Envelope, state: State) -> list[Op]:
+    about = [resolve(state, a) for a in data.about]
+    ops: list[Op] = [Insert("notes", {
+        "id": env.id, "conference_id": data.conference, "session_id": data.session,
+        "text": data.text, "tags": to_json(data.tags), **_prov(env)})]
+    for n, entity in enumerate(about, 1):
+        ops.append(Insert("note_subjects", {
+            "id": f"{env.id}/{n}", "note_id": env.id, "entity_id": entity,
+            "conference_id": data.conference, **_prov(env)}))
+    ops += _text("note", data.text, env.id, "notes", env, data.conference,
+                 who=_words(*(n for n in (_name(state, a) for a in about) if n), *data.tags))
+    return ops
