@@ -180,7 +180,7 @@ def test_photo_with_file_is_drawn_and_caption_only_otherwise(demo, demo_text):
     assert pdf.images(out) == 1
     assert pdf.contains(demo_text, PHOTO_CAPTION)
     assert pdf.contains(demo_text, "Panel on media (photo not available)")
-    assert pdf.contains(demo_text, "no usable file in the archive")
+    assert pdf.contains(demo_text, "photo itself is not included")
 
 
 def test_charts_are_drawn_as_svg_with_labels(demo, demo_text):
@@ -455,5 +455,5 @@ def test_damaged_photo_is_shown_as_its_caption(tmp_path):
     assert result.path == root / "exports" / "briefing-as-of-2.pdf"
     text = pdf.text(result.path)
     assert pdf.contains(text, "A damaged photo")
-    assert pdf.contains(text, "no usable file in the archive")
+    assert pdf.contains(text, "photo itself is not included")
     assert pdf.images(result.path) == 0 and result.fetched == ()

@@ -72,9 +72,10 @@ def bar_chart(labels: list[str], series: list[Series], *, label_chars: int = 44,
 
 
 def session_chart(briefing: Briefing, limit: int = 14) -> Chart | None:
-    """Speeches and proposals per session (the busiest `limit` sessions)."""
-    sessions = [s for d in briefing.days for s in d.sessions]
-    if not sessions:
+    """Speeches and proposals per session (the busiest `limit` sessions). None when it
+    would say nothing: fewer than two groups with anything in them, or all alike."""
+    sessions = [s for d in briefing.days for s in d.sessions if s.speeches or s.proposal_count]
+    if len(sessions) < 2 or len({(len(s.speeches), s.proposal_count) for s in sessions}) < 2:
         return None
     busiest = sorted(sessions, key=lambda s: -(len(s.speeches) + s.proposal_count))[:limit]
     shown = [s for s in sessions if s in busiest]

@@ -38,6 +38,7 @@ from .model import (
     Retraction,
     Revision,
     Session,
+    SourceInfo,
     Speech,
     Stamp,
 )
@@ -238,35 +239,50 @@ class _Loader:
                                 "order by speech_id, n", self.cid):
             quotes[q["speech_id"]].append(Quote(int(q["n"]), q["text"], self.ref(q)))
         grouped: dict[tuple[str | None, str | None], list[Speech]] = defaultdict(list)
+        conference = self.db.execute("select start, end from conferences where id = ?",
+                                     (self.cid,)).fetchone()
         for row in self.fact_rows("speeches"):
             ref = self.ref(row)
             if not self.keep(row, ref):
                 continue
+            day = self.day_of(row)
+            if day is None and conference is not None:  # an opening is on the first day
+                day = {"opening": conference["start"],
+                       "closing": conference["end"] or conference["start"]}.get(row["kind"])
             speech = Speech(
                 row["id"], row["speaker_name"] or self.name(row["speaker_id"]) or "Unknown",
                 row["role"], self.name(row["affiliation_id"]), row["kind"], row["summary"],
-                tuple(quotes.get(row["id"], ())), self.day_of(row), ref)
-            grouped[(speech.day, row["session_id"])].append(speech)
-        proposals_per_session: dict[str | None, int] = defaultdict(int)
+                tuple(quotes.get(row["id"], ())), day, ref)
+            # a speech outside any session is grouped by its kind ("Opening remarks")
+            group = row["session_id"] or f"kind:{row['kind']}"
+            grouped[(speech.day, group)].append(speech)
+        proposals_per_session: dict[str, int] = defaultdict(int)
         for row in self.fact_rows("proposals"):
-            if self.keep(row, self.ref(row)):
+            if row["session_id"] and self.keep(row, self.ref(row)):
                 proposals_per_session[row["session_id"]] += 1
         session_order = {sid: i for i, sid in enumerate(self.sessions)}
 
-        def order(key: tuple[str | None, str | None]) -> tuple[str, int]:
-            day, sid = key  # days in order, undated last; remarks outside a session last
-            last = len(session_order)
-            return (day or "9999", session_order.get(sid, last) if sid else last + 1)
+        def order(key: tuple[str | None, str | None]) -> tuple[str, int, int]:
+            day, group = key  # days in order, undated last; openings first, closings last
+            kind = group[5:] if group and group.startswith("kind:") else None
+            place = {"opening": 0, "keynote": 1}.get(kind or "", 3 if kind else 2)
+            if kind == "closing":
+                place = 4
+            return (day or "9999", place, session_order.get(group or "", 0))
 
+        for sid, srow in self.sessions.items():  # the programme: panels without speeches too
+            if not any(group == sid for _, group in grouped) and self.keep(srow, self.ref(srow)):
+                grouped[(srow["day"], sid)] = []
         days: dict[str | None, list[Session]] = {}
         for key in sorted(grouped, key=order):
-            day, sid = key
-            s = self.sessions.get(sid) if sid else None
+            day, group = key
+            s = self.sessions.get(group) if group else None
+            kind = group[5:] if group and group.startswith("kind:") else None
             session = Session(
-                sid, s["title"] if s else "Remarks outside a recorded session",
+                group if s else None, s["title"] if s else KIND_GROUPS.get(kind or "", "Remarks"),
                 s["kind"] if s else None, day,
                 self.name(s["chair_id"]) if s else None, tuple(grouped[key]),
-                proposals_per_session.get(sid, 0))
+                proposals_per_session.get(group or "", 0) if s else 0)
             days.setdefault(day, []).append(session)
         return tuple(Day(d, tuple(ss)) for d, ss in days.items())
 
@@ -293,7 +309,8 @@ class _Loader:
         return tuple(
             Agreement(r["id"], r["title"],
                       (*parties[r["id"]], *_json_list(r["party_names"])),
-                      tuple(items[r["id"]]), self.session_title(r["session_id"]), ref)
+                      tuple(items[r["id"]]), self.session_title(r["session_id"]), ref,
+                      r["kind"], r["status"], r["points"])
             for r in self.fact_rows("agreements") if self.keep(r, ref := self.ref(r)))
 
     def figures(self) -> tuple[Figure, ...]:
@@ -322,6 +339,24 @@ class _Loader:
                         r["role"], self.name(r["affiliation_id"]), self.name(r["country_id"]),
                         r["category"], self.ref(r), r["status"] or "participant")
             for r in rows)
+
+    def sources(self) -> dict[str, SourceInfo]:
+        out: dict[str, SourceInfo] = {}
+        for r in _rows(self.db, "select * from sources order by event_seq"):
+            info = SourceInfo(r["id"], r["title"], r["publisher"], r["published"], r["kind"],
+                              r["via"], r["url"])
+            out[r["id"]] = info
+            if r["url"]:
+                out.setdefault(r["url"], info)
+        return out
+
+    def countries_reported(self) -> int:
+        """The number of countries the source itself gives (a figure counting countries),
+        or 0 when it gives none."""
+        for r in self.fact_rows("figures"):
+            if (r["counts"] or "").casefold().startswith("countries") and r["value"]:
+                return int(r["value"])
+        return 0
 
     def meetings(self) -> tuple[Meeting, ...]:
         who: dict[str, list[str]] = defaultdict(list)
@@ -380,6 +415,12 @@ def _is_image(path: Path) -> bool:
     return True
 
 
+#: How speeches that belong to no session are grouped, by their kind.
+KIND_GROUPS = {"opening": "Opening remarks", "keynote": "Keynote addresses",
+               "closing": "Closing remarks", "interview": "Interviews",
+               "statement": "Statements", "panel": "Panel remarks", "remark": "Remarks"}
+
+
 def _counts(b: dict[str, Any]) -> dict[str, int]:
     parts: Iterable[Participant] = b["participants"]
     unique: dict[str, set[str]] = defaultdict(set)
@@ -398,7 +439,7 @@ def _counts(b: dict[str, Any]) -> dict[str, int]:
         "agreements": len(b["agreements"]),
         "agreement_items": sum(len(a.items) for a in b["agreements"]),
         "figures": len(b["figures"]),
-        "sessions": sum(len(d.sessions) for d in b["days"]),
+        "sessions": sum(1 for d in b["days"] for s in d.sessions if s.id is not None),
     }
 
 
@@ -427,9 +468,11 @@ def load(db_path: Path, *, root: Path, conference: str | None = None,
                 "participants": loader.participants(), "followups": loader.followups(),
                 "attachments": loader.attachments(), "notes": loader.notes(),
                 "meetings": loader.meetings(), "delegations": loader.delegations(),
+                "sources": loader.sources(),
                 "revisions": loader.revisions, "retractions": loader.retractions(),
             }
+            counts = {**_counts(parts), "countries_reported": loader.countries_reported()}
         except sqlite3.DatabaseError as exc:
             raise RenderError(f"cannot read the database {db_path}: {exc}") from None
     return Briefing(conference=conf, stamp=stamp, first_date=(first or "")[:10] or None,
-                    since=since_stamp, day=day, counts=_counts(parts), **parts)
+                    since=since_stamp, day=day, counts=counts, **parts)

@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from .charts import Chart, charts
-from .model import Briefing, Participant, Ref
+from .model import Briefing, Participant, Ref, SourceInfo
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -66,6 +66,13 @@ class SourceNote:
     url: str | None
     locator: str | None
     events: list[int] = field(default_factory=list)
+    #: the recorded source the URL or id names, if any
+    source: SourceInfo | None = None
+
+    @property
+    def where(self) -> str | None:
+        """The locator as a reader writes it: p14 is "para. 14", p4,p5 "paras. 4, 5"."""
+        return paragraphs(self.locator)
 
     @property
     def linkable(self) -> bool:
@@ -79,11 +86,27 @@ class SourceNote:
         return ", ".join(f"#{s}" for s in seqs)
 
 
+#: How the cover names the kind of the principal source.
+SOURCE_KINDS = {"press": "Press reporting", "official": "Official documents",
+                "transcript": "A transcript", "video": "A video recording"}
+
+
+def paragraphs(locator: str | None) -> str | None:
+    """`p14` -> `para. 14`, `p18-p19` -> `paras. 18-19`, `p4,p5,p20` -> `paras. 4, 5, 20`;
+    any other locator as recorded."""
+    if not locator or not re.fullmatch(r"p\d+(-p\d+)?(,p\d+(-p\d+)?)*", locator):
+        return locator
+    parts = [part.replace("p", "") for part in locator.split(",")]
+    many = len(parts) > 1 or "-" in parts[0]
+    return ("paras. " if many else "para. ") + ", ".join(parts)
+
+
 class Citations:
     """Numbered notes in order of first citation: one per (source URL, locator)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sources: dict[str, SourceInfo] | None = None) -> None:
         self._notes: dict[tuple[str, str], SourceNote] = {}
+        self._sources = sources or {}
 
     def cite(self, ref: Ref) -> int:
         key = (ref.source_url or "", ref.source_locator or "") if ref.source_url else (
@@ -91,7 +114,8 @@ class Citations:
         note = self._notes.get(key)
         if note is None:
             note = SourceNote(len(self._notes) + 1, ref.source_url,
-                              ref.source_locator if ref.source_url else None)
+                              ref.source_locator if ref.source_url else None,
+                              source=self._sources.get(ref.source_url or ""))
             self._notes[key] = note
         note.events.append(ref.seq)
         return note.n
@@ -141,6 +165,19 @@ def participant_groups(b: Briefing) -> list[Group]:
     return [g for g in groups if g.items]
 
 
+def principal_source(b: Briefing) -> SourceInfo | None:
+    """The recorded source most facts of the briefing cite (for the cover)."""
+    counts: dict[str, int] = {}
+    refs = [b.conference.ref, *(sp.ref for sp in b.speeches), *(p.ref for p in b.proposals),
+            *(a.ref for a in b.agreements), *(f.ref for f in b.figures),
+            *(p.ref for p in b.participants), *(n.ref for n in b.notes)]
+    for ref in refs:
+        info = b.sources.get(ref.source_url or "")
+        if info is not None:
+            counts[info.id] = counts.get(info.id, 0) + 1
+    return b.sources[max(counts, key=lambda k: counts[k])] if counts else None
+
+
 def sections(b: Briefing) -> list[Section]:
     """The chapters this briefing has, in order (the contents page lists them)."""
     out = [Section("summary", "Executive summary")]
@@ -160,7 +197,7 @@ def sections(b: Briefing) -> list[Section]:
         if content:
             out.append(Section(id_, title))
         if id_ == "speeches" and content:
-            out.extend(Section(f"day-{i}", longdate(d.day) if d.day else "Day not recorded", 2)
+            out.extend(Section(f"day-{i}", longdate(d.day) if d.day else "Date not given", 2)
                        for i, d in enumerate(b.days, 1))
     return out
 
@@ -175,6 +212,7 @@ def environment() -> Environment:
     )
     env.filters["longdate"] = longdate
     env.filters["daterange"] = daterange
+    env.filters["source_kind"] = lambda kind: SOURCE_KINDS.get(kind, "A source")
     return env
 
 
@@ -216,7 +254,8 @@ def render_html(b: Briefing, *, attachment_base: str,
     html = template.render(
         b=b, css=Markup(stylesheet), charts=[_markup(c) for c in drawn],
         sections=sections(b), participant_groups=participant_groups(b),
-        citations=Citations(), attachment_base=attachment_base, kind_label=kind_label(b),
+        citations=Citations(b.sources), principal=principal_source(b),
+        attachment_base=attachment_base, kind_label=kind_label(b),
         summary_limit=SUMMARY_LIMIT,
         **metadata(b),
     )

@@ -95,6 +95,22 @@ class Agreement:
     items: tuple[AgreementItem, ...]
     session: str | None
     ref: Ref
+    kind: str | None = None
+    status: str | None = None
+    points: int | None = None
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """A recorded source (`source.cited`): what a citation of its id or URL names."""
+
+    id: str
+    title: str
+    publisher: str | None
+    published: str | None
+    kind: str
+    via: str | None
+    url: str | None
 
 
 @dataclass(frozen=True)
@@ -244,6 +260,8 @@ class Briefing:
     counts: dict[str, int] = field(default_factory=dict)
     meetings: tuple[Meeting, ...] = ()
     delegations: tuple[Delegation, ...] = ()
+    #: Recorded sources, by id and by URL.
+    sources: dict[str, SourceInfo] = field(default_factory=dict)
     #: was the whole log (hashes, chain, rules) verified for this render?
     verified: bool = False
 

@@ -1,0 +1,133 @@
+"""What the briefing says is true (issue 18, "fix first"): every number in its summary and
+on its cover equals the database's count of the same thing, speeches are not pinned to
+sessions they were not in, and it never says what only the code knows."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archive.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+#: Words only a database would say.
+DATABASE_WORDS = ["not recorded", "outside a recorded session", "no usable file", "None",
+                  "nan", "null", "Unknown"]
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.skip += tag in ("style", "script", "svg")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.skip -= tag in ("style", "script", "svg")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def rendered(root: Path) -> tuple[str, sqlite3.Connection]:
+    """The briefing's visible text (HTML, the same template as the PDF), one space-separated
+    line, and the database it was built from."""
+    result = CliRunner().invoke(cli, ["--archive", str(root), "briefing", "--html",
+                                      "--no-verify"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    parser = _Text()
+    parser.feed((root / "exports" / "briefing.html").read_text(encoding="utf-8"))
+    return " ".join("".join(parser.parts).split()), sqlite3.connect(
+        root / "exports" / "archive.db")
+
+
+@pytest.fixture(scope="module")
+def astana(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, sqlite3.Connection]:
+    root = tmp_path_factory.mktemp("truth") / "astana"
+    (root / "events").mkdir(parents=True)
+    shutil.copyfile(REPO / "events" / "events.jsonl", root / "events" / "events.jsonl")
+    return rendered(root)
+
+
+def number(text: str, pattern: str) -> int:
+    found = re.search(pattern, text)
+    assert found, pattern
+    return int(found.group(1))
+
+
+def one(db: sqlite3.Connection, sql: str) -> int:
+    return int(db.execute(sql).fetchone()[0])
+
+
+def test_every_count_in_the_summary_is_the_databases(astana: tuple[str, sqlite3.Connection]
+                                                     ) -> None:
+    text, db = astana
+    counts = {
+        r"records (\d+) countr": "select count(distinct entity_id) from participations "
+                                 "where kind = 'country'",
+        r"(\d+) international bod": "select count(*) from entities where kind = "
+                                    "'organisation' and category like '%international%'",
+        r"(\d+) other organisation": "select count(*) from entities where kind = "
+                                     "'organisation' and coalesce(category, '') not like "
+                                     "'%international%'",
+        r"and (\d+) people": "select count(distinct entity_id) from participations where "
+                             "kind = 'person'",
+        r"(\d+) speeches and remarks": "select count(*) from speeches",
+        r"programme recorded has (\d+) session": "select count(*) from sessions",
+        r"(\d+) speeches, \d+ quotations": "select count(*) from speeches",
+        r"(\d+) quotations": "select count(*) from quotes",
+        r"(\d+) proposals, \d+ agreed": "select count(*) from proposals",
+        r"(\d+) agreed items": "select count(*) from agreement_items",
+        r"of the (\d+) the source says": "select value from figures where counts like "
+                                         "'countries%'",
+    }
+    for pattern, sql in counts.items():
+        assert number(text, pattern) == one(db, sql), pattern
+
+
+def test_every_agreed_point_is_in_the_summary_as_numbered(
+        astana: tuple[str, sqlite3.Connection]) -> None:
+    text, db = astana
+    summary = text.split("What was agreed", 1)[1].split("Ideas raised", 1)[0]
+    for n, point in db.execute("select n, text from agreement_items order by n"):
+        assert " ".join(point.split()) in summary, n
+
+
+def test_proposals_are_ideas_not_outcomes(astana: tuple[str, sqlite3.Connection]) -> None:
+    text, db = astana
+    ideas = text.split("Ideas raised", 1)[1].split("What comes next", 1)[0]
+    assert "does not say that the conference adopted them" in ideas
+    assert "Agreed" not in ideas
+
+
+def test_no_database_words(astana: tuple[str, sqlite3.Connection]) -> None:
+    text, _ = astana
+    for words in DATABASE_WORDS:
+        assert not re.search(rf"\b{re.escape(words)}\b", text), words
+    assert not re.search(r"\b01[0-9A-HJKMNP-TV-Z]{24}\b", text)  # a raw entity id
+
+
+def test_remarks_are_grouped_by_their_kind_and_openings_come_first(
+        astana: tuple[str, sqlite3.Connection]) -> None:
+    text, _ = astana
+    speeches = text.split("Speeches", 3)[-1]
+    assert speeches.index("Opening remarks") < speeches.index("Karim Massimov")
+    assert speeches.index("29 June 2015") < speeches.index("Opening remarks")
+    assert "Interviews" in speeches  # the kind, not a missing session
+
+
+def test_the_source_is_named(astana: tuple[str, sqlite3.Connection]) -> None:
+    text, _ = astana
+    assert "Compiled from" in text
+    assert "Press reporting: Calls for Broader Cooperation Define Astana Anti-Extremism " \
+           "Conference, The Astana Times, July 2015" in text
+    assert "para. 14" in text and ", p14" not in text
