@@ -380,7 +380,7 @@ def test_fetcher_refuses_hostile_html_even_if_it_reached_the_document(tmp_path, 
     url, seen = server
     root = tmp_path / "raw"
     root.mkdir()
-    html = "<html><body><p>hello</p>" + "".join(hostile(url)) + "</body></html>"
+    html = "<html lang=\"en\"><body><p>hello</p>" + "".join(hostile(url)) + "</body></html>"
     out = html_to_pdf(html, root=root, max_pages=10)
     assert seen == []
     assert out.fetched == ()
@@ -436,7 +436,8 @@ def test_astana_archive_briefing(tmp_path):
 
 
 def test_weasyprint_warnings_are_captured_and_returned(tmp_path, caplog):
-    out = html_to_pdf('<p style="color: no-such-colour; widows: -3">text</p>', root=tmp_path,
+    out = html_to_pdf('<html lang="en"><p style="color: no-such-colour; widows: -3">text</p>',
+                      root=tmp_path,
                       max_pages=5)
     assert out.pages == 1 and out.warnings
     assert any("no-such-colour" in w or "Ignored" in w for w in out.warnings)

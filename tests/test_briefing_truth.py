@@ -131,3 +131,27 @@ def test_the_source_is_named(astana: tuple[str, sqlite3.Connection]) -> None:
     assert "Press reporting: Calls for Broader Cooperation Define Astana Anti-Extremism " \
            "Conference, The Astana Times, July 2015" in text
     assert "para. 14" in text and ", p14" not in text
+
+
+def test_the_pdf_is_tagged_and_archival(tmp_path: Path) -> None:
+    """PDF/A-3, level A: tagged (headings, lists, tables with header cells), title and
+    language set, archival metadata."""
+    import subprocess
+
+    root = tmp_path / "astana"
+    (root / "events").mkdir(parents=True)
+    shutil.copyfile(REPO / "events" / "events.jsonl", root / "events" / "events.jsonl")
+    result = CliRunner().invoke(cli, ["--archive", str(root), "briefing", "--no-verify"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    pdf = root / "exports" / "briefing.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    assert "Title:           Central and South Asian Regional Conference" in info
+    meta = subprocess.run(["pdfinfo", "-meta", str(pdf)], capture_output=True,
+                          text=True).stdout
+    assert 'pdfaid:part="3"' in meta and 'pdfaid:conformance="A"' in meta
+    tree = subprocess.run(["pdfinfo", "-struct", str(pdf)], capture_output=True,
+                          text=True).stdout
+    roles = {line.split()[0].rstrip(":") for line in tree.splitlines() if line.strip()}
+    assert {"H1", "H2", "L", "LI", "Table", "TH", "TD"} <= roles
