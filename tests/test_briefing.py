@@ -369,8 +369,11 @@ def test_hostile_event_text_is_shown_literally_and_nothing_is_fetched(tmp_path, 
     assert seen == []
     assert result.refused == ()
     assert result.fetched == (f"attachment:{sha}",)  # the archive's own photo, nothing else
-    assert pdf.embedded_files(result.path).startswith("0 embedded files")
-    assert b"/EmbeddedFile" not in pdf.inflated(result.path)
+    # the one file it carries is its own log, byte for byte (hostile text stays text)
+    assert pdf.embedded_files(result.path) == "1 embedded files\n1: events.jsonl\n"
+    saved = tmp_path / "carried.jsonl"
+    pdf.run("pdfdetach", "-save", "1", "-o", saved, result.path)
+    assert saved.read_bytes() == (root / "events" / "events.jsonl").read_bytes()
     assert pdf.images(result.path) == 1  # only the archive's own photo
     assert PASSWD.splitlines()[0].encode() not in pdf.inflated(result.path)
 

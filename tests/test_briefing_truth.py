@@ -155,3 +155,36 @@ def test_the_pdf_is_tagged_and_archival(tmp_path: Path) -> None:
                           text=True).stdout
     roles = {line.split()[0].rstrip(":") for line in tree.splitlines() if line.strip()}
     assert {"H1", "H2", "L", "LI", "Table", "TH", "TD"} <= roles
+
+
+def test_the_pdf_carries_its_log_and_verify_pdf_checks_it(tmp_path: Path) -> None:
+    """`archive verify --pdf` needs only the PDF; a tampered attachment is caught."""
+    root = tmp_path / "astana"
+    (root / "events").mkdir(parents=True)
+    log = REPO / "events" / "events.jsonl"
+    shutil.copyfile(log, root / "events" / "events.jsonl")
+    assert CliRunner().invoke(cli, ["--archive", str(root), "briefing", "--no-verify"]
+                              ).exit_code == 0
+    pdf = root / "exports" / "briefing.pdf"
+    last = log.read_bytes().splitlines()[-1]
+    head = re.search(rb'"hash":"([0-9a-f]{64})"', last).group(1).decode()  # type: ignore[union-attr]
+    elsewhere = tmp_path / "no-archive-here"
+    elsewhere.mkdir()
+    ok = CliRunner().invoke(cli, ["--archive", str(elsewhere), "verify", "--pdf", str(pdf)])
+    assert ok.exit_code == 0, ok.output
+    assert f"hash {head}" in ok.stdout
+    # the same PDF with one quote changed inside its attachment (rewritten with pypdf)
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(str(pdf)))
+    (spec,) = [f for f in writer.attachment_list if f.name == "events.jsonl"]
+    forged = spec.content.replace(b"We have to join", b"We have to JOIN")
+    assert forged != spec.content
+    spec.content = forged  # type: ignore[misc]
+    tampered = tmp_path / "tampered.pdf"
+    with open(tampered, "wb") as f:
+        writer.write(f)
+    bad = CliRunner().invoke(cli, ["verify", "--pdf", str(tampered)])
+    assert bad.exit_code == 1 and "hash mismatch" in bad.stderr, bad.output
+    missing = CliRunner().invoke(cli, ["verify", "--pdf", str(REPO / "README.md")])
+    assert missing.exit_code == 1 and missing.stderr.startswith("Error: ")

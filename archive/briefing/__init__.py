@@ -28,6 +28,7 @@ from ..store.layout import Layout, stamp_of
 from .data import load
 from .document import render_html
 from .model import Briefing
+from .record import log_prefix
 
 __all__ = ["Limits", "RenderResult", "render"]
 
@@ -84,8 +85,11 @@ def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = N
         durable.write_atomic(output, data)
         return RenderResult(output, "html", None, briefing.stamp.seq, briefing.stamp.hash,
                             since, len(data), time.perf_counter() - started)
+    record = log_prefix(Path(db_path), layout, briefing.stamp.seq, briefing.stamp.hash)
+    briefing = dataclasses.replace(briefing, carries_log=record is not None)
     text, _charts = render_html(briefing, attachment_base=ATTACHMENT_SCHEME + ":")
-    pdf = html_to_pdf(text, root=layout.root, max_pages=bounds.max_pages)
+    pdf = html_to_pdf(text, root=layout.root, max_pages=bounds.max_pages, record=record,
+                      date=briefing.stamp.date)
     durable.write_atomic(output, pdf.data)
     # which state of the log the PDF shows, so `archive serve` offers it only with that state
     durable.write_atomic(stamp_of(output), json.dumps({

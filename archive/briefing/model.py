@@ -264,6 +264,8 @@ class Briefing:
     sources: dict[str, SourceInfo] = field(default_factory=dict)
     #: was the whole log (hashes, chain, rules) verified for this render?
     verified: bool = False
+    #: does the PDF carry the log it was built from (`briefing.record`)?
+    carries_log: bool = False
 
     @property
     def speeches(self) -> tuple[Speech, ...]:

@@ -4,17 +4,20 @@ deterministic output (the PDF identifier comes from the content, dates from the 
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from weasyprint import HTML
+from weasyprint import HTML, Attachment
 from weasyprint.logger import LOGGER
 
 from ..errors import RenderError
 from .fetcher import ASSETS, SafeFetcher
+from .record import NAME, Record
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,12 @@ def captured_logs() -> Iterator[list[logging.LogRecord]]:
 PDF_VARIANT = "pdf/a-3a"
 
 
-def html_to_pdf(html: str, *, root: Path, max_pages: int) -> PdfOutput:
-    """Lay out and write the PDF in memory. Raises RenderError for WeasyPrint errors that
-    are not refusals of the fetcher, and for a document longer than `max_pages`."""
+def html_to_pdf(html: str, *, root: Path, max_pages: int, record: Record | None = None,
+                date: str | None = None) -> PdfOutput:
+    """Lay out and write the PDF in memory, with the log `record` attached when given
+    (dated `date`, so the same log gives the same bytes). Raises RenderError for
+    WeasyPrint errors that are not refusals of the fetcher, and for a document longer
+    than `max_pages`."""
     fetcher = SafeFetcher(root)
     with captured_logs() as records:
         document = HTML(string=html, base_url=ASSETS.resolve().as_uri() + "/",
@@ -70,11 +76,18 @@ def html_to_pdf(html: str, *, root: Path, max_pages: int) -> PdfOutput:
                 f"the briefing would have {pages} pages, more than the limit of "
                 f"{max_pages}; brief one day (--day) or an update (--since)")
         identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
-        data = document.write_pdf(pdf_identifier=identifier, pdf_variant=PDF_VARIANT)
+        attachments = []
+        if record is not None:
+            when = datetime.fromisoformat((date or "2000-01-01")[:10]).replace(tzinfo=UTC)
+            attachments.append(Attachment(
+                file_obj=io.BytesIO(record.data), name=NAME, description=record.description,
+                created=when, modified=when, relationship="Source"))
+        data = document.write_pdf(pdf_identifier=identifier, pdf_variant=PDF_VARIANT,
+                                  attachments=attachments)
     warnings, errors = [], []
-    for record in records:
-        message = record.getMessage()
-        if record.levelno >= logging.ERROR and not any(u in message for u in fetcher.refused):
+    for logged in records:
+        message = logged.getMessage()
+        if logged.levelno >= logging.ERROR and not any(u in message for u in fetcher.refused):
             errors.append(message)
         else:
             warnings.append(message)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -81,9 +82,12 @@ def _head(ctx: click.Context, param: click.Parameter,
                    "its head becomes the one this archive remembers.")
 @click.option("--strict", is_flag=True,
               help="Also fail on a fact that cites no source.")
+@click.option("--pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Check the log a briefing PDF carries instead (no archive needed): its "
+                   "lines, chain and rules, and that it ends at the head the briefing states.")
 @pass_context
 def verify(ctx: Context, heads: tuple[tuple[int, str], ...], reset_head: bool,
-           strict: bool) -> None:
+           strict: bool, pdf: Path | None) -> None:
     """Check every line's schema and hash, the sequence, the hash chain and references,
     and that the log still holds the highest head this archive has seen (appended or
     built), so that removed or rewritten events are noticed.
@@ -94,7 +98,15 @@ def verify(ctx: Context, heads: tuple[tuple[int, str], ...], reset_head: bool,
     Example:
         archive verify
         archive verify --head 77:aafb9085
+        archive verify --pdf briefing.pdf
     """
+    if pdf is not None:
+        from ..briefing.record import verify_attached
+
+        record, events = verify_attached(pdf)
+        click.echo(f"ok: the log {pdf} carries verifies: {events} events, head seq "
+                   f"{record.seq}, hash {record.hash}")
+        return
     report = ctx.archive().verify(heads=heads, reset_head=reset_head, strict=strict)
     click.echo(f"ok: {report.events} events, head seq {report.seq}, hash {report.hash}")
     for seq, _ in heads:
