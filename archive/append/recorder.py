@@ -42,6 +42,7 @@ from ..core.events import (
     make_payload,
     payload_class,
 )
+from ..core.payloads import number_points, parse_delegate
 from ..core.validate import FieldError, check_changes, check_input, unwrap
 from ..errors import Conflict, InvalidEvent, NotFound
 from ..store import durable
@@ -378,7 +379,7 @@ def coerce_changes(type_: str, changes: dict[str, str | list[str]],
                                        f"\"two\"]' or --set {name}=one --set {name}=two"
                                        ) from None
             if name == "items" and all(isinstance(v, str) for v in values):
-                out[name] = _numbered(values)
+                out[name] = number_points(values)
             else:
                 out[name] = [_item(cls, name, v, known) if isinstance(v, str) else v
                              for v in values]
@@ -403,23 +404,11 @@ def coerce_changes(type_: str, changes: dict[str, str | list[str]],
 def _item(cls: type[Payload], name: str, text: str, known: cat.View | None) -> Any:
     """One value given as text: a name where an entity's id goes is resolved."""
     if known is not None and cls.REFS.get(name) == "entity":
-        if name == "members" or name == "head":
-            person, _, post = text.partition("=")
-            return {"entity": _entity_ref(known, person.strip()),
-                    **({"post": post.strip()} if post.strip() else {})}
+        if name in ("members", "head"):
+            delegate = parse_delegate(text)
+            return {**delegate, "entity": _entity_ref(known, delegate["entity"])}
         return _entity_ref(known, text)
     return text
-
-
-def _numbered(texts: list[str]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for text in texts:
-        number, sep, rest = text.partition("=")
-        if sep and number.strip().isascii() and number.strip().isdigit():
-            out.append({"n": int(number), "text": rest.strip()})
-        else:
-            out.append({"n": (out[-1]["n"] if out else 0) + 1, "text": text})
-    return out
 
 
 def _check_input(data: Payload, known: cat.View) -> None:

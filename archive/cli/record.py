@@ -19,6 +19,7 @@ import msgspec
 from ..app import Archive
 from ..append.recorder import Recorder, Result, open_input
 from ..core.events import PAYLOADS, Delegate, Payload, Point, Source
+from ..core.payloads import number_points, parse_delegate
 from ..core.validate import unwrap
 from . import Context, cli, pass_context
 
@@ -147,24 +148,6 @@ def _shape_of(info: Any) -> type | None:
     return typ.cls if isinstance(typ, msgspec.inspect.StructType) else None
 
 
-def _points(texts: list[str]) -> list[dict[str, Any]]:
-    """`--item "12=TEXT"` is point 12; a plain `--item TEXT` is the point after the last."""
-    out: list[dict[str, Any]] = []
-    for text in texts:
-        number, sep, rest = text.partition("=")
-        if sep and number.strip().isascii() and number.strip().isdigit():
-            out.append({"n": int(number), "text": rest.strip()})
-        else:
-            out.append({"n": (out[-1]["n"] if out else 0) + 1, "text": text})
-    return out
-
-
-def _delegate(text: str) -> dict[str, Any]:
-    """`--member "NAME=POST"` (or just NAME)."""
-    name, sep, post = text.partition("=")
-    return {"entity": name.strip(), **({"post": post.strip()} if sep and post.strip() else {})}
-
-
 def _make_add_command(cls: type[Payload]) -> click.Command:
     fields = msgspec.inspect.type_info(cls).fields  # type: ignore[attr-defined]
     refs = set(cls.REFS) - {"conference"}
@@ -190,11 +173,11 @@ def _make_add_command(cls: type[Payload]) -> click.Command:
             values.update(rec.attachment_fields(common["file"]))
         for name, shape in shapes.items():
             if name in values and shape is Point:
-                values[name] = _points(values[name])
+                values[name] = number_points(values[name])
             elif name in values and shape is Delegate:
                 value = values[name]
-                values[name] = ([_delegate(v) for v in value] if isinstance(value, list)
-                                else _delegate(value))
+                values[name] = ([parse_delegate(v) for v in value]
+                                if isinstance(value, list) else parse_delegate(value))
         names = {k: values.pop(k) for k in list(values) if k in refs}
         result = rec.add(cls.TYPE, values, names, conference=common["conference"],
                          at=common["at"], source=_source(common["source"], common["locator"]),

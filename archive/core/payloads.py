@@ -32,6 +32,24 @@ class Delegate(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False
     post: Name | None = None
 
 
+def number_points(texts: list[str]) -> list[dict[str, Any]]:
+    """Points as typed: `12=TEXT` is point 12; a plain TEXT is the point after the last."""
+    out: list[dict[str, Any]] = []
+    for text in texts:
+        number, sep, rest = text.partition("=")
+        if sep and number.strip().isascii() and number.strip().isdigit():
+            out.append({"n": int(number), "text": rest.strip()})
+        else:
+            out.append({"n": (out[-1]["n"] if out else 0) + 1, "text": text})
+    return out
+
+
+def parse_delegate(text: str) -> dict[str, Any]:
+    """A delegate as typed: `NAME=POST` (or just NAME); the name is resolved later."""
+    name, sep, post = text.partition("=")
+    return {"entity": name.strip(), **({"post": post.strip()} if sep and post.strip() else {})}
+
+
 class ConferenceHeld(Payload, frozen=True):
     """A conference: its name, where and when it was held, who organised and who supported
     it, the series it belongs to and its number there, its host country and topics.
