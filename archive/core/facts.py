@@ -58,6 +58,20 @@ def _name(state: State, id: str | None) -> str | None:
     return entity.name if entity is not None else None
 
 
+def _names(state: State, ids: list[str | None]) -> list[str]:
+    """The names of the entities these ids mean now (those that have one)."""
+    return [n for n in (_name(state, i) for i in ids) if n]
+
+
+def _links(table: str, parent: str, env: Envelope, conference: str, entities: list[str | None],
+           prefix: str = "") -> list[Op]:
+    """One row per entity a fact names (a meeting's participants, an agreement's parties,
+    a note's subjects): `{fact id}/{prefix}{n}`, pointing at the fact and the entity."""
+    return [Insert(table, {"id": f"{env.id}/{prefix}{n}", parent: env.id, "entity_id": entity,
+                           "conference_id": conference, **_prov(env)})
+            for n, entity in enumerate(entities, 1)]
+
+
 def _refuse(env: Envelope, message: str) -> InvalidEvent:
     return InvalidEvent(f"event {env.id} (seq {env.seq}, {env.type}): {message}")
 
@@ -176,15 +190,12 @@ def _(data: DelegationSent, env: Envelope, state: State) -> list[Op]:
 @facts.register
 def _(data: MeetingHeld, env: Envelope, state: State) -> list[Op]:
     who = [resolve(state, p) for p in data.participants]
-    names = "; ".join(n for n in (_name(state, p) for p in who) if n)
+    names = "; ".join(_names(state, who))
     ops: list[Op] = [Insert("meetings", {
         "id": env.id, "conference_id": data.conference, "session_id": data.session,
         "kind": data.kind, "title": data.title, "who": names, "duration": data.duration,
         "outcome": data.outcome, **_prov(env)})]
-    for n, entity in enumerate(who, 1):
-        ops.append(Insert("meeting_participants", {
-            "id": f"{env.id}/{n}", "meeting_id": env.id, "entity_id": entity,
-            "conference_id": data.conference, **_prov(env)}))
+    ops += _links("meeting_participants", "meeting_id", env, data.conference, who)
     ops += _text("meeting", _words(f"{data.kind} meeting", data.title, data.outcome), env.id,
                  "meetings", env, data.conference, who=names)
     return ops
@@ -227,7 +238,7 @@ def _(data: ProposalMade, env: Envelope, state: State) -> list[Op]:
 @facts.register
 def _(data: AgreementReached, env: Envelope, state: State) -> list[Op]:
     parties = [resolve(state, p) for p in data.parties]
-    names = _words(*(n for n in (_name(state, p) for p in parties) if n), *data.party_names)
+    names = _words(*_names(state, parties), *data.party_names)
     ops: list[Op] = [Insert("agreements", {
         "id": env.id, "conference_id": data.conference, "session_id": data.session,
         "title": data.title, "kind": data.kind, "status": data.status, "points": data.points,
@@ -243,10 +254,7 @@ def _(data: AgreementReached, env: Envelope, state: State) -> list[Op]:
             "id": iid, "agreement_id": env.id, "n": item.n, "text": item.text,
             "conference_id": data.conference, **_prov(env)}))
         ops += _text("agreement_item", item.text, iid, "agreement_items", env, data.conference)
-    for n, party in enumerate(parties, 1):
-        ops.append(Insert("agreement_parties", {
-            "id": f"{env.id}/p{n}", "agreement_id": env.id, "entity_id": party,
-            "conference_id": data.conference, **_prov(env)}))
+    ops += _links("agreement_parties", "agreement_id", env, data.conference, parties, "p")
     return ops
 
 
@@ -290,10 +298,7 @@ def _(data: NoteRecorded, env: Envelope, state: State) -> list[Op]:
     ops: list[Op] = [Insert("notes", {
         "id": env.id, "conference_id": data.conference, "session_id": data.session,
         "text": data.text, "tags": to_json(data.tags), **_prov(env)})]
-    for n, entity in enumerate(about, 1):
-        ops.append(Insert("note_subjects", {
-            "id": f"{env.id}/{n}", "note_id": env.id, "entity_id": entity,
-            "conference_id": data.conference, **_prov(env)}))
+    ops += _links("note_subjects", "note_id", env, data.conference, about)
     ops += _text("note", data.text, env.id, "notes", env, data.conference,
-                 who=_words(*(n for n in (_name(state, a) for a in about) if n), *data.tags))
+                 who=_words(*_names(state, about), *data.tags))
     return ops

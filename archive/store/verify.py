@@ -66,14 +66,13 @@ def verify(log: Log, progress: Callable[[int], None] | None = None,
 
 def unsourced(log: Log) -> None:
     """`verify --strict`: raise LogCorrupt at the first live fact that cites no source."""
-    from ..core.events import FIXES, REGISTRY, SourceCited
+    from ..core.events import REGISTRY, SourceCited
 
     facts = {t for t, cls in REGISTRY.items() if cls.COMMAND and t != SourceCited.TYPE}
     retracted = {e.data.target for e in log.of_type("event.retracted")}  # type: ignore[attr-defined]
     for placed in log.read():
         event = placed.event
-        if event.type in facts and event.type not in FIXES and event.source is None \
-                and event.id not in retracted:
+        if event.type in facts and event.source is None and event.id not in retracted:
             raise LogCorrupt(f"{event.type} {event.id} cites no source (--strict); "
                              f"`archive correct` cannot add one yet: retract and record it "
                              "again with --source", path=str(log.path), line=placed.lineno)
