@@ -56,6 +56,9 @@ CHANGES: dict[str, list[dict[str, Any]]] = {
     "participant.attended": [{"name": "Dana Roe"}, {"name": "Ann Lee"}, {"role": "Minister"},
                              {"kind": "organisation"}],
     "conference.held": [{"name": "Conf 2"}],
+    "meeting.held": [{"outcome": "Agreed."}, {"participants": []}],
+    "agreement.reached": [{"items": [{"n": 3, "text": "Third."}]}, {"parties": []}],
+    "delegation.sent": [{"members": []}],
 }
 
 
@@ -154,6 +157,22 @@ class Machine(RuleBasedStateMachine):
         return multiple(*self.written(self.attempt(lambda: self.recorder.add(
             "speech.delivered", {"summary": f"{speaker} spoke.", "quotes": ["Words."]},
             names))))
+
+    @rule(target=facts, kind=st.sampled_from(["meeting", "agreement", "note", "delegation"]),
+          who=st.lists(st.sampled_from(PEOPLE + COUNTRIES), min_size=1, max_size=3))
+    def linked(self, kind: str, who: list[str]) -> Any:
+        """A fact that names several entities in a list (version 2 of the model): merges,
+        retractions and corrections must keep every one of its links consistent."""
+        type_, fields, names = {
+            "meeting": ("meeting.held", {"kind": "bilateral"}, {"participants": who}),
+            "agreement": ("agreement.reached", {"title": "Declaration", "items": [
+                {"n": 1, "text": "First."}]}, {"parties": who}),
+            "note": ("note.recorded", {"text": "About them.", "tags": ["t"]}, {"about": who}),
+            "delegation": ("delegation.sent", {}, {"country": COUNTRIES[0], "members": [
+                {"entity": w, "post": "Minister"} for w in who]}),
+        }[kind]
+        return multiple(*self.written(self.attempt(lambda: self.recorder.add(
+            type_, fields, names))))
 
     @rule(target=facts, fact=facts, data=st.data())
     def correct(self, fact: str, data: st.DataObject) -> Any:
