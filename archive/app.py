@@ -117,7 +117,7 @@ class Archive:
     def brief(self, output: Path | None = None, *, as_of: str | None = None,
               since: int | None = None, conference: str | None = None, day: str | None = None,
               html: bool = False, limits: Limits | None = None, verify: bool = True,
-              progress: Progress | None = None) -> RenderResult:
+              publisher: str | None = None, progress: Progress | None = None) -> RenderResult:
         """Render the briefing (default `exports/briefing.pdf`) from an up-to-date database,
         or from one built as of a point of the log. `verify` first checks the whole log
         (`verify`), and the briefing's provenance says whether it was."""
@@ -131,14 +131,14 @@ class Archive:
             target = output or self.layout.briefing(since=since, day=day, html=html)
             return render(built.path, self.layout, target, since=since,
                           conference=conference, day=day, html=html, limits=limits,
-                          verified=verify)
+                          verified=verify, publisher=publisher)
         with tempfile.TemporaryDirectory(prefix="briefing-as-of-") as tmp:
             built = self.build(Path(tmp) / "archive.db", as_of=as_of, progress=progress)
             target = output or self.layout.briefing(as_of_seq=built.seq, since=since, day=day,
                                                     html=html)
             return render(built.path, self.layout, target, since=since,
                           conference=conference, day=day, html=html, limits=limits,
-                          verified=verify)
+                          verified=verify, publisher=publisher)
 
     def serve(self, *, port: int = 8001, build_if_stale: bool = True,
               echo: Callable[[str], None] = print,

@@ -93,7 +93,7 @@ def assert_every_fact_appears(db_path: Path, text: str) -> None:
     assert missing == []
 
 
-def test_cover_has_conference_organisers_and_provenance_stamp(demo):
+def test_cover_names_the_conference_and_the_colophon_gives_provenance(demo):
     root, out = demo
     cover = pdf.text(out, 1)
     head = Archive(root).build()  # up to date: nothing applied, same state
@@ -101,26 +101,46 @@ def test_cover_has_conference_organisers_and_provenance_stamp(demo):
     for needle in ["Central and South Asian Regional Conference on Countering Violent "
                    "Extremism", "Astana, Kazakhstan", "29–30 June 2015",
                    "Government of Kazakhstan", "Government of the United States",
-                   "OSCE Programme Office in Astana", f"event #{head.seq}", head.hash,
-                   "Latest event recorded 1 July 2015"]:
+                   "OSCE Programme Office in Astana", "Record as of", "1 July 2015"]:
         assert pdf.contains(cover, needle), needle
     assert "Page 1 of" not in cover  # the cover has no running header or footer
+    assert head.hash not in cover and "#" not in cover  # provenance is in the colophon
+    last = pdf.text(out, pdf.pages(out))
+    for needle in ["About this briefing", f"entry #{head.seq}", head.hash,
+                   "recorded 1 July 2015",
+                   f"archive verify --head {head.seq}:{head.hash[:16]}"]:
+        assert pdf.contains(last, needle), needle
+
+
+def test_publisher_is_named_on_the_cover_and_in_the_colophon(demo, tmp_path):
+    root, _ = demo
+    out = Archive(root).brief(tmp_path / "pub.pdf", publisher="OSCE Secretariat").path
+    assert pdf.contains(pdf.text(out, 1), "Compiled by")
+    assert pdf.contains(pdf.text(out, 1), "OSCE Secretariat")
+    assert pdf.contains(pdf.text(out, pdf.pages(out)), "compiled by OSCE Secretariat")
+    assert pdf.info(out)["Author"] == "OSCE Secretariat"
 
 
 def test_contents_page_numbers_match_where_sections_start(demo):
     _, out = demo
     rows = pdf.contents(out)
     titles = [t for t, _, _ in rows]
-    assert titles[:4] == ["Executive summary", "Agreements", "Proposals", "Speeches"]
-    assert {"29 June 2015", "30 June 2015", "Participants", "Sources",
-            "Appendix: corrections and retractions"} <= set(titles)
+    assert titles[:4] == ["Executive summary", "Programme", "Agreements", "Proceedings"]
+    assert {"29 June 2015", "30 June 2015", "Annex 1. Participants", "Sources",
+            "About this briefing"} <= set(titles)
+    assert any(t.startswith("Annex") and t.endswith("Corrections and retractions")
+               for t in titles)
     total = pdf.pages(out)
     # Each page's lines below the one-line running header.
     lines = {p: [x.strip() for x in pdf.text(out, p, layout=True).splitlines()[1:]]
              for p in range(3, total + 1)}
+    proceedings = next(page for title, page, _ in rows if title == "Proceedings")
     for title, page, _ in rows:
-        # The heading is a line of its own on that page, and on no other.
-        assert [p for p in lines if title in lines[p]] == [page], (title, page)
+        # The heading is a line of its own on that page, and on no later one (a day's
+        # heading is also in the programme, before the proceedings).
+        pages = [p for p in lines if title in lines[p]]
+        assert pages and pages[-1] == page, (title, page, pages)
+        assert page >= proceedings or pages == [page], (title, page, pages)
 
 
 def test_running_headers_page_x_of_y_bookmarks_and_metadata(demo):
@@ -132,14 +152,16 @@ def test_running_headers_page_x_of_y_bookmarks_and_metadata(demo):
     assert " ".join(header) == ("Central and South Asian Regional Conference on Countering "
                                 "Violent Extremism Executive summary")
     header = pdf.text(out, total, layout=True).splitlines()[0]
-    assert header.endswith("Sources") and "Log #37" in pdf.text(out, total)
+    assert header.endswith("About this briefing")
+    assert "Conference briefing · 1 July 2015" in pdf.text(out, total)
+    assert "Log #" not in pdf.text(out)  # no log position in the running footers
     raw = pdf.inflated(out)
     assert b"/Outlines" in raw and b"/First" in raw
-    for title in [b"Cover", b"Contents", b"Executive summary", b"Speeches", b"Sources"]:
+    for title in [b"Cover", b"Contents", b"Executive summary", b"Proceedings", b"Sources"]:
         assert b"(" + title + b")" in raw, title
     meta = pdf.info(out)
     assert meta["Title"].startswith("Central and South Asian Regional Conference")
-    assert "Astana" in meta["Subject"] and "#37" in meta["Subject"]
+    assert "Astana" in meta["Subject"] and "#" not in meta["Subject"]
     assert "conference briefing" in meta["Keywords"]
     # Dates from the log (the events were recorded on 1 July 2015), not the clock.
     assert "2015" in meta["CreationDate"] and "2015" in meta["ModDate"]
@@ -156,7 +178,7 @@ def test_other_scripts_render_with_real_glyphs(demo, demo_text):
 def test_corrections_shown_and_listed_with_reasons(demo, demo_text):
     _, out = demo
     total = pdf.pages(out)
-    appendix = next(p for t, p, _ in pdf.contents(out) if t.startswith("Appendix"))
+    appendix = next(p for t, p, _ in pdf.contents(out) if t.endswith("retractions"))
     before = "".join(pdf.text(out, p) for p in range(1, appendix))
     assert pdf.contains(before, "Karim Massimov, Prime Minister of Kazakhstan")
     assert "Minster" not in before and "countries represented" not in before
@@ -169,10 +191,12 @@ def test_corrections_shown_and_listed_with_reasons(demo, demo_text):
 
 def test_sources_are_numbered_notes_and_listed_at_the_end(demo):
     _, out = demo
-    last = pdf.text(out, pdf.pages(out))
-    assert pdf.contains(last, "https://astanatimes.com/2015/07/calls-for-broader-cooperation/"
-                              ", para 14.")
-    assert "1. " in last or pdf.contains(last, "1.https://")
+    page = next(p for t, p, _ in pdf.contents(out) if t == "Sources")
+    notes = pdf.text(out, page)
+    assert pdf.contains(notes, "https://astanatimes.com/2015/07/calls-for-broader-cooperation/"
+                               ", para 14.")
+    assert "1. " in notes or pdf.contains(notes, "1.https://")
+    assert "Event #" not in notes and "Events #" not in notes
 
 
 def test_photo_with_file_is_drawn_and_caption_only_otherwise(demo, demo_text):
@@ -180,7 +204,7 @@ def test_photo_with_file_is_drawn_and_caption_only_otherwise(demo, demo_text):
     assert pdf.images(out) == 1
     assert pdf.contains(demo_text, PHOTO_CAPTION)
     assert pdf.contains(demo_text, "Panel on media (photo not available)")
-    assert pdf.contains(demo_text, "photo itself is not included")
+    assert pdf.contains(demo_text, "the photo itself is not reproduced here")
 
 
 def test_charts_are_drawn_as_svg_with_labels(demo, demo_text):
@@ -211,7 +235,7 @@ def test_as_of_renders_the_archive_as_it_stood(demo, tmp_path):
     con = sqlite3.connect(root / "exports" / "archive.db")
     hash22 = con.execute("select hash from events where seq = 22").fetchone()[0]
     con.close()
-    assert pdf.contains(pdf.text(result.path, 1), hash22)
+    assert pdf.contains(pdf.text(result.path, result.pages), hash22)
     assert pdf.contains(text, PM_QUOTES[0])
     assert not pdf.contains(text, AHAMED_QUOTE)  # recorded after event 22
     assert "Kazakh Prime Minster" in text  # the correction came later
@@ -223,12 +247,13 @@ def test_since_gives_an_update_with_both_stamps(demo, tmp_path):
     result = Archive(root).brief(tmp_path / "update.pdf", since=30)
     text = pdf.text(result.path)
     cover = pdf.text(result.path, 1)
+    colophon = pdf.text(result.path, result.pages)
     con = sqlite3.connect(root / "exports" / "archive.db")
     h30, h37 = (con.execute("select hash from events where seq = ?", (s,)).fetchone()[0]
                 for s in (30, 37))
     con.close()
-    assert pdf.contains(cover, "UPDATE BRIEFING")
-    assert pdf.contains(cover, h30) and pdf.contains(cover, h37)
+    assert pdf.contains(cover, "Update briefing")
+    assert pdf.contains(colophon, h30) and pdf.contains(colophon, h37)
     assert pdf.contains(text, "CVE leaders' summit")  # recorded after event 30
     assert not pdf.contains(text, PROPOSALS[0])  # recorded before
     assert pdf.contains(text, "Prime Minister of Kazakhstan")  # corrected after 30
@@ -239,7 +264,7 @@ def test_day_gives_a_one_day_briefing(demo, tmp_path):
     root, _ = demo
     result = Archive(root).brief(tmp_path / "day.pdf", day="2015-06-30")
     text = pdf.text(result.path)
-    assert pdf.contains(text, "ONE-DAY BRIEFING") and "30 June 2015" in text
+    assert pdf.contains(text, "One-day briefing") and "30 June 2015" in text
     assert pdf.contains(text, AHAMED_QUOTE) and not pdf.contains(text, PM_QUOTES[0])
 
 
@@ -459,5 +484,5 @@ def test_damaged_photo_is_shown_as_its_caption(tmp_path):
     assert result.path == root / "exports" / "briefing-as-of-2.pdf"
     text = pdf.text(result.path)
     assert pdf.contains(text, "A damaged photo")
-    assert pdf.contains(text, "photo itself is not included")
+    assert pdf.contains(text, "the photo itself is not reproduced here")
     assert pdf.images(result.path) == 0 and result.fetched == ()

@@ -64,7 +64,8 @@ class Limits:
 
 def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = None,
            conference: str | None = None, day: str | None = None, html: bool = False,
-           limits: Limits | None = None, verified: bool = False) -> RenderResult:
+           limits: Limits | None = None, verified: bool = False,
+           publisher: str | None = None) -> RenderResult:
     """Render the briefing of the database at `db_path` (read-only) to `output`, atomically.
     `layout` is the archive's folder (for its attachments); `verified` says the log was
     verified end to end for this render (the provenance says so)."""
@@ -75,7 +76,7 @@ def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = N
     bounds = limits or Limits()
     briefing = load(Path(db_path), root=layout.root, conference=conference, since=since,
                     day=day)
-    briefing = dataclasses.replace(briefing, verified=verified)
+    briefing = dataclasses.replace(briefing, verified=verified, publisher=publisher or None)
     check_size(briefing, bounds)
     output = Path(output)
     if html:

@@ -6,6 +6,7 @@ from event text, which is untrusted.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from html import escape
 
@@ -36,11 +37,12 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def bar_chart(labels: list[str], series: list[Series], *, label_chars: int = 44,
-              width: int = 640) -> str:
-    """Grouped horizontal bars, one group per label, with values written at bar ends."""
-    bar_h, gap, top = 13, 10, 28  # text at 10.5 units: 7.9pt at the page's width
-    label_w = min(320, 6.5 * label_chars)
+def bar_chart(labels: list[str], series: list[Series], *, label_chars: int = 36,
+              width: int = 520) -> str:
+    """Grouped horizontal bars, one group per label, with values written at bar ends.
+    Drawn 100% of the text's width (140 mm), text at 10.5 units is 8pt on the page."""
+    bar_h, gap, top = 13, 10, 28
+    label_w = min(260, 6.5 * label_chars)
     plot_w = width - label_w - 40
     peak = max([v for s in series for v in s.values] + [1])
     group_h = bar_h * len(series) + gap
@@ -79,17 +81,31 @@ def session_chart(briefing: Briefing, limit: int = 14) -> Chart | None:
         return None
     busiest = sorted(sessions, key=lambda s: -(len(s.speeches) + s.proposal_count))[:limit]
     shown = [s for s in sessions if s in busiest]
-    labels = [f"{s.day[5:] + ' · ' if s.day else ''}{s.title}" for s in shown]
+    days = {s.day for s in shown}
+    labels = [(f"{_day_month(s.day)} · " if s.day and len(days) > 1 else "") + s.title
+              for s in shown]
     speeches = tuple(len(s.speeches) for s in shown)
     proposals = tuple(s.proposal_count for s in shown)
-    svg = bar_chart(labels, [Series("Speeches", speeches, PALETTE[0]),
-                             Series("Proposals", proposals, PALETTE[1])])
+    series = [Series("Speeches", speeches, PALETTE[0])]
+    if any(proposals):  # a series of zeros says nothing
+        series.append(Series("Proposals", proposals, PALETTE[1]))
+    svg = bar_chart(labels, series)
     more = len(sessions) - len(shown)
-    title = "Speeches and proposals per session" + (
+    what = "Speeches and proposals" if any(proposals) else "Speeches"
+    title = f"{what} per session" + (
         f" (the {len(shown)} busiest of {len(sessions)})" if more else "")
-    alt = "; ".join(f"{label}: {a} speeches, {b} proposals"
+    alt = "; ".join(f"{label}: {a} speech{'' if a == 1 else 'es'}"
+                    + (f", {b} proposal{'' if b == 1 else 's'}" if any(proposals) else "")
                     for label, a, b in zip(labels, speeches, proposals, strict=True))
     return Chart("chart-sessions", title, svg, alt)
+
+
+def _day_month(day: str) -> str:
+    """`2015-06-29` -> `29 June`."""
+    try:
+        return f"{int(day[8:10])} {calendar.month_name[int(day[5:7])]}"
+    except (ValueError, IndexError):
+        return day
 
 
 def participant_chart(briefing: Briefing) -> Chart | None:

@@ -100,7 +100,7 @@ def _json_list(value: str | None) -> tuple[str, ...]:
 def _shown(value: str | None) -> str:
     """A revision's old or new value as a reader should see it."""
     if value is None:
-        return "(none)"
+        return ""
     try:
         data = json.loads(value)
     except ValueError:
@@ -109,7 +109,7 @@ def _shown(value: str | None) -> str:
         return data
     if isinstance(data, list):
         return "; ".join(str(v) for v in data)
-    return "(none)" if data is None else str(data)
+    return "" if data is None else str(data)
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -154,6 +154,8 @@ class _Loader:
                  since: int | None, day: str | None):
         self.db, self.root, self.cid, self.since, self.day = db, root, conference_id, since, day
         self.names = {r["id"]: r["name"] for r in _rows(db, "select id, name from entities")}
+        self.short_names = {r["id"]: r["short_name"] for r in _rows(
+            db, "select id, short_name from entities where short_name is not null")}
         self.revisions = self._revisions()
         by_target: dict[str, list[Revision]] = defaultdict(list)
         for rev in self.revisions:
@@ -217,8 +219,38 @@ class _Loader:
                 continue
             out.append(Revision(r["id"], r["target_event_id"], r["table_name"], r["field"],
                                 _shown(r["old_value"]), _shown(r["new_value"]), r["reason"],
-                                int(r["event_seq"]), r["recorded_at"]))
+                                int(r["event_seq"]), r["recorded_at"],
+                                self.fact_label(r["table_name"], r["target_event_id"])))
         return tuple(out)
+
+    def fact_label(self, table: str, event_id: str) -> str:
+        """What a correction changed, as a reader names it: "Speech: Karim Massimov"."""
+        kind = FACT_LABELS.get(table, table.rstrip("s").replace("_", " ").capitalize())
+        column = {"speeches": "speaker_name", "participations": "name_given",
+                  "agreements": "title", "followups": "name", "conferences": "name",
+                  "sessions": "title", "sources": "title", "meetings": "title",
+                  "proposals": "text", "notes": "text", "figures": "counts",
+                  "attachments": "caption"}.get(table)
+        label = None
+        if column is not None:
+            try:
+                row = self.db.execute(f"select * from {table} where event_id = ? limit 1",
+                                      (event_id,)).fetchone()
+            except sqlite3.OperationalError:
+                row = None
+            if row is not None:
+                label = row[column]
+                if table == "participations":
+                    label = self.name(row["entity_id"]) or label
+                if table == "speeches" and not label:
+                    label = self.name(row["speaker_id"])
+        if not label and table == "entities":
+            row = self.db.execute("select name from entities where first_event_id = ?",
+                                  (event_id,)).fetchone()
+            label = row["name"] if row else None
+        if label and len(label) > 80:
+            label = label[:79].rstrip() + "…"
+        return f"{kind}: {label}" if label else kind
 
     def retractions(self) -> tuple[Retraction, ...]:
         out = []
@@ -332,13 +364,13 @@ class _Loader:
     def participants(self) -> tuple[Participant, ...]:
         kinds = {"country": 0, "organisation": 1, "person": 2}
         rows = [r for r in self.fact_rows("participations") if self.is_new(self.ref(r))]
-        rows.sort(key=lambda r: (kinds.get(r["kind"], 3),
-                                 (self.name(r["entity_id"]) or r["name_given"] or "").casefold()))
-        return tuple(
-            Participant(r["id"], r["kind"], self.name(r["entity_id"]) or r["name_given"],
-                        r["role"], self.name(r["affiliation_id"]), self.name(r["country_id"]),
-                        r["category"], self.ref(r), r["status"] or "participant")
-            for r in rows)
+        out = [Participant(r["id"], r["kind"], self.name(r["entity_id"]) or r["name_given"],
+                           r["role"], self.name(r["affiliation_id"]),
+                           self.name(r["country_id"]), r["category"], self.ref(r),
+                           r["status"] or "participant", self.short_names.get(r["entity_id"]))
+               for r in rows]
+        out.sort(key=lambda p: (kinds.get(p.kind, 3), p.sort_key))
+        return tuple(out)
 
     def sources(self) -> dict[str, SourceInfo]:
         out: dict[str, SourceInfo] = {}
@@ -415,9 +447,17 @@ def _is_image(path: Path) -> bool:
     return True
 
 
+#: How a correction names the kind of fact it changed, by table.
+FACT_LABELS = {"speeches": "Speech", "participations": "Participant", "entities": "Name",
+               "agreements": "Agreement", "agreement_items": "Agreed point",
+               "followups": "Follow-up", "conferences": "Conference", "sessions": "Session",
+               "sources": "Source", "meetings": "Meeting", "proposals": "Proposal",
+               "notes": "Note", "figures": "Figure", "attachments": "Photo or document",
+               "quotes": "Quotation", "delegations": "Delegation"}
+
 #: How speeches that belong to no session are grouped, by their kind.
 KIND_GROUPS = {"opening": "Opening remarks", "keynote": "Keynote addresses",
-               "closing": "Closing remarks", "interview": "Interviews",
+               "closing": "Closing remarks", "interview": "Interviews and remarks to the press",
                "statement": "Statements", "panel": "Panel remarks", "remark": "Remarks"}
 
 

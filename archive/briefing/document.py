@@ -7,6 +7,7 @@ always gives the same HTML, so the same log prefix gives the same PDF.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from .charts import Chart, charts
-from .model import Briefing, Participant, Ref, SourceInfo
+from .model import Briefing, Note, Participant, Ref, SourceInfo
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -86,6 +87,24 @@ class SourceNote:
         return ", ".join(f"#{s}" for s in seqs)
 
 
+#: How the briefing names a recorded kind (of a session, speech or meeting).
+LABELS = {
+    "session": {"plenary": "Plenary", "panel": "Panel", "workshop": "Workshop",
+                "theme": "Thematic session", "other": "Session"},
+    "meeting": {"bilateral": "Bilateral meeting", "trilateral": "Trilateral meeting",
+                "informal": "Informal meeting", "side-event": "Side event",
+                "working": "Working meeting", "other": "Meeting"},
+}
+
+#: A speech's kind as a count names it (singular, plural).
+KIND_NAMES = {"opening": ("opening address", "opening addresses"),
+              "keynote": ("keynote address", "keynote addresses"),
+              "panel": ("panel contribution", "panel contributions"),
+              "closing": ("closing address", "closing addresses"),
+              "interview": ("interview", "interviews"),
+              "remark": ("other remark", "other remarks"),
+              "statement": ("statement", "statements")}
+
 #: How the cover names the kind of the principal source.
 SOURCE_KINDS = {"press": "Press reporting", "official": "Official documents",
                 "transcript": "A transcript", "video": "A video recording"}
@@ -149,6 +168,8 @@ STANDINGS = {"host": ("Host", "Hosts"), "organiser": ("Organiser", "Organisers")
 
 
 def participant_groups(b: Briefing) -> list[Group]:
+    """Participants in protocol order: standings first, then countries, international
+    bodies, other organisations and people, each alphabetical (people by surname)."""
     parts = [p for p in b.participants if p.kind == "person" or p.status not in STANDINGS]
     groups = []
     for status, (one, many) in STANDINGS.items():
@@ -162,7 +183,97 @@ def participant_groups(b: Briefing) -> list[Group]:
               tuple(p for p in parts if p.kind == "organisation" and not p.international)),
         Group("person", "People", tuple(p for p in parts if p.kind == "person")),
     ]
-    return [g for g in groups if g.items]
+    return [dataclasses.replace(g, items=tuple(sorted(g.items, key=lambda p: p.sort_key)))
+            for g in groups if g.items]
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Notes that share a tag: a theme of the conference (`name` None for untagged ones)."""
+
+    name: str | None
+    notes: tuple[Note, ...]
+
+
+def themes(b: Briefing) -> list[Theme]:
+    """The notes grouped by their tags, in order of first mention; untagged notes last."""
+    grouped: dict[str | None, list[Note]] = {}
+    for note in b.notes:
+        grouped.setdefault(note.topic, []).append(note)
+    named = [Theme(name, tuple(ns)) for name, ns in grouped.items() if name is not None]
+    return named + ([Theme(None, tuple(grouped[None]))] if None in grouped else [])
+
+
+def acronyms(b: Briefing) -> list[tuple[str, str]]:
+    """Short names the briefing uses, with the names they stand for, alphabetically."""
+    pairs = {(p.short_name, p.name) for p in b.participants
+             if p.short_name and p.short_name.casefold() != p.name.casefold()}
+    return sorted(pairs, key=lambda pair: (pair[0].casefold(), pair[1]))
+
+
+def sections(b: Briefing) -> list[Section]:
+    """The chapters this briefing has, in order (the contents page lists them); annexes
+    are numbered in order of appearance."""
+    out = [Section("summary", "Executive summary")]
+    body = [
+        ("programme", "Programme", b.days), ("agreements", "Agreements", b.agreements),
+        ("proceedings", "Proceedings", b.days), ("proposals", "Proposals", b.proposals),
+        ("meetings", "Meetings on the sidelines", b.meetings),
+        ("delegations", "Delegations", b.delegations), ("themes", "Themes", b.notes),
+    ]
+    annexes = [
+        ("participants", "Participants", b.participants),
+        ("acronyms", "Acronyms", acronyms(b)),
+        ("followups", "Follow-up meetings", b.followups),
+        ("figures", "Figures cited", b.figures),
+        ("photos", "Photos and documents", b.attachments),
+        ("corrections", "Corrections and retractions", b.revisions or b.retractions),
+    ]
+    for id_, title, content in body:
+        if content:
+            out.append(Section(id_, title))
+        if id_ == "proceedings" and content:
+            out.extend(Section(f"day-{i}", day_title(b, d.day), 2)
+                       for i, d in enumerate(b.days, 1) if day_title(b, d.day))
+    present = [(id_, title) for id_, title, content in annexes if content]
+    out += [Section(id_, f"Annex {n}. {title}") for n, (id_, title) in enumerate(present, 1)]
+    out += [Section("sources", "Sources"), Section("colophon", "About this briefing")]
+    return out
+
+
+def day_title(b: Briefing, day: str | None) -> str:
+    """A day's heading: its date; sessions whose day the record does not give are headed
+    by the conference's dates (they took place during it)."""
+    if day:
+        return longdate(day)
+    return daterange(b.conference.start, b.conference.end)
+
+
+# ---------------------------------------------------------------- languages
+
+_CYRILLIC = re.compile(r"[\u0400-\u04FF]+(?:[\s\-–.,«»()0-9]*[\u0400-\u04FF]+)*")
+_KAZAKH = set("ӘәҒғҚқҢңӨөҰұҮүҺһІі")
+_TEXT = re.compile(r">([^<]+)<")
+
+
+def mark_languages(html: str) -> str:
+    """Mark every run of Cyrillic text in the body with its language (`lang="kk"` when it
+    has letters only Kazakh uses, else `lang="ru"`), so that screen readers and the
+    tagged PDF read it in the right voice. Text inside SVG is left alone."""
+
+    def span(m: re.Match[str]) -> str:
+        run = m.group(0)
+        lang = "kk" if _KAZAKH & set(run) else "ru"
+        return f'<span lang="{lang}">{run}</span>'
+
+    def text(m: re.Match[str]) -> str:
+        return ">" + _CYRILLIC.sub(span, m.group(1)) + "<"
+
+    head, sep, body = html.partition("<body")
+    parts = re.split(r"(<svg\b.*?</svg>)", body, flags=re.S)
+    body = "".join(part if part.startswith("<svg") else _TEXT.sub(text, part)
+                   for part in parts)
+    return head + sep + body
 
 
 def principal_source(b: Briefing) -> SourceInfo | None:
@@ -178,30 +289,6 @@ def principal_source(b: Briefing) -> SourceInfo | None:
     return b.sources[max(counts, key=lambda k: counts[k])] if counts else None
 
 
-def sections(b: Briefing) -> list[Section]:
-    """The chapters this briefing has, in order (the contents page lists them)."""
-    out = [Section("summary", "Executive summary")]
-    present = [
-        ("agreements", "Agreements", b.agreements), ("proposals", "Proposals", b.proposals),
-        ("speeches", "Speeches", b.days), ("figures", "Figures cited", b.figures),
-        ("participants", "Participants", b.participants),
-        ("delegations", "Delegations", b.delegations),
-        ("meetings", "Meetings on the sidelines", b.meetings),
-        ("followups", "Follow-ups", b.followups),
-        ("photos", "Photos and documents", b.attachments), ("notes", "Notes", b.notes),
-        ("corrections", "Appendix: corrections and retractions",
-         b.revisions or b.retractions),
-        ("sources", "Sources", True),
-    ]
-    for id_, title, content in present:
-        if content:
-            out.append(Section(id_, title))
-        if id_ == "speeches" and content:
-            out.extend(Section(f"day-{i}", longdate(d.day) if d.day else "Date not given", 2)
-                       for i, d in enumerate(b.days, 1))
-    return out
-
-
 # ---------------------------------------------------------------- rendering
 
 
@@ -209,10 +296,12 @@ def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
         trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True,
+        extensions=["jinja2.ext.do"],
     )
     env.filters["longdate"] = longdate
     env.filters["daterange"] = daterange
     env.filters["source_kind"] = lambda kind: SOURCE_KINDS.get(kind, "A source")
+    env.filters["where"] = paragraphs
     return env
 
 
@@ -234,8 +323,7 @@ def metadata(b: Briefing) -> dict[str, Any]:
         title += f" (update since event #{b.since.seq})"
     when = daterange(c.start, c.end)
     subject = ", ".join(x for x in (c.place, when) if x)
-    subject = (f"Briefing on {c.name}" + (f" ({subject})" if subject else "")
-               + f", built from archive log event #{b.stamp.seq} ({b.stamp.hash[:12]})")
+    subject = f"Briefing on {c.name}" + (f" ({subject})" if subject else "")
     keywords = ["conference briefing", c.name]
     keywords += [x for x in (c.place, (c.start or "")[:4]) if x]
     return {"title": title, "subject": subject, "keywords": keywords}
@@ -251,15 +339,18 @@ def render_html(b: Briefing, *, attachment_base: str,
         raise ValueError("the stylesheet may not contain '</'")
     drawn = charts(b)
     template = environment().get_template("briefing.html.j2")
+    chapters = sections(b)
     html = template.render(
         b=b, css=Markup(stylesheet), charts=[_markup(c) for c in drawn],
-        sections=sections(b), participant_groups=participant_groups(b),
+        sections=chapters, titles={s.id: s.title for s in chapters},
+        participant_groups=participant_groups(b), themes=themes(b), acronyms=acronyms(b),
+        day_title=lambda day: day_title(b, day), labels=LABELS, kind_names=KIND_NAMES,
         citations=Citations(b.sources), principal=principal_source(b),
         attachment_base=attachment_base, kind_label=kind_label(b),
         summary_limit=SUMMARY_LIMIT,
         **metadata(b),
     )
-    return html, drawn
+    return mark_languages(html), drawn
 
 
 def _markup(chart: Chart) -> Chart:

@@ -21,6 +21,8 @@ class Revision:
     reason: str | None
     seq: int
     recorded_at: str | None
+    #: the fact it changed, as a reader names it ("Participant: OSCE")
+    what: str = ""
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,14 @@ class Participant:
     category: str | None
     ref: Ref
     status: str = "participant"
+    #: the short name or acronym the archive records ("OSCE")
+    short_name: str | None = None
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        """Protocol order: people by surname (the last word of the name), others by name."""
+        name = self.name.casefold()
+        return (name.split()[-1] if self.kind == "person" and name.split() else name, name)
 
     @property
     def international(self) -> bool:
@@ -266,6 +276,8 @@ class Briefing:
     verified: bool = False
     #: does the PDF carry the log it was built from (`briefing.record`)?
     carries_log: bool = False
+    #: who compiled the briefing (`archive briefing --publisher`), if given
+    publisher: str | None = None
 
     @property
     def speeches(self) -> tuple[Speech, ...]:

@@ -28,25 +28,32 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
               help="An update: only what was recorded or corrected after event SEQ.")
 @click.option("--conference", help="Which conference (id or name) if there are several.")
 @click.option("--day", callback=_day, metavar="YYYY-MM-DD", help="A one-day briefing.")
-@click.option("--html", is_flag=True, help="Write the HTML instead of the PDF (a preview).")
+@click.option("--html", is_flag=True,
+              help="Write the web version instead of the PDF (one HTML file that reads on "
+                   "a phone).")
+@click.option("--publisher", metavar="NAME",
+              help="Who compiles the briefing (shown on the cover as \"Compiled by\").")
 @click.option("--verify/--no-verify", default=True, show_default=True,
               help="Check the whole log first (as `archive verify` does); the provenance "
                    "says whether it was checked.")
 @pass_context
 def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | None,
-             conference: str | None, day: str | None, html: bool, verify: bool) -> None:
-    """Render the briefing: cover with provenance stamp, contents, summary, agreements,
-    proposals, speeches and quotes, participants, figures, follow-ups, sources.
+             conference: str | None, day: str | None, html: bool, publisher: str | None,
+             verify: bool) -> None:
+    """Render the briefing: cover, key messages and summary, programme, agreements,
+    proceedings (speeches and quotes), proposals, themes, annexes (participants,
+    acronyms, follow-ups, figures, corrections), sources, and a colophon with provenance.
 
     \b
     Example:
         archive briefing
         archive briefing --since 40 -o update.pdf
         archive briefing --as-of 30 --day 2015-06-29 --html
+        archive briefing --publisher "OSCE Programme Office in Astana"
     """
     with progress_bar("Building") as progress:
         result = ctx.archive().brief(output, as_of=as_of, since=since, conference=conference,
-                                     day=day, html=html, verify=verify,
+                                     day=day, html=html, verify=verify, publisher=publisher,
                                      progress=progress)
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)
