@@ -52,6 +52,7 @@ demo: install
 	$(BIN)/archive log | head -n 20
 	$(BIN)/archive build
 	$(BIN)/archive briefing
+	$(BIN)/archive briefing --html
 	$(BIN)/archive serve --port $(PORT)
 
 test: install test-deps

@@ -157,8 +157,34 @@ def test_the_pdf_is_tagged_and_archival(tmp_path: Path) -> None:
     assert 'pdfaid:part="3"' in meta and 'pdfaid:conformance="A"' in meta
     tree = subprocess.run(["pdfinfo", "-struct", str(pdf)], capture_output=True,
                           text=True).stdout
-    roles = {line.split()[0].rstrip(":") for line in tree.splitlines() if line.strip()}
-    assert {"H1", "H2", "L", "LI", "Table", "TH", "TD"} <= roles
+    roles = [line.split()[0].rstrip(":") for line in tree.splitlines() if line.strip()]
+    assert {"H1", "H2", "H3", "L", "LI", "Table", "TH", "TD", "Figure"} <= set(roles)
+    assert roles.count("H1") == 1  # the title; chapters are H2
+    # every figure (the charts) carries its text alternative, with the numbers it draws
+    alts = figure_alts(pdf)
+    assert alts and all(alts), alts
+    assert any(a.startswith("Participants by kind: Countries: 10;") for a in alts), alts
+
+
+def figure_alts(path: Path) -> list[str]:
+    """The /Alt of every Figure element of the PDF's structure tree ("" where missing)."""
+    from pypdf import PdfReader
+
+    out: list[str] = []
+
+    def walk(node: object) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            for kid in node:
+                walk(kid)
+        elif isinstance(node, dict):
+            if node.get("/S") == "/Figure":
+                out.append(str(node.get("/Alt", "")))
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(PdfReader(str(path)).trailer["/Root"]["/StructTreeRoot"])
+    return out
 
 
 def test_the_pdf_carries_its_log_and_verify_pdf_checks_it(tmp_path: Path) -> None:

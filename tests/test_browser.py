@@ -95,3 +95,79 @@ def test_hostile_quote_shows_as_text(page: Page, base: str):
     page.goto(base + "/archive/participations")
     assert page.locator("img[src=x]").count() == 0
 
+
+
+# ---------------------------------------------------------------- the web briefing
+
+
+@pytest.fixture(scope="module")
+def web_briefing(tmp_path_factory) -> Iterator[str]:
+    """The demo conference (with a photo, corrections, charts) served with both the PDF
+    and the web version of its briefing."""
+    from briefing_fixtures import write_demo_log
+
+    root = tmp_path_factory.mktemp("web-briefing")
+    write_demo_log(root)
+    Archive(root).brief()
+    Archive(root).brief(html=True)
+    proc, url = start(root)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_home_page_offers_the_pdf_and_the_web_version(page: Page, web_briefing: str):
+    page.goto(web_briefing + "/")
+    assert page.get_by_role("link", name="Download the PDF briefing").get_attribute("href") \
+        == "/-/briefing.pdf"
+    page.get_by_role("link", name="read it on the web").click()
+    page.wait_for_url("**/-/briefing.html")
+    assert page.locator("h1").count() == 1
+
+
+def test_web_briefing_reads_on_a_phone(browser: Browser, web_briefing: str, tmp_path):
+    context = browser.new_context(viewport={"width": 390, "height": 844},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    failed: list[str] = []
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.goto(web_briefing + "/-/briefing.html")
+    page.wait_for_load_state("networkidle")
+    # no sideways scrolling, at the phone's width
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    wide = page.evaluate("""[...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > 390.5)
+        .map(e => e.tagName + '.' + e.className).slice(0, 5)""")
+    assert wide == []
+    # one h1, and the landmarks a screen reader jumps between
+    assert page.locator("h1").count() == 1
+    for role in ("banner", "navigation", "main", "contentinfo"):
+        assert page.get_by_role(role).count() >= 1, role
+    # charts scale to the screen and have an accessible name; the photo loads
+    charts = page.locator("figure.chart svg")
+    assert charts.count() >= 1
+    for i in range(charts.count()):
+        box = charts.nth(i).bounding_box()
+        assert box is not None and box["width"] <= 390
+        title = charts.nth(i).locator("title").text_content() or ""
+        assert "Participants by kind: " in title or " per session: " in title, title
+    photo = page.locator("figure.attachment img")
+    assert photo.count() == 1
+    assert page.evaluate("document.querySelector('figure.attachment img').naturalWidth") > 0
+    assert failed == []
+    page.screenshot(path=str(tmp_path / "briefing-390.png"), full_page=True)
+    context.close()
+
+
+def test_attachments_route_serves_only_raster_images(page: Page, web_briefing: str):
+    import urllib.error
+    import urllib.request
+
+    for name in ("0" * 64, "../archive.db", "x" * 64):
+        try:
+            urllib.request.urlopen(web_briefing + "/events/attachments/" + name)
+        except urllib.error.HTTPError as e:
+            assert e.code == 404, name
+        else:
+            raise AssertionError(f"served {name}")
+

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,10 +81,14 @@ def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = N
     check_size(briefing, bounds)
     output = Path(output)
     if html:
-        folder = layout.attachments.resolve().as_uri() + "/"
+        # photos by a relative path: it works opened from disk, and served by `archive
+        # serve` (which answers /events/attachments/<sha256>) beside /-/briefing.html
+        folder = Path(os.path.relpath(layout.attachments.resolve(),
+                                      output.resolve().parent)).as_posix() + "/"
         text, _charts = render_html(briefing, attachment_base=folder)
         data = text.encode("utf-8")
         durable.write_atomic(output, data)
+        write_stamp(output, briefing, since, day, conference)
         return RenderResult(output, "html", None, briefing.stamp.seq, briefing.stamp.hash,
                             since, len(data), time.perf_counter() - started)
     record = log_prefix(Path(db_path), layout, briefing.stamp.seq, briefing.stamp.hash)
@@ -92,13 +97,19 @@ def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = N
     pdf = html_to_pdf(text, root=layout.root, max_pages=bounds.max_pages, record=record,
                       date=briefing.stamp.date)
     durable.write_atomic(output, pdf.data)
-    # which state of the log the PDF shows, so `archive serve` offers it only with that state
-    durable.write_atomic(stamp_of(output), json.dumps({
-        "seq": briefing.stamp.seq, "hash": briefing.stamp.hash, "since": since, "day": day,
-        "conference": conference}).encode())
+    write_stamp(output, briefing, since, day, conference)
     return RenderResult(output, "pdf", pdf.pages, briefing.stamp.seq, briefing.stamp.hash,
                         since, len(pdf.data), time.perf_counter() - started, pdf.warnings,
                         pdf.refused, pdf.fetched)
+
+
+def write_stamp(output: Path, briefing: Briefing, since: int | None, day: str | None,
+                conference: str | None) -> None:
+    """Which state of the log the briefing shows, so `archive serve` offers it only
+    while it serves that state."""
+    durable.write_atomic(stamp_of(output), json.dumps({
+        "seq": briefing.stamp.seq, "hash": briefing.stamp.hash, "since": since, "day": day,
+        "conference": conference}).encode())
 
 
 def check_size(briefing: Briefing, limits: Limits) -> None:

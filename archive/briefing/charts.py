@@ -37,10 +37,12 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def bar_chart(labels: list[str], series: list[Series], *, label_chars: int = 36,
+def bar_chart(labels: list[str], series: list[Series], *, alt: str, label_chars: int = 36,
               width: int = 520) -> str:
     """Grouped horizontal bars, one group per label, with values written at bar ends.
-    Drawn 100% of the text's width (140 mm), text at 10.5 units is 8pt on the page."""
+    Drawn 100% of the text's width (140 mm), text at 10.5 units is 8pt on the page.
+    `alt` is its text alternative: the SVG's `<title>`, which the tagged PDF gives its
+    figure as /Alt and browsers as its accessible name."""
     bar_h, gap, top = 13, 10, 28
     label_w = min(260, 6.5 * label_chars)
     plot_w = width - label_w - 40
@@ -48,7 +50,8 @@ def bar_chart(labels: list[str], series: list[Series], *, label_chars: int = 36,
     group_h = bar_h * len(series) + gap
     height = top + group_h * len(labels) + 6
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="10.5">']
+           f'viewBox="0 0 {width} {height}" font-family="{FONT}" font-size="10.5" role="img">'
+           f'<title>{escape(alt)}</title>']
     x = label_w
     for i, s in enumerate(series):  # legend
         lx = x + i * 140
@@ -89,7 +92,6 @@ def session_chart(briefing: Briefing, limit: int = 14) -> Chart | None:
     series = [Series("Speeches", speeches, PALETTE[0])]
     if any(proposals):  # a series of zeros says nothing
         series.append(Series("Proposals", proposals, PALETTE[1]))
-    svg = bar_chart(labels, series)
     more = len(sessions) - len(shown)
     what = "Speeches and proposals" if any(proposals) else "Speeches"
     title = f"{what} per session" + (
@@ -97,6 +99,7 @@ def session_chart(briefing: Briefing, limit: int = 14) -> Chart | None:
     alt = "; ".join(f"{label}: {a} speech{'' if a == 1 else 'es'}"
                     + (f", {b} proposal{'' if b == 1 else 's'}" if any(proposals) else "")
                     for label, a, b in zip(labels, speeches, proposals, strict=True))
+    svg = bar_chart(labels, series, alt=f"{title}: {alt}")
     return Chart("chart-sessions", title, svg, alt)
 
 
@@ -116,10 +119,10 @@ def participant_chart(briefing: Briefing) -> Chart | None:
     rows = [(label, n) for label, n in rows if n]
     if not rows:
         return None
+    alt = "; ".join(f"{label}: {n}" for label, n in rows)
     svg = bar_chart([r[0] for r in rows],
                     [Series("Participants recorded", tuple(r[1] for r in rows), PALETTE[2])],
-                    label_chars=24, width=520)
-    alt = "; ".join(f"{label}: {n}" for label, n in rows)
+                    alt=f"Participants by kind: {alt}", label_chars=24)
     return Chart("chart-participants", "Participants by kind", svg, alt)
 
 

@@ -156,7 +156,7 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
                         "label_column": "name",
                         "facets": [{"cached": "category"}, {"cached": "country_id"}]}
     tables["texts"]["searchmode"] = "escaped"
-    briefing = Layout(root).briefing() if root else None
+    layout = Layout(root) if root else None
     return {
         "title": _title(root),
         "description": "What happened at the conference: who took part and spoke, what they "
@@ -167,8 +167,10 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
         "license_url": "https://creativecommons.org/licenses/by/4.0/",
         "databases": {DATABASE: {"tables": tables, "queries": QUERIES}},
         "plugins": {"archive": {
-            "briefing": str(briefing.resolve()) if briefing else None,
-            "stamp": str(stamp_of(briefing).resolve()) if briefing else None}},
+            kind: {"briefing": str(path.resolve()), "stamp": str(stamp_of(path).resolve())}
+            for kind, path in (("pdf", layout and layout.briefing()),
+                               ("html", layout and layout.briefing(html=True))) if path
+        } | {"attachments": str(layout.attachments.resolve()) if layout else None}},
     }
 
 

@@ -2,8 +2,11 @@
 
 - Row pages of fact tables show where the row came from (its event and source) and every
   correction of that event (`extra_template_vars` + `templates/row.html`).
-- `/-/briefing.pdf` serves `exports/briefing.pdf` when `archive briefing` has made it; the
-  home page links to it.
+- `/-/briefing.pdf` and `/-/briefing.html` serve `exports/briefing.pdf` and the web
+  version (`archive briefing --html`) when they show the state being served; the home
+  page links to them. `/events/attachments/<sha256>` serves the photos the web version
+  shows: only files named by a hash that are raster images (never HTML or SVG, which a
+  browser would run).
 - `archive_fts(q)`: a search string made safe for an FTS5 MATCH (each word quoted).
 - A table's default facets (`{"cached": column}` in the metadata) are Datasette's column
   facets with their counts remembered per query: the database is served immutable, so a
@@ -53,11 +56,11 @@ def prepare_connection(conn: Any) -> None:
     conn.execute(f"pragma hard_heap_limit={int(LIMITS.sqlite_heap)}")
 
 
-def _briefing(datasette: Any) -> str | None:
-    """The briefing PDF, if it shows the very state of the log being served (its stamp
-    file says which sequence and hash it was rendered from; an update or one-day briefing
-    is not offered as the briefing)."""
-    config = datasette.plugin_config(PLUGIN) or {}
+def _briefing(datasette: Any, kind: str = "pdf") -> str | None:
+    """The briefing (`kind` "pdf" or "html"), if it shows the very state of the log being
+    served (its stamp file says which sequence and hash it was rendered from; an update
+    or one-day briefing is not offered as the briefing)."""
+    config = (datasette.plugin_config(PLUGIN) or {}).get(kind) or {}
     path, stamp_path = config.get("briefing"), config.get("stamp")
     db = datasette.databases.get("archive")
     if not path or not stamp_path or not os.path.isfile(path) or db is None or not db.path:
@@ -85,8 +88,48 @@ async def _briefing_view(datasette: Any) -> Any:
     return AsgiFileDownload(path, filename="briefing.pdf", content_type="application/pdf")
 
 
+async def _briefing_html_view(datasette: Any) -> Any:
+    path = _briefing(datasette, "html")
+    if path is None:
+        return Response.text("No web version of the briefing has been rendered yet (run "
+                             "`archive briefing --html`).", status=404)
+    with open(path, "rb") as f:
+        body = f.read()
+    return Response(body, content_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": _BRIEFING_CSP,
+                             "X-Content-Type-Options": "nosniff"})
+
+
+#: The web briefing is one self-contained page: no script, styles inline, images only
+#: from this server.
+_BRIEFING_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+                 "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+
+#: What a photo's bytes start with, for the raster formats the briefing draws.
+_IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
+                (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"))
+
+
+async def _attachment_view(datasette: Any, request: Any) -> Any:
+    folder = (datasette.plugin_config(PLUGIN) or {}).get("attachments")
+    sha = request.url_vars["sha"]
+    path = os.path.join(folder, sha) if folder else None
+    try:
+        with open(path or "", "rb") as f:
+            head = f.read(16)
+            body = head + f.read() if os.fstat(f.fileno()).st_size <= LIMITS.response else b""
+    except OSError:
+        body = b""
+    media_type = next((t for magic, t in _IMAGE_MAGIC if body.startswith(magic)), None)
+    if media_type is None:
+        return Response.text("No such photo.", status=404)
+    return Response(body, content_type=media_type,
+                    headers={"X-Content-Type-Options": "nosniff",
+                             "Cache-Control": "public, max-age=31536000, immutable"})
+
+
 _READ_METHODS = frozenset({"GET", "HEAD"})
-_FILES = frozenset({"/archive.db", "/-/briefing.pdf"})
+_FILES = frozenset({"/archive.db", "/-/briefing.pdf", "/-/briefing.html"})
 
 
 @hookimpl
@@ -233,7 +276,9 @@ def register_facet_classes() -> list[type]:
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
-    return [(r"^/-/briefing\.pdf$", _briefing_view)]
+    return [(r"^/-/briefing\.pdf$", _briefing_view),
+            (r"^/-/briefing\.html$", _briefing_html_view),
+            (r"^/events/attachments/(?P<sha>[0-9a-f]{64})$", _attachment_view)]
 
 
 def _safe_url(url: str | None) -> str | None:
@@ -269,9 +314,10 @@ async def _links(datasette: Any, db: Any, database: str, table: str,
 def extra_template_vars(template: str, database: str, table: str, view_name: str,
                         request: Any, datasette: Any) -> Any:
     async def inner() -> dict[str, Any]:
-        out: dict[str, Any] = {"archive_briefing": None}
+        out: dict[str, Any] = {"archive_briefing": None, "archive_briefing_html": None}
         if view_name == "index":
             out["archive_briefing"] = _briefing(datasette) and "/-/briefing.pdf"
+            out["archive_briefing_html"] = _briefing(datasette, "html") and "/-/briefing.html"
             out["archive_search"] = datasette.urls.table("archive", "texts") \
                 if "archive" in datasette.databases else None
             out["archive_queries"] = [
