@@ -6,7 +6,9 @@
 `pages`, `seconds_per_page`, `build_seconds` (log -> database, not counted), and the
 `floor`: WeasyPrint rendering, in the same run (best of 3 interleaved runs each for
 small sizes), a plain unstyled HTML page holding the same
-text (one paragraph per line of the briefing's text), with `ratio` = seconds / floor.
+text (one paragraph per line of the briefing's text), with `ratio` = seconds / floor; and
+`floor_tagged`: the same plain page written as the briefing is (tagged, PDF/A-3a), so
+`ratio_tagged` shows what the layout costs apart from what accessibility costs.
 Archives are written through the real log and built with `archive.database.build`.
 """
 
@@ -92,12 +94,15 @@ def plain_html(briefing_html: str) -> str:
     body = re.sub(r"(?s)<style>.*?</style>|<svg.*?</svg>|<head>.*?</head>", "", briefing_html)
     text = unescape(re.sub(r"<[^>]+>", "\n", body))
     paras = [line.strip() for line in text.splitlines() if line.strip()]
-    return "<html><body>" + "".join(f"<p>{escape(p)}</p>" for p in paras) + "</body></html>"
+    return ('<html lang="en"><head><title>Briefing</title></head><body>'
+            + "".join(f"<p>{escape(p)}</p>" for p in paras) + "</body></html>")
 
 
 def measure(speeches: int, repeat: int = 1) -> dict[str, Any]:
     """Best of `repeat` runs of each, interleaved (the machine is shared and noisy)."""
     from weasyprint import HTML
+
+    from archive.briefing.pdf import PDF_VARIANT
 
     with tempfile.TemporaryDirectory(prefix="briefing-bench-") as tmp:
         root = Path(tmp) / "archive"
@@ -108,15 +113,18 @@ def measure(speeches: int, repeat: int = 1) -> dict[str, Any]:
         html = render(built.path, Layout(root), root / "exports" / "briefing.html",
                                html=True).path.read_text("utf-8")
         plain = plain_html(html)
-        runs, floors = [], []
+        runs, floors, tagged = [], [], []
         for _ in range(repeat):
             runs.append(render(built.path, Layout(root), root / "exports" / "briefing.pdf"))
             started = time.perf_counter()
             floor_doc = HTML(string=plain).render()
             floor_doc.write_pdf()
             floors.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            HTML(string=plain).render(pdf_tags=True).write_pdf(pdf_variant=PDF_VARIANT)
+            tagged.append(time.perf_counter() - started)
     result = min(runs, key=lambda r: r.seconds)
-    floor = min(floors)
+    floor, floor_tagged = min(floors), min(tagged)
     pages = result.pages or 0
     return {
         "name": "briefing PDF", "size": speeches, "speeches": speeches,
@@ -126,6 +134,8 @@ def measure(speeches: int, repeat: int = 1) -> dict[str, Any]:
         "floor_name": "plain WeasyPrint, same text", "floor_pages": len(floor_doc.pages),
         "floor_seconds_per_page": round(floor / len(floor_doc.pages), 4),
         "ratio": round(result.seconds / floor, 2) if floor else None,
+        "floor_tagged": round(floor_tagged, 3),
+        "ratio_tagged": round(result.seconds / floor_tagged, 2) if floor_tagged else None,
         "bytes": result.size,
     }
 
@@ -136,7 +146,8 @@ def run(sizes: tuple[int, ...] = (200, 2000)) -> list[dict[str, Any]]:
         r = measure(n, repeat=3 if n <= 500 else 1)
         print(f"briefing {n:>6} speeches: {r['seconds']:.2f} s, {r['pages']} pages, "
               f"{r['seconds_per_page']:.3f} s/page; floor (plain WeasyPrint, same text) "
-              f"{r['floor']:.2f} s, {r['floor_pages']} pages; ratio {r['ratio']}x "
+              f"{r['floor']:.2f} s, {r['floor_pages']} pages; ratio {r['ratio']}x; tagged "
+              f"PDF/A floor {r['floor_tagged']:.2f} s, ratio {r['ratio_tagged']}x "
               f"(build {r['build_seconds']:.2f} s)", flush=True)
         results.append(r)
     return results
