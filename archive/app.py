@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .core.asof import AsOf
-from .errors import HeadLost
+from .errors import HeadLost, InvalidEvent
 from .store import anchor
 from .store.layout import Layout
 from .store.log import Log
 
 if TYPE_CHECKING:  # the heavy parts load only when a command needs them
-    from .append.recorder import Recorder
+    from .append.recorder import Recorder, Result
     from .briefing import Limits, RenderResult
     from .build.database import BuildResult, Progress
     from .store.verify import Report
@@ -47,9 +47,48 @@ class Archive:
     # ------------------------------------------------------------ appending and checking
 
     def recorder(self) -> Recorder:
-        from .append.recorder import Recorder
+        from .append.recorder import Recorder, Result
 
         return Recorder(self.require().log, recorded_by=self.recorded_by)
+
+    def export(self, fmt: str = "jsonl", *, conference: str | None = None
+               ) -> Iterator[bytes]:
+        """The archive in another format, as chunks of bytes: `jsonl` (events in the
+        import format), `log` (the log's own lines), `ics` (follow-ups), `popolo`."""
+        from . import exchange
+
+        self.require()
+        self.log.check_head()
+        if fmt == "log":
+            if conference is not None:
+                raise InvalidEvent("--format log is the whole log; --conference takes "
+                                   "--format jsonl")
+            return exchange.log_lines(self.log)
+        if fmt == "jsonl":
+            return exchange.export_lines(self.log, conference)
+        built = self.build()
+        if fmt == "ics":
+            from .exchange.ics import calendar
+
+            return iter([calendar(built.path, conference)])
+        if fmt == "popolo":
+            from .exchange.popolo import popolo
+
+            return iter([popolo(built.path, conference)])
+        raise InvalidEvent(f"unknown format {fmt!r}")
+
+    def pull(self, other: Path, *, match: str = "auto", expect_seq: int | None = None,
+             ask: Callable[[str, str, list[tuple[str, str]]], str | None] | None = None
+             ) -> Result:
+        """Bring another archive's events in (`append.pull`)."""
+        from .append.pull import read_other
+
+        if Path(other).resolve() == self.root.resolve():
+            raise InvalidEvent("an archive cannot pull itself")
+        recorder = self.recorder()
+        recorder.ask = ask
+        return recorder.pull(read_other(Path(other)), origin=str(other), match=match,
+                             expect_seq=expect_seq)
 
     def verify(self, progress: Callable[[int], None] | None = None, *,
                heads: tuple[tuple[int, str], ...] = (), reset_head: bool = False,

@@ -118,7 +118,8 @@ class Importer:
             earlier = local.get(ident) or self.index.log_event_at(ident)
             if content_digest(earlier.type, earlier.data, earlier.at, earlier.source) != \
                     content_digest(p.type, p.data, p.at, p.source):
-                raise Conflict(f"id {ident} is already recorded with different content")
+                raise Conflict(f"id {ident} is already recorded as {_gist(earlier)}, and this "
+                               f"line gives it other content: {_gist(p)}")
             self.outcome.skipped += 1
             return
         if isinstance(p.data, EventCorrected) and (target := known.event(p.data.target)):
@@ -145,3 +146,12 @@ class Importer:
             self.log.write_bytes(iter(lambda: spool.read(8 << 20), b""), self.head,
                                  Intent(self.head.offset, self.head.offset + self.position,
                                         self.prev), seq=self.seq)
+
+
+def _gist(p: Parsed) -> str:
+    """An event as a message names it: its type and its first words."""
+    words = next((v for k in ("name", "title", "text", "summary", "counts")
+                  if isinstance(v := getattr(p.data, k, None), str)), None)
+    if words is None:
+        return p.type
+    return f"{p.type} {words[:60] + ('…' if len(words) > 60 else '')!r}"

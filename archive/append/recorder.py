@@ -305,6 +305,38 @@ class Recorder:
             result.messages.append(f"{outcome.skipped} already recorded (same id and content)")
         return result
 
+    def pull(self, lines: Iterable[bytes], *, origin: str, match: str = "auto",
+             expect_seq: int | None = None) -> Result:
+        """Import another archive's events (import lines, `append.pull.read_other`) and
+        merge its records into this archive's where the names match (`append.pull.plan`,
+        by `match`: auto, ask or never), in one all-or-nothing append."""
+        from .pull import plan
+
+        pulled = list(lines)
+        with self.log.locked(), Index(self.log) as index:
+            head = self.log.head()
+            head.expect(expect_seq)
+            index.catch_up()
+            todo = plan(MemoryCatalogue(below=index), pulled, match, self.ask)
+            outcome = Importer(self.log, index, head, recorded_at=self.clock(),
+                               recorded_by=self.recorded_by, new_id=self.new_id
+                               ).run(pulled + [m.line(origin) for m in todo.merges])
+        result = Result(existing=outcome.count == 0)
+        facts = outcome.count - len(todo.merges)
+        result.messages.append(
+            f"pulled {facts} events from {origin}" if outcome.count else
+            f"nothing new in {origin}")
+        if outcome.skipped:
+            result.messages.append(f"{outcome.skipped} already here (same id and content)")
+        for m in todo.merges:
+            result.messages.append(f"merged {m.name!r} ({m.merged}) into {m.kept}")
+        for entity, name, close in todo.near:
+            listed = ", ".join(f"{n!r} ({i})" for i, n in close)
+            result.messages.append(
+                f"warning: {name!r} ({entity}) looks like {listed}; if it is the same, "
+                "`archive merge` them")
+        return result
+
     # ------------------------------------------------------------ attachments
 
     def attachment_fields(self, path: Path) -> dict[str, str]:

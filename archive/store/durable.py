@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -119,6 +119,20 @@ def write_atomic(path: Path, data: bytes) -> None:
         finally:
             os.close(fd)
         replace(tmp, path)
+
+
+def write_chunks(path: Path, chunks: Iterable[bytes]) -> int:
+    """Write the chunks, in order, as the whole of `path` (atomically, like
+    `write_atomic`, without holding them all in memory). Returns the bytes written."""
+    path = Path(path)
+    written = 0
+    with temp_beside(path) as tmp:
+        with open(tmp, "xb", buffering=1 << 20) as f:
+            for chunk in chunks:
+                f.write(chunk)
+                written += len(chunk)
+        replace(tmp, path)
+    return written
 
 
 def copy_in(source: Path, path: Path) -> None:
