@@ -47,7 +47,7 @@ class Archive:
     # ------------------------------------------------------------ appending and checking
 
     def recorder(self) -> Recorder:
-        from .append.recorder import Recorder, Result
+        from .append.recorder import Recorder
 
         return Recorder(self.require().log, recorded_by=self.recorded_by)
 

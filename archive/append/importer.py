@@ -19,7 +19,7 @@ from typing import IO
 from ..core import rules
 from ..core.catalogue import MemoryCatalogue
 from ..core.codec import Parsed, content_digest, encode_event, parse_import_line
-from ..core.events import EventCorrected, ParticipantAttended, payload_class, references
+from ..core.events import Event, EventCorrected, ParticipantAttended, payload_class, references
 from ..core.validate import FieldError, check_changes
 from ..errors import Conflict, InvalidEvent, NotFound
 from ..store.index import Index
@@ -148,7 +148,7 @@ class Importer:
                                         self.prev), seq=self.seq)
 
 
-def _gist(p: Parsed) -> str:
+def _gist(p: Parsed | Event) -> str:
     """An event as a message names it: its type and its first words."""
     words = next((v for k in ("name", "title", "text", "summary", "counts")
                   if isinstance(v := getattr(p.data, k, None), str)), None)

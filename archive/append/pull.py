@@ -113,8 +113,9 @@ def plan(index: View, lines: list[bytes], match: str, ask: Ask | None) -> Plan:
         same = cat.find(index, [data.kind], data.name)
         close = cat.near(index, data.kind, data.name)
         if match == "ask" and ask is not None and (same or close):
-            options = ([(same, index.entity(same).name)] if same and index.entity(same)
-                       else []) + [c for c in close if c[0] != same]
+            kept = index.entity(same) if same else None
+            options = ([(same, kept.name)] if same and kept else []) + [
+                c for c in close if c[0] != same]
             chosen = ask(data.kind, data.name, options)
             if chosen is not None:
                 out.merges.append(Merge(chosen, data.entity, data.name))
