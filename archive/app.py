@@ -167,14 +167,17 @@ class Archive:
             self.verify()
         if as_of is None:
             built = self.build(progress=progress)
-            target = output or self.layout.briefing(since=since, day=day, html=html)
+            target = output or self.layout.briefing(
+                since=since, day=day, html=html, conference=_one_of_several(built.path,
+                                                                            conference))
             return render(built.path, self.layout, target, since=since,
                           conference=conference, day=day, html=html, limits=limits,
                           verified=verify, publisher=publisher)
         with tempfile.TemporaryDirectory(prefix="briefing-as-of-") as tmp:
             built = self.build(Path(tmp) / "archive.db", as_of=as_of, progress=progress)
-            target = output or self.layout.briefing(as_of_seq=built.seq, since=since, day=day,
-                                                    html=html)
+            target = output or self.layout.briefing(
+                as_of_seq=built.seq, since=since, day=day, html=html,
+                conference=_one_of_several(built.path, conference))
             return render(built.path, self.layout, target, since=since,
                           conference=conference, day=day, html=html, limits=limits,
                           verified=verify, publisher=publisher)
@@ -207,3 +210,21 @@ class Archive:
 
 
 __all__ = ["Archive"]
+
+
+def _one_of_several(db_path: Path, conference: str | None) -> str | None:
+    """The id of `conference` (an id or a name) when the archive holds several (its
+    briefing is then named by it); None when it holds one, or none was asked for."""
+    if conference is None:
+        return None
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        rows = db.execute("select id, name from conferences").fetchall()
+    finally:
+        db.close()
+    if len(rows) < 2:
+        return None
+    return next((i for i, n in rows if conference in (i,) or
+                 conference.casefold() == (n or "").casefold()), None)

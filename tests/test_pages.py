@@ -44,6 +44,6 @@ def test_a_hostile_label_is_escaped_on_the_row_page(ds) -> None:
 def test_the_home_page_starts_people_at_the_stored_queries(ds) -> None:
     text = page(ds, "/")
     assert "<h2>Start here</h2>" in text
-    assert '<a href="/archive/timeline">Timeline of the conference</a>' in text
+    assert '<a href="/archive/timeline">Timeline</a>' in text
     assert '<a href="/archive/who_proposed_what">Who proposed what</a>' in text
     assert '<a href="/archive/events">the log itself</a>' in text

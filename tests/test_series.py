@@ -21,7 +21,7 @@ SHARED = ["Kazakhstan", "Kyrgyzstan", "Tajikistan", "Uzbekistan", "Turkmenistan"
 SUMMITS = {
     "c14": ("14th ECO Summit", "Islamabad", "2021-11-28", 14,
             SHARED + ["Pakistan", "Iran"], ["Karim Massimov", "Gil Kerlikowske", "Ali Khan"]),
-    "c15": ("15th ECO Summit", "Ashgabat", "2021-11-28", 15,
+    "c15": ("15th ECO Summit", "Ashgabat", "2023-11-28", 15,
             SHARED + ["Azerbaijan", "Türkiye"], ["Karim Massimov", "Gil Kerlikowske"]),
 }
 

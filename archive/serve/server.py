@@ -44,29 +44,65 @@ SETTINGS: dict[str, Any] = {
 
 QUERIES: dict[str, dict[str, str]] = {
     "timeline": {
-        "title": "Timeline of the conference",
-        "description": "Sessions, speeches, proposals, agreements, figures, notes and "
-                       "follow-ups in the order they happened.",
-        "sql": """select coalesce(day, at) as "when", what, text, who, row_id, event_seq from (
-  select day, at, 'session (' || kind || ')' as what, title as text, null as who,
-         id as row_id, event_seq from sessions
-  union all select null, at, 'speech (' || kind || ')', summary, speaker_name, id, event_seq
-    from speeches
-  union all select null, p.at, 'proposal', p.text, e.name, p.id, p.event_seq
-    from proposals p left join entities e on e.id = p.proposer_id
-  union all select null, at, 'agreement', title, null, id, event_seq from agreements
-  union all select null, f.at, 'figure', f.qualifier || ' ' || f.value || ' ' || f.counts,
-         e.name, f.id, f.event_seq from figures f left join entities e on e.id = f.cited_by_id
-  union all select null, at, 'note', text, null, id, event_seq from notes
-  union all select date, at, 'follow-up', name, place, id, event_seq from followups
-) order by "when", event_seq""",
+        "title": "Timeline",
+        "description": "Sessions, speeches, proposals, agreements, figures, meetings, notes "
+                       "and follow-ups of every conference, in the order they happened.",
+        "sql": """select coalesce(x.day, x.at, c.start) as "when", c.name as conference, x.what,
+  x.text, x.who, x."where", x.row_id, x.event_seq from (
+  select day, at, conference_id, 'session' || coalesce(' (' || kind || ')', '') as what,
+         title as text, null as who, null as "where", id as row_id, event_seq from sessions
+  union all select null, at, conference_id, 'speech' || coalesce(' (' || kind || ')', ''),
+         summary, speaker_name, null, id, event_seq from speeches
+  union all select null, p.at, p.conference_id, 'proposal', p.text, e.name, null, p.id,
+         p.event_seq from proposals p left join entities e on e.id = p.proposer_id
+  union all select null, at, conference_id, 'agreement', title, null, null, id, event_seq
+    from agreements
+  union all select null, f.at, f.conference_id, 'figure',
+         coalesce(nullif(f.qualifier, 'exactly') || ' ', '')
+         || case when f.value = cast(f.value as integer)
+                 then cast(cast(f.value as integer) as text) else cast(f.value as text) end
+         || coalesce(' ' || f.unit, '') || ' ' || f.counts,
+         e.name, null, f.id, f.event_seq
+    from figures f left join entities e on e.id = f.cited_by_id
+  union all select null, at, conference_id, 'meeting (' || kind || ')',
+         coalesce(title, outcome), null, null, id, event_seq from meetings
+  union all select null, at, conference_id, 'note', text, null, null, id, event_seq from notes
+  union all select date, at, conference_id, 'follow-up', name, null, place, id, event_seq
+    from followups
+) x left join conferences c on c.id = x.conference_id
+order by "when", x.event_seq""",
+    },
+    "attendance": {
+        "title": "Who attended which conference",
+        "description": "Every country, organisation and person with the conferences they "
+                       "took part in, and their standing at each.",
+        "sql": """select e.kind, e.name, c.name as conference, c.number, c.start,
+  coalesce(p.status, 'participant') as status, p.role, e.id as entity_id
+from participations p join entities e on e.id = p.entity_id
+join conferences c on c.id = p.conference_id
+order by e.kind, e.name, c.start, c.number""",
+    },
+    "followups_held": {
+        "title": "What each conference scheduled, and whether it was held",
+        "description": "Follow-up meetings with the later conference in the archive that "
+                       "matches them (the same name, or the same series in the month "
+                       "scheduled).",
+        "sql": """select c.name as scheduled_by, f.name as follow_up, f.date as due, f.place,
+  held.name as held_as, held.start as held_on, f.id as followup_id
+from followups f join conferences c on c.id = f.conference_id
+left join conferences held on held.id <> c.id and (
+  lower(held.name) = lower(f.name)
+  or (held.series is not null and held.series = c.series and f.date is not null
+      and held.start like f.date || '%'))
+order by c.start, f.date""",
     },
     "who_proposed_what": {
         "title": "Who proposed what",
-        "sql": """select coalesce(e.name, '(not recorded)') as proposer, e.kind, p.topic,
+        "sql": """select e.name as proposer, e.kind, c.name as conference, p.topic,
   p.text as proposal, p.id as proposal_id, p.source_url, p.source_locator
 from proposals p left join entities e on e.id = p.proposer_id
-order by proposer, p.event_seq""",
+left join conferences c on c.id = p.conference_id
+order by c.start, e.name, p.event_seq""",
     },
     "quotes_by_speaker": {
         "title": "Quotes by speaker",
@@ -79,8 +115,8 @@ order by s.speaker_name, q.event_seq, q.n""",
     },
     "participation_by_country_and_kind": {
         "title": "Participation by country and kind",
-        "sql": """select coalesce(c.name, case when p.kind = 'country' then e.name end,
-  '(not recorded)') as country, p.kind, count(*) as participations
+        "sql": """select coalesce(c.name, case when p.kind = 'country' then e.name end)
+  as country, p.kind, count(*) as participations
 from participations p
 left join entities c on c.id = p.country_id
 left join entities e on e.id = p.entity_id
@@ -116,19 +152,30 @@ order by f.rank limit 200""",
 }
 
 
-def _title(root: Path | None) -> str:
-    """"Conference archive", or the conference's name when the archive holds just one."""
+def _conferences(root: Path | None) -> list[tuple[str, str, str | None]]:
+    """(id, name, series) of the conferences in the archive's database, oldest first."""
     path = Layout(root).database if root else None
     if path is None or not path.exists():
-        return "Conference archive"
+        return []
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        names = [r[0] for r in db.execute("select name from conferences limit 2")]
+        return list(db.execute("select id, name, series from conferences "
+                               "order by start, number, event_seq"))
     except sqlite3.Error:
-        names = []
+        return []
     finally:
         db.close()
-    return f"{names[0]}: the archive" if len(names) == 1 else "Conference archive"
+
+
+def _title(conferences: list[tuple[str, str, str | None]]) -> str:
+    """The conference's name when the archive holds one, the series' when all its
+    conferences belong to one, else "Conference archive"."""
+    if len(conferences) == 1:
+        return f"{conferences[0][1]}: the archive"
+    series = {s for _, _, s in conferences}
+    if len(series) == 1 and None not in series:
+        return f"{series.pop()}: the archive"
+    return "Conference archive"
 
 
 def metadata(root: Path | None = None) -> dict[str, Any]:
@@ -141,8 +188,12 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
         }
         if table.label:
             entry["label_column"] = table.label
-        if table.facets:  # remembered per query by the plugin (the file is immutable)
-            entry["facets"] = [{"cached": column} for column in table.facets]
+        facets = list(table.facets)
+        if "conference_id" in {name for name, _, _ in table.all_columns} and \
+                "conference_id" not in facets:
+            facets.insert(0, "conference_id")  # every table of a series, by conference
+        if facets:  # remembered per query by the plugin (the file is immutable)
+            entry["facets"] = [{"cached": column} for column in facets]
         if table.sort:
             entry["sort"] = table.sort
         if table.sort_desc:
@@ -157,8 +208,9 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
                         "facets": [{"cached": "category"}, {"cached": "country_id"}]}
     tables["texts"]["searchmode"] = "escaped"
     layout = Layout(root) if root else None
+    conferences = _conferences(root)
     return {
-        "title": _title(root),
+        "title": _title(conferences),
         "description": "What happened at the conference: who took part and spoke, what they "
                        "said, proposed and agreed, and the figures cited. Every row links back "
                        "to the event in the append-only log that recorded it and to its source.",
@@ -170,7 +222,14 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
             kind: {"briefing": str(path.resolve()), "stamp": str(stamp_of(path).resolve())}
             for kind, path in (("pdf", layout and layout.briefing()),
                                ("html", layout and layout.briefing(html=True))) if path
-        } | {"attachments": str(layout.attachments.resolve()) if layout else None}},
+        } | {"attachments": str(layout.attachments.resolve()) if layout else None,
+             "conferences": {
+                 cid: {kind: {"briefing": str(path.resolve()),
+                              "stamp": str(stamp_of(path).resolve())}
+                       for kind, path in (("pdf", layout.briefing(conference=cid)),
+                                          ("html", layout.briefing(conference=cid,
+                                                                   html=True)))}
+                 for cid, _, _ in conferences} if layout and len(conferences) > 1 else {}}},
     }
 
 

@@ -89,9 +89,11 @@ class Layout:
         return self.exports / "datasette-metadata.json"
 
     def briefing(self, *, as_of_seq: int | None = None, since: int | None = None,
-                 day: str | None = None, html: bool = False) -> Path:
-        """`exports/briefing[-as-of-N][-since-N][-DAY].pdf` (or `.html`)."""
-        name = "briefing"
+                 day: str | None = None, html: bool = False,
+                 conference: str | None = None) -> Path:
+        """`exports/briefing[-CONFERENCE][-as-of-N][-since-N][-DAY].pdf` (or `.html`); the
+        conference's id names the briefing of one conference of several."""
+        name = "briefing" + (f"-{conference}" if conference else "")
         if as_of_seq is not None:
             name += f"-as-of-{as_of_seq}"
         if since is not None:

@@ -56,11 +56,15 @@ def prepare_connection(conn: Any) -> None:
     conn.execute(f"pragma hard_heap_limit={int(LIMITS.sqlite_heap)}")
 
 
-def _briefing(datasette: Any, kind: str = "pdf") -> str | None:
-    """The briefing (`kind` "pdf" or "html"), if it shows the very state of the log being
-    served (its stamp file says which sequence and hash it was rendered from; an update
-    or one-day briefing is not offered as the briefing)."""
-    config = (datasette.plugin_config(PLUGIN) or {}).get(kind) or {}
+def _briefing(datasette: Any, kind: str = "pdf", conference: str | None = None
+              ) -> str | None:
+    """The briefing (`kind` "pdf" or "html"; of one `conference` of several), if it shows
+    the very state of the log being served (its stamp file says which sequence and hash
+    it was rendered from; an update or one-day briefing is not offered as the briefing)."""
+    config = datasette.plugin_config(PLUGIN) or {}
+    if conference is not None:
+        config = (config.get("conferences") or {}).get(conference) or {}
+    config = config.get(kind) or {}
     path, stamp_path = config.get("briefing"), config.get("stamp")
     db = datasette.databases.get("archive")
     if not path or not stamp_path or not os.path.isfile(path) or db is None or not db.path:
@@ -80,16 +84,18 @@ def _briefing(datasette: Any, kind: str = "pdf") -> str | None:
     return path if current and whole else None
 
 
-async def _briefing_view(datasette: Any) -> Any:
-    path = _briefing(datasette)
+async def _briefing_view(datasette: Any, request: Any) -> Any:
+    conference = request.url_vars.get("cid")
+    path = _briefing(datasette, "pdf", conference)
     if path is None:
         return Response.text("No briefing has been rendered yet (run `archive briefing`).",
                              status=404)
-    return AsgiFileDownload(path, filename="briefing.pdf", content_type="application/pdf")
+    return AsgiFileDownload(path, filename=os.path.basename(path),
+                            content_type="application/pdf")
 
 
-async def _briefing_html_view(datasette: Any) -> Any:
-    path = _briefing(datasette, "html")
+async def _briefing_html_view(datasette: Any, request: Any) -> Any:
+    path = _briefing(datasette, "html", request.url_vars.get("cid"))
     if path is None:
         return Response.text("No web version of the briefing has been rendered yet (run "
                              "`archive briefing --html`).", status=404)
@@ -130,6 +136,7 @@ async def _attachment_view(datasette: Any, request: Any) -> Any:
 
 _READ_METHODS = frozenset({"GET", "HEAD"})
 _FILES = frozenset({"/archive.db", "/-/briefing.pdf", "/-/briefing.html"})
+_FILE_PREFIXES = ("/-/briefing-",)
 
 
 @hookimpl
@@ -146,8 +153,9 @@ def asgi_wrapper() -> Any:
             if scope.get("type") != "http":
                 await app(scope, receive, send)
                 return
-            bounded = (send if scope.get("path") in _FILES  # files of their own, not queries
-                       else _bounded(send, LIMITS.response))
+            path = scope.get("path") or ""
+            whole = path in _FILES or path.startswith(_FILE_PREFIXES)  # files, not queries
+            bounded = send if whole else _bounded(send, LIMITS.response)
             await app(scope, receive, _neutralised(bounded) if _is_csv(scope) else bounded)
 
         return read_only
@@ -276,9 +284,39 @@ def register_facet_classes() -> list[type]:
 
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
+    cid = r"(?P<cid>[A-Za-z0-9][A-Za-z0-9._:-]{0,127})"
     return [(r"^/-/briefing\.pdf$", _briefing_view),
             (r"^/-/briefing\.html$", _briefing_html_view),
+            (rf"^/-/briefing-{cid}\.pdf$", _briefing_view),
+            (rf"^/-/briefing-{cid}\.html$", _briefing_html_view),
             (r"^/events/attachments/(?P<sha>[0-9a-f]{64})$", _attachment_view)]
+
+
+async def _conferences(datasette: Any) -> list[dict[str, Any]]:
+    """The conferences, for the home page of an archive that holds several: series,
+    number, place, dates, what was recorded of each, and its briefing when rendered."""
+    if "archive" not in datasette.databases:
+        return []
+    db = datasette.get_database("archive")
+    try:
+        found = await db.execute(
+            "select c.id, c.name, c.series, c.number, c.place, c.start, c.end, "
+            "(select count(distinct entity_id) from participations p where "
+            "p.conference_id = c.id and p.kind = 'country') as countries, "
+            "(select count(*) from speeches s where s.conference_id = c.id) as speeches, "
+            "(select count(*) from agreements a where a.conference_id = c.id) as agreements "
+            "from conferences c order by c.start, c.number, c.event_seq")
+    except Exception:  # an old database: the home page stays as it was
+        return []
+    rows = [dict(r) for r in found.rows]
+    if len(rows) < 2:
+        return []
+    for row in rows:
+        row["url"] = datasette.urls.row("archive", "conferences", tilde_encode(row["id"]))
+        row["pdf"] = _briefing(datasette, "pdf", row["id"]) and f"/-/briefing-{row['id']}.pdf"
+        row["html"] = (_briefing(datasette, "html", row["id"])
+                       and f"/-/briefing-{row['id']}.html")
+    return rows
 
 
 def _safe_url(url: str | None) -> str | None:
@@ -318,6 +356,7 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
         if view_name == "index":
             out["archive_briefing"] = _briefing(datasette) and "/-/briefing.pdf"
             out["archive_briefing_html"] = _briefing(datasette, "html") and "/-/briefing.html"
+            out["archive_conferences"] = await _conferences(datasette)
             out["archive_search"] = datasette.urls.table("archive", "texts") \
                 if "archive" in datasette.databases else None
             out["archive_queries"] = [
