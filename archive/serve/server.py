@@ -42,6 +42,35 @@ SETTINGS: dict[str, Any] = {
     "num_sql_threads": 3,
 }
 
+#: How the feed names each kind of event.
+FEED_LABELS = {
+    "conference.held": "Conference", "conference.postponed": "Postponed",
+    "session.held": "Session", "participant.attended": "Took part",
+    "speech.delivered": "Speech", "proposal.made": "Proposal",
+    "agreement.reached": "Agreed", "figure.cited": "Figure", "followup.scheduled":
+    "Follow-up", "attachment.added": "Photo or document", "note.recorded": "Note",
+    "delegation.sent": "Delegation", "meeting.held": "Meeting", "source.cited": "Source",
+    "event.corrected": "Correction", "event.retracted": "Retraction",
+    "entities.merged": "Merged", "entities.unmerged": "Unmerged"}
+
+
+def _feed_sql() -> str:
+    labels = " ".join(f"when '{t}' then '{label}'" for t, label in FEED_LABELS.items())
+    text = ("coalesce(" + ", ".join(f"json_extract(e.data, '$.{f}')" for f in (
+        "name", "title", "summary", "text", "counts", "caption", "outcome", "reason")) + ")")
+    return f"""select 'tag:conference-archive,2015:event:' || e.id as atom_id,
+  (case e.type {labels} else e.type end) || coalesce(': ' || substr({text}, 1, 120), '')
+    as atom_title,
+  e.recorded_at as atom_updated,
+  coalesce({text}, '') || char(10) || 'Recorded as event #' || e.seq
+    || coalesce(' from ' || e.source_url, '') || '.' as atom_content,
+  e.seq, e.type
+from events e
+where :conference = '' or e.id = :conference
+  or json_extract(e.data, '$.conference') = :conference
+order by e.seq desc limit 200"""
+
+
 QUERIES: dict[str, dict[str, str]] = {
     "timeline": {
         "title": "Timeline",
@@ -71,6 +100,12 @@ QUERIES: dict[str, dict[str, str]] = {
     from followups
 ) x left join conferences c on c.id = x.conference_id
 order by "when", x.event_seq""",
+    },
+    "feed": {
+        "title": "What was added (an Atom feed)",
+        "description": "The latest facts recorded, newest first; give a conference id for "
+                       "one conference's. Subscribe to it as feed.atom.",
+        "sql": _feed_sql(),
     },
     "attendance": {
         "title": "Who attended which conference",

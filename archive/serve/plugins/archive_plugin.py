@@ -27,6 +27,7 @@ import json
 import os
 import sqlite3
 from collections import OrderedDict
+from urllib.parse import urlencode
 from typing import Any
 
 from datasette import hookimpl
@@ -316,6 +317,8 @@ async def _conferences(datasette: Any) -> list[dict[str, Any]]:
         row["pdf"] = _briefing(datasette, "pdf", row["id"]) and f"/-/briefing-{row['id']}.pdf"
         row["html"] = (_briefing(datasette, "html", row["id"])
                        and f"/-/briefing-{row['id']}.html")
+        row["feed"] = datasette.urls.path("/archive/feed.atom") + "?" + urlencode(
+            {"conference": row["id"]})
     return rows
 
 
@@ -357,6 +360,9 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
             out["archive_briefing"] = _briefing(datasette) and "/-/briefing.pdf"
             out["archive_briefing_html"] = _briefing(datasette, "html") and "/-/briefing.html"
             out["archive_conferences"] = await _conferences(datasette)
+            out["archive_feed"] = (datasette.urls.path("/archive/feed.atom")
+                                   if "archive" in datasette.databases else None)
+            out["archive_calendar"] = True
             out["archive_search"] = datasette.urls.table("archive", "texts") \
                 if "archive" in datasette.databases else None
             out["archive_queries"] = [

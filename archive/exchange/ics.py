@@ -1,0 +1,78 @@
+"""The follow-up meetings an archive records, as an iCalendar file (RFC 5545, written
+with the `icalendar` library): `archive export --format ics`.
+
+Each follow-up is one all-day event whose UID is its event id, so a calendar that
+subscribes to the file, or imports it again, updates the entry instead of adding a
+second one. A partial date covers what it names: `2015-09` is the whole of September,
+`2016` the whole year. A follow-up with no date cannot be put in a calendar and is left
+out (the database and the briefing still list it). Nothing reads the clock: `DTSTAMP`
+is when the follow-up was recorded, so the same log gives the same file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from icalendar import Calendar, Event
+
+PRODID = "-//Conference archive//archive export --format ics//EN"
+UID_DOMAIN = "conference-archive"
+
+
+def span(date: str) -> tuple[dt.date, dt.date] | None:
+    """The first day and the day after the last of a (partial) date, or None."""
+    try:
+        if len(date) >= 10:
+            day = dt.date.fromisoformat(date[:10])
+            return day, day + dt.timedelta(days=1)
+        if len(date) == 7:
+            first = dt.date(int(date[:4]), int(date[5:7]), 1)
+            after = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            return first, after
+        if len(date) == 4:
+            return dt.date(int(date), 1, 1), dt.date(int(date) + 1, 1, 1)
+    except ValueError:
+        return None
+    return None
+
+
+def calendar(db_path: Path, conference: str | None = None) -> bytes:
+    """The iCalendar file of the follow-ups in the database (of one conference, by id or
+    name, when given)."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", "Follow-up meetings")
+    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
+        db.row_factory = sqlite3.Row
+        rows = db.execute(
+            "select f.*, c.name as conference_name, e.recorded_at from followups f "
+            "join conferences c on c.id = f.conference_id "
+            "join events e on e.seq = f.event_seq "
+            "where ? is null or c.id = ? or lower(c.name) = lower(?) "
+            "order by f.date, f.event_seq", (conference, conference, conference)).fetchall()
+    for row in rows:
+        days = span(row["date"] or "")
+        if days is None:
+            continue
+        event = Event()
+        event.add("uid", f"{row['event_id']}@{UID_DOMAIN}")
+        event.add("summary", row["name"])
+        event.add("dtstart", days[0])
+        event.add("dtend", days[1])
+        event.add("dtstamp", dt.datetime.fromisoformat(
+            row["recorded_at"].replace("Z", "+00:00")))
+        if row["place"]:
+            event.add("location", row["place"])
+        about = [row["description"] or "",
+                 f"Scheduled by {row['conference_name']}."]
+        if len(row["date"]) < 10:
+            about.append(f"The date recorded is {row['date']} (no day given).")
+        event.add("description", "\n".join(x for x in about if x))
+        if row["source_url"] and row["source_url"].startswith(("http://", "https://")):
+            event.add("url", row["source_url"])
+        cal.add_component(event)
+    return cal.to_ical()
