@@ -27,8 +27,8 @@ import json
 import os
 import sqlite3
 from collections import OrderedDict
-from urllib.parse import urlencode
 from typing import Any
+from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.facets import ColumnFacet
