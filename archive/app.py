@@ -182,6 +182,22 @@ class Archive:
                           conference=conference, day=day, html=html, limits=limits,
                           verified=verify, publisher=publisher)
 
+    def brief_series(self, output: Path | None = None, *, series: str | None = None,
+                     as_of: str | None = None, html: bool = False, verify: bool = True,
+                     publisher: str | None = None) -> RenderResult:
+        """Render the briefing of a series (default `exports/briefing-series.pdf`)."""
+        from .briefing import render_series
+
+        self.require()
+        if verify:
+            self.verify()
+        with tempfile.TemporaryDirectory(prefix="briefing-series-") as tmp:
+            built = self.build(progress=None) if as_of is None else self.build(
+                Path(tmp) / "archive.db", as_of=as_of)
+            target = output or self.layout.briefing(conference="series", html=html)
+            return render_series(built.path, self.layout, target, series=series, html=html,
+                                 verified=verify, publisher=publisher)
+
     def serve(self, *, port: int = 8001, build_if_stale: bool = True,
               echo: Callable[[str], None] = print,
               progress: Progress | None = None) -> int:

@@ -197,3 +197,32 @@ def test_log_export_is_the_log_byte_for_byte(tmp_path):
     run(src, "export", "--format", "log", "-o", str(tmp_path / "log.jsonl"))
     assert (tmp_path / "log.jsonl").read_bytes() == (REPO / "events" / "events.jsonl"
                                                      ).read_bytes()
+
+
+def test_series_briefing_tells_each_summit_attendance_and_what_was_held(two):
+    import subprocess
+
+    a, b = two
+    run(a, "pull", str(b), "--match", "auto")
+    out = run(a, "briefing", "--series")
+    assert "briefing-series.pdf" in out
+    pdf = a / "exports" / "briefing-series.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "ECO Summit" in text and "14th ECO Summit" in text and "15th ECO Summit" in text
+    assert "15th ECO Summit, November 2023: held, as the 15th ECO Summit" in " ".join(
+        text.split())
+    assert "no later conference in this archive matches it" in " ".join(text.split())
+    # the attendance table: one row per country, a tick per conference it attended
+    db = sqlite3.connect(Archive(a).build().path)
+    try:
+        expected = dict(db.execute(
+            "select e.name, count(*) from participations p join entities e on "
+            "e.id = p.entity_id where p.kind = 'country' group by e.name").fetchall())
+    finally:
+        db.close()
+    rows = {line.split()[0]: line.count("✓") for line in text.splitlines()
+            if line.strip() and line.split()[0] in expected}
+    assert rows == expected
+    unknown = run(a, "briefing", "--series", "G20", ok=False)
+    assert unknown.startswith("Error: ") and "ECO Summit" in unknown

@@ -30,6 +30,7 @@ def series(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--when", "2022-03", "--where", "Tashkent")
     Archive(a).build()
     Archive(a).brief(conference="c15")
+    Archive(a).brief_series()
     proc, url = start(a)
     yield url
     proc.terminate()
@@ -67,6 +68,10 @@ def test_home_page_lists_the_series_and_each_briefing(series: str, browser: Brow
     with urllib.request.urlopen(series + "/-/briefing-c15.pdf", timeout=10) as response:
         assert response.status == 200 and response.read(5) == b"%PDF-"
     assert http(series + "/-/briefing-c14.pdf")[0] == 404
+    series_link = page.locator("section.archive-conferences").get_by_role("link", name="PDF")
+    assert series_link.last.get_attribute("href") == "/-/briefing-series.pdf"
+    with urllib.request.urlopen(series + "/-/briefing-series.pdf", timeout=10) as response:
+        assert response.status == 200 and response.read(5) == b"%PDF-"
     page.close()
 
 

@@ -23,6 +23,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from markupsafe import Markup
+
 from ..errors import RenderError
 from ..store import durable
 from ..store.layout import Layout, stamp_of
@@ -31,7 +33,7 @@ from .document import render_html
 from .model import Briefing
 from .record import log_prefix
 
-__all__ = ["Limits", "RenderResult", "render"]
+__all__ = ["Limits", "RenderResult", "render", "render_series"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,39 @@ def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = N
     write_stamp(output, briefing, since, day, conference)
     return RenderResult(output, "pdf", pdf.pages, briefing.stamp.seq, briefing.stamp.hash,
                         since, len(pdf.data), time.perf_counter() - started, pdf.warnings,
+                        pdf.refused, pdf.fetched)
+
+
+def render_series(db_path: Path, layout: Layout, output: Path, *, series: str | None = None,
+                  html: bool = False, verified: bool = False, publisher: str | None = None,
+                  limits: Limits | None = None) -> RenderResult:
+    """Render the briefing of a series (`briefing.series`) to `output`, atomically."""
+    from .document import environment, mark_languages
+    from .pdf import html_to_pdf
+    from .series import load_series
+
+    started = time.perf_counter()
+    data = load_series(Path(db_path), series)
+    stylesheet = (Path(__file__).parent / "style.css").read_text("utf-8")
+    text = mark_languages(environment().get_template("series.html.j2").render(
+        s=data, css=Markup(stylesheet), publisher=publisher or None, verified=verified))
+    stamp = data.stamp
+    assert stamp is not None
+    state = json.dumps({"seq": stamp.seq, "hash": stamp.hash, "since": None, "day": None,
+                        "series": data.name}).encode()
+    if html:
+        body = text.encode("utf-8")
+        durable.write_atomic(output, body)
+        durable.write_atomic(stamp_of(output), state)
+        return RenderResult(output, "html", None, stamp.seq, stamp.hash, None, len(body),
+                            time.perf_counter() - started)
+    record = log_prefix(Path(db_path), layout, stamp.seq, stamp.hash)
+    pdf = html_to_pdf(text, root=layout.root, max_pages=(limits or Limits()).max_pages,
+                      record=record, date=stamp.date)
+    durable.write_atomic(output, pdf.data)
+    durable.write_atomic(stamp_of(output), state)
+    return RenderResult(output, "pdf", pdf.pages, stamp.seq, stamp.hash, None,
+                        len(pdf.data), time.perf_counter() - started, pdf.warnings,
                         pdf.refused, pdf.fetched)
 
 

@@ -27,6 +27,10 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 @click.option("--since", type=click.IntRange(min=0), metavar="SEQ",
               help="An update: only what was recorded or corrected after event SEQ.")
 @click.option("--conference", help="Which conference (id or name) if there are several.")
+@click.option("--series", is_flag=False, flag_value="", default=None, metavar="[NAME]",
+              help="The briefing of a series: each conference, attendance across them, and "
+                   "the follow-ups each scheduled and whether they were held (NAME when "
+                   "the archive holds several series).")
 @click.option("--day", callback=_day, metavar="YYYY-MM-DD", help="A one-day briefing.")
 @click.option("--html", is_flag=True,
               help="Write the web version instead of the PDF (one HTML file that reads on "
@@ -38,8 +42,8 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
                    "says whether it was checked.")
 @pass_context
 def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | None,
-             conference: str | None, day: str | None, html: bool, publisher: str | None,
-             verify: bool) -> None:
+             conference: str | None, series: str | None, day: str | None, html: bool,
+             publisher: str | None, verify: bool) -> None:
     """Render the briefing: cover, key messages and summary, programme, agreements,
     proceedings (speeches and quotes), proposals, themes, annexes (participants,
     acronyms, follow-ups, figures, corrections), sources, and a colophon with provenance.
@@ -50,7 +54,17 @@ def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | 
         archive briefing --since 40 -o update.pdf
         archive briefing --as-of 30 --day 2015-06-29 --html
         archive briefing --publisher "OSCE Programme Office in Astana"
+        archive briefing --series "ECO Summit"
     """
+    if series is not None:
+        if since is not None or day is not None or conference is not None:
+            raise click.UsageError("--series covers whole conferences: it takes no "
+                                   "--since, --day or --conference")
+        result = ctx.archive().brief_series(output, series=series or None, as_of=as_of,
+                                            html=html, verify=verify, publisher=publisher)
+        pages = f", {result.pages} pages" if result.pages else ""
+        click.echo(f"{result.path} (log #{result.seq}, {result.hash[:12]}{pages})")
+        return
     with progress_bar("Building") as progress:
         result = ctx.archive().brief(output, as_of=as_of, since=since, conference=conference,
                                      day=day, html=html, verify=verify, publisher=publisher,

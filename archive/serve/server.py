@@ -264,7 +264,8 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
                        for kind, path in (("pdf", layout.briefing(conference=cid)),
                                           ("html", layout.briefing(conference=cid,
                                                                    html=True)))}
-                 for cid, _, _ in conferences} if layout and len(conferences) > 1 else {}}},
+                 for cid in [c[0] for c in conferences] + ["series"]}
+             if layout and len(conferences) > 1 else {}}},
     }
 
 

@@ -360,6 +360,9 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
             out["archive_briefing"] = _briefing(datasette) and "/-/briefing.pdf"
             out["archive_briefing_html"] = _briefing(datasette, "html") and "/-/briefing.html"
             out["archive_conferences"] = await _conferences(datasette)
+            out["archive_series_briefing"] = {
+                kind: f"/-/briefing-series.{kind}" for kind in ("pdf", "html")
+                if _briefing(datasette, kind, "series")}
             out["archive_feed"] = (datasette.urls.path("/archive/feed.atom")
                                    if "archive" in datasette.databases else None)
             out["archive_calendar"] = True
