@@ -71,7 +71,8 @@ def test_an_import_larger_than_a_batch_checks_everything_against_earlier_batches
 
 @pytest.mark.parametrize("bad, error, message", [
     (line("note.recorded", {"conference": CONFERENCE_ID, "text": "note 7 changed"}, id="n-7"),
-     Conflict, "id n-7 is already recorded with different content"),
+     Conflict, "id n-7 is already recorded as note.recorded 'note 7', and this line gives "
+               "it other content: note.recorded 'note 7 changed'"),
     (line("speech.delivered", {"conference": CONFERENCE_ID, "speaker": "nobody"}),
      NotFound, "field `data.speaker`: no person, organisation or country with id 'nobody'"),
     (line("event.corrected", {"target": "n-9", "changes": {"texts": "x"}}),
