@@ -86,8 +86,9 @@ def test_import_retry_skips_what_is_already_there(
     changed = lines.replace("note 3", "note three")
     result = run_cli("import", "-", input=changed)
     assert result.exit_code == 1
-    assert result.stderr == ("Error: import line 4: id imp-3 is already recorded with different "
-                             "content; nothing was imported\n")
+    assert result.stderr == ("Error: import line 4: id imp-3 is already recorded as "
+                             "note.recorded 'note 3', and this line gives it other content: "
+                             "note.recorded 'note three'; nothing was imported\n")
     assert log_bytes() == after
 
 
