@@ -62,23 +62,40 @@ def test_search_for_a_word_from_a_quote(page: Page, base: str):
     page.goto(base + "/")
     page.get_by_label("Search every spoken or written word:").fill("borders")
     page.get_by_role("button", name="Search").click()
-    page.wait_for_url("**/archive/texts?_search=borders*")
-    table = page.locator("table.rows-and-columns")
-    assert "Radicalisation knows no borders." in table.inner_text()
-    assert "1 row where search matches" in page.locator("body").inner_text()
-    # the result links to its speech, labelled with the speech's speaker
-    page.locator("table.rows-and-columns td.col-speech_id a").first.click()
+    page.wait_for_url("**/archive/search?q=borders*")
+    results = page.locator("ol.archive-results")
+    assert "Radicalisation knows no borders." in results.inner_text()
+    assert results.locator("mark").all_inner_texts() == ["borders"]
+    assert "1 result, the best first." in page.locator("body").inner_text()
+    assert "Ivan Ivanov" in results.inner_text()  # who said it
+    # the result links to its speech, whose page shows the quote without a click
+    results.get_by_role("link").first.click()
     page.wait_for_url("**/archive/speeches/sp1")
-    assert "Ivan Ivanov" in page.locator("body").inner_text()
+    assert "Radicalisation knows no borders." in page.locator("body").inner_text()
+
+
+def test_a_name_finds_the_profile_first(page: Page, base: str):
+    page.goto(base + "/archive/search?q=Ivanov")
+    first = page.locator("ol.archive-results li").first
+    assert "Ivan Ivanov" in first.inner_text() and "person" in first.inner_text()
+    first.get_by_role("link").click()
+    page.wait_for_url("**/archive/entities/**")
+    assert page.get_by_role("heading", level=1).inner_text() == "Ivan Ivanov"
+    assert "Radicalisation knows no borders." in page.locator("body").inner_text()
 
 
 def test_speech_row_page(page: Page, base: str):
     page.goto(base + "/archive/speeches/sp1")
+    # the fact as a reader writes it first: who, then what was said, quotes in full
+    assert page.get_by_role("heading", level=1).inner_text() == "Ivan Ivanov"
     body = page.locator("body").inner_text()
-    assert "speeches: sp1" in body
     assert "Welcomed all delegations." in body
+    assert "“Radicalisation knows no borders.”" in body
+    # provenance and corrections are folded away, one click down
     assert "Where this comes from" in body
-    assert "Recorded by event #8 (speech.delivered)" in body
+    assert "Recorded by event #8 (speech.delivered)" not in body
+    page.get_by_text("Where this comes from, and its corrections").click()
+    assert "Recorded by event #8 (speech.delivered)" in page.locator("body").inner_text()
     corrections = page.locator("table.archive-revisions").inner_text()
     assert "Welcomed the delegations." in corrections and "Typo in the report" in corrections
     source = page.locator("section.archive-provenance").get_by_role(

@@ -64,7 +64,7 @@ def test_home_page_lists_tables_and_offers_search(ds):
     page = get(ds, "/")
     assert page.status_code == 200
     assert "Regional Conference on Countering Extremism: the archive" in page.text
-    assert 'action="/archive/texts"' in page.text and 'name="_search"' in page.text
+    assert 'action="/archive/search"' in page.text and 'name="q"' in page.text
     assert "briefing.pdf" not in page.text  # not rendered yet
 
 
@@ -136,8 +136,8 @@ def test_canned_queries_answer(ds):
         response = get(ds, url)
         assert response.status_code == 200, (name, response.text[:300])
     rows = get(ds, "/archive/search.json?_shape=objects&q=borders").json()["rows"]
-    assert [(r["kind"], r["text"], r["speaker"]) for r in rows] == \
-        [("quote", "Radicalisation knows no borders.", "Ivan Ivanov")]
+    assert [(r["kind"], r["snippet"], r["who"]) for r in rows] == \
+        [("quote", "Radicalisation knows no \x02borders\x03.", "Ivan Ivanov")]
     assert get(ds, "/archive/search.json?q=").json()["rows"] == []
     assert get(ds, '/archive/search.json?q=%22unbalanced').status_code == 200
     fixes = get(ds, "/archive/corrections_and_retractions.json?_shape=objects").json()["rows"]

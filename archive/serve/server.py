@@ -176,13 +176,23 @@ from events where seq > cast(:seq as integer) order by seq""",
     "search": {
         "title": "Search all text",
         "description": "Every summary, quote, proposal, agreement item, note and caption "
-                       "containing all the words given.",
-        "sql": """select t.kind, t.text, e.name as speaker, t.table_name, t.row_id, t.speech_id,
-  t.event_seq
-from texts_fts f join texts t on t.rowid = f.rowid
-left join entities e on e.id = t.speaker_id
-where texts_fts match archive_fts(:q)
-order by f.rank limit 200""",
+                       "holding all the words given, the best matches first; people, "
+                       "organisations and countries whose names match come before them.",
+        "sql": """select * from (
+  select 0 as grp, 0.0 as score, e.kind as kind, e.name as snippet, e.name as who,
+    null as conference, null as conference_id, 'entities' as table_name, e.id as row_id,
+    null as speech_id
+  from entities e
+  where trim(:q) <> '' and e.id not in (select merged_id from merges where undone_by is null)
+    and (' ' || lower(e.name) || ' ') like '% ' || lower(trim(:q)) || '%'
+  union all
+  select 1, f.rank, t.kind, snippet(texts_fts, 0, char(2), char(3), '…', 28),
+    coalesce(e.name, t.who), c.name, t.conference_id, t.table_name, t.row_id, t.speech_id
+  from texts_fts f join texts t on t.rowid = f.rowid
+  left join entities e on e.id = t.speaker_id
+  left join conferences c on c.id = t.conference_id
+  where texts_fts match archive_fts(:q)
+) order by grp, score limit 100""",
     },
 }
 

@@ -31,10 +31,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from datasette import hookimpl
+from markupsafe import Markup, escape
 from datasette.facets import ColumnFacet
 from datasette.utils import tilde_encode, urlsafe_components
 from datasette.utils.asgi import AsgiFileDownload, Response
 
+from archive.serve import pages
 from archive.serve.csvsafe import Neutraliser
 from archive.serve.limits import SQL_LENGTH, ServeLimits
 
@@ -293,6 +295,14 @@ def register_routes() -> list[tuple[str, Any]]:
             (r"^/events/attachments/(?P<sha>[0-9a-f]{64})$", _attachment_view)]
 
 
+def _marked(snippet: str | None) -> Markup:
+    """A search snippet with its matches (between the \\x02 and \\x03 that `snippet()`
+    puts around them) in <mark>: the text is escaped first, and the archive's text can
+    hold no control characters, so only the marks are markup."""
+    text = escape(snippet or "")
+    return Markup(str(text).replace("\x02", "<mark>").replace("\x03", "</mark>"))
+
+
 async def _conferences(datasette: Any) -> list[dict[str, Any]]:
     """The conferences, for the home page of an archive that holds several: series,
     number, place, dates, what was recorded of each, and its briefing when rendered."""
@@ -355,7 +365,10 @@ async def _links(datasette: Any, db: Any, database: str, table: str,
 def extra_template_vars(template: str, database: str, table: str, view_name: str,
                         request: Any, datasette: Any) -> Any:
     async def inner() -> dict[str, Any]:
-        out: dict[str, Any] = {"archive_briefing": None, "archive_briefing_html": None}
+        out: dict[str, Any] = {"archive_briefing": None, "archive_briefing_html": None,
+                               "archive_marked": _marked,
+                               "archive_row_url": lambda t, i: datasette.urls.row(
+                                   "archive", t, tilde_encode(str(i)))}
         if view_name == "index":
             out["archive_briefing"] = _briefing(datasette) and "/-/briefing.pdf"
             out["archive_briefing_html"] = _briefing(datasette, "html") and "/-/briefing.html"
@@ -366,7 +379,7 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
             out["archive_feed"] = (datasette.urls.path("/archive/feed.atom")
                                    if "archive" in datasette.databases else None)
             out["archive_calendar"] = True
-            out["archive_search"] = datasette.urls.table("archive", "texts") \
+            out["archive_search"] = datasette.urls.query("archive", "search") \
                 if "archive" in datasette.databases else None
             out["archive_queries"] = [
                 {"url": datasette.urls.query("archive", name), "title": q.get("title", name),
@@ -376,6 +389,18 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
         if view_name != "row" or request is None or not table:
             return out
         db = datasette.get_database(database)
+        pk = urlsafe_components(request.url_vars["pks"])[0]
+        if table == "entities":
+            out["archive_page"] = await pages.profile(db, pk)
+        elif table == "conferences":
+            out["archive_page"] = await pages.conference(db, pk)
+            if out["archive_page"] is not None:
+                several = len(((datasette.plugin_config(PLUGIN) or {}).get("conferences")
+                               or {})) > 0
+                kinds = ("pdf", "html")
+                out["archive_page"]["briefing"] = {
+                    k: (f"/-/briefing-{pk}.{k}" if several else f"/-/briefing.{k}")
+                    for k in kinds if _briefing(datasette, k, pk if several else None)}
         columns = await db.table_columns(table)
         pks = await db.primary_keys(table)
         if "event_seq" not in columns or len(pks) != 1:
@@ -386,6 +411,8 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
         if not found.rows:
             return out
         row = dict(found.rows[0])
+        if table in pages.FACT_TABLES:
+            out["archive_page"] = await pages.fact(db, table, row)
         seq = row["event_seq"]
         out["archive_links"] = await _links(datasette, db, database, table, row)
         event = await db.execute(
