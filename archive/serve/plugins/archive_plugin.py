@@ -31,10 +31,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from datasette import hookimpl
-from markupsafe import Markup, escape
 from datasette.facets import ColumnFacet
 from datasette.utils import tilde_encode, urlsafe_components
 from datasette.utils.asgi import AsgiFileDownload, Response
+from markupsafe import Markup, escape
 
 from archive.serve import pages
 from archive.serve.csvsafe import Neutraliser
@@ -395,8 +395,8 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
         elif table == "conferences":
             out["archive_page"] = await pages.conference(db, pk)
             if out["archive_page"] is not None:
-                several = len(((datasette.plugin_config(PLUGIN) or {}).get("conferences")
-                               or {})) > 0
+                several = len((datasette.plugin_config(PLUGIN) or {}).get("conferences")
+                               or {}) > 0
                 kinds = ("pdf", "html")
                 out["archive_page"]["briefing"] = {
                     k: (f"/-/briefing-{pk}.{k}" if several else f"/-/briefing.{k}")
