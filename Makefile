@@ -30,7 +30,11 @@ test-deps:
 	command -v chromium >/dev/null || missing="$$missing chromium chromium-driver"; \
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	command -v strace >/dev/null || missing="$$missing strace"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	$(MAKE) --no-print-directory apt-install PACKAGES="$$missing" WHY="the tests"
+	@# axe-core, the accessibility checker the browser tests inject into pages
+	@[ -f .cache/axe/node_modules/axe-core/axe.min.js ] || npm install --silent --no-audit \
+	  --no-fund --prefix .cache/axe axe-core@4.10.3 >/dev/null
 
 apt-install:
 	@if [ -n "$(strip $(PACKAGES))" ]; then \

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fixtures_db import XSS_SCRIPT, make_archive
+from fixtures_db import XSS_ATTR, XSS_SCRIPT, make_archive
 from playwright.sync_api import Browser, Page, sync_playwright
 from servers import start
 
@@ -111,6 +111,19 @@ def test_hostile_quote_shows_as_text(page: Page, base: str):
     assert XSS_SCRIPT in page.locator("body").inner_text()
     page.goto(base + "/archive/participations")
     assert page.locator("img[src=x]").count() == 0
+
+
+@pytest.mark.parametrize("path", [
+    "/archive/entities/evil", "/archive/speeches/sp2",
+    "/archive/conferences/conf", "/archive/search?q=onerror", "/archive/search?q=script",
+    "/archive/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E"])
+def test_hostile_text_stays_text_on_the_reader_pages(page: Page, base: str, path: str):
+    page.goto(base + path)
+    body = page.locator("body").inner_text()
+    assert XSS_ATTR in body or XSS_SCRIPT in body or "Nothing in the archive" in body
+    assert page.locator("img[src=x]").count() == 0
+    assert page.locator("script:not([src])").evaluate_all(
+        "els => els.filter(e => e.textContent.includes('alert(1)')).length") == 0
 
 
 

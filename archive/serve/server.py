@@ -262,6 +262,7 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
         "source": "The archive's event log (events/events.jsonl)",
         "license": "CC BY 4.0 for the archive's records; quoted text stays its sources'",
         "license_url": "https://creativecommons.org/licenses/by/4.0/",
+        "extra_css_urls": ["/-/archive.css"],
         "databases": {DATABASE: {"tables": tables, "queries": QUERIES}},
         "plugins": {"archive": {
             kind: {"briefing": str(path.resolve()), "stamp": str(stamp_of(path).resolve())}
