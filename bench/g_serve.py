@@ -17,7 +17,8 @@ import urllib.request
 from .core import Context, Row, median, p95
 from .generate import archive_cmd, bench_env
 
-GOALS = {"table": 0.050, "search": 0.100, "row": 0.050}
+GOALS = {"table": 0.050, "search": 0.100, "row": 0.050, "reader_search": 0.100,
+         "profile": 0.100}
 SEARCH_WORD = "cooperation"
 
 
@@ -78,6 +79,11 @@ def run(ctx: Context) -> list[Row]:
             startup = time.perf_counter() - t0
             status, body = _get(base + "/archive/speeches.json?_shape=array&_size=1")
             first = json.loads(body)[0]["id"] if status == 200 else None
+            sql = ("select speaker_id from speeches group by speaker_id "
+                   "order by count(*) desc limit 1")
+            status, body = _get(base + "/archive.json?_shape=array&sql="
+                                + urllib.parse.quote(sql), timeout=120)
+            busiest = json.loads(body)[0]["speaker_id"] if status == 200 else None
             urls = {
                 "table": ("table page /archive/speeches (default facets)",
                           base + "/archive/speeches"),
@@ -85,6 +91,10 @@ def run(ctx: Context) -> list[Row]:
                            base + f"/archive/texts?_search={SEARCH_WORD}"),
                 "row": ("row page /archive/speeches/<id>",
                         base + "/archive/speeches/" + urllib.parse.quote(str(first))),
+                "reader_search": (f"reader's search /archive/search?q={SEARCH_WORD}",
+                                  base + f"/archive/search?q={SEARCH_WORD}"),
+                "profile": ("profile of the most-mentioned person /archive/entities/<id>",
+                            base + "/archive/entities/" + urllib.parse.quote(str(busiest))),
             }
             for kind, (label, url) in urls.items():
                 for _ in range(3):

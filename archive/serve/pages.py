@@ -15,6 +15,8 @@ from typing import Any
 
 #: The tables whose rows get a page of their own, and the builder of each.
 FACT_TABLES = ("speeches", "agreements", "proposals", "meetings", "notes")
+#: At most this many items of one list on a page (the page links to the whole table).
+SHOWN = 50
 
 
 async def _all(db: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -60,24 +62,27 @@ async def profile(db: Any, entity_id: str) -> dict[str, Any] | None:
             "k.name as country from participations p join conferences c on "
             "c.id = p.conference_id left join entities a on a.id = p.affiliation_id "
             "left join entities k on k.id = p.country_id where p.entity_id = ? "
-            "order by c.start, p.event_seq", [entity_id])
+            f"order by c.start, p.event_seq limit {SHOWN * 4}", [entity_id])
     speeches = await _all(db, _SPEECH + "where s.speaker_id = ? order by c.start, s.at, "
-                                        "s.event_seq", [entity_id])
+                                        f"s.event_seq limit {SHOWN}", [entity_id])
+    counts = {table: (await _one(db, f"select count(*) as n from {table} where {column} = ?",
+                                 [entity_id]) or {"n": 0})["n"]
+              for table, column in (("speeches", "speaker_id"), ("proposals", "proposer_id"))}
     quotes = await _quotes(db, [s["id"] for s in speeches])
     for s in speeches:
         s["quotes"] = quotes.get(s["id"], [])
     return {
         "entity": entity, "aliases": aliases, "merged_into": merged_into,
-        "taking_part": taking_part, "speeches": speeches,
+        "taking_part": taking_part, "speeches": speeches, "counts": counts,
         "proposals": await _all(
             db, "select p.*, c.name as conference from proposals p join conferences c on "
                 "c.id = p.conference_id where p.proposer_id = ? order by c.start, "
-                "p.event_seq", [entity_id]),
+                f"p.event_seq limit {SHOWN}", [entity_id]),
         "meetings": await _all(
             db, "select m.*, c.name as conference from meeting_participants mp join "
                 "meetings m on m.id = mp.meeting_id join conferences c on "
                 "c.id = m.conference_id where mp.entity_id = ? order by c.start, "
-                "m.event_seq", [entity_id]),
+                f"m.event_seq limit {SHOWN}", [entity_id]),
         "delegations": await _all(
             db, "select d.*, c.name as conference, k.name as country, dm.post, dm.is_head "
                 "from delegation_members dm join delegations d on d.id = dm.delegation_id "
@@ -89,21 +94,21 @@ async def profile(db: Any, entity_id: str) -> dict[str, Any] | None:
         "agreements": await _all(
             db, "select a.*, c.name as conference from agreement_parties ap join "
                 "agreements a on a.id = ap.agreement_id join conferences c on "
-                "c.id = a.conference_id where ap.entity_id = ? order by c.start",
-            [entity_id]),
+                "c.id = a.conference_id where ap.entity_id = ? order by c.start "
+                f"limit {SHOWN}", [entity_id]),
         "figures": await _all(
             db, "select f.*, c.name as conference from figures f join conferences c on "
-                "c.id = f.conference_id where f.cited_by_id = ? order by f.event_seq",
-            [entity_id]),
+                "c.id = f.conference_id where f.cited_by_id = ? order by f.event_seq "
+                f"limit {SHOWN}", [entity_id]),
         "notes": await _all(
             db, "select n.*, c.name as conference from note_subjects ns join notes n on "
                 "n.id = ns.note_id join conferences c on c.id = n.conference_id where "
-                "ns.entity_id = ? order by n.event_seq", [entity_id]),
+                f"ns.entity_id = ? order by n.event_seq limit {SHOWN}", [entity_id]),
         "people": await _all(
             db, "select distinct e.id, e.name, p.role, c.name as conference from "
                 "participations p join entities e on e.id = p.entity_id join conferences c "
                 "on c.id = p.conference_id where p.kind = 'person' and (p.affiliation_id = ? "
-                "or p.country_id = ?) order by e.name", [entity_id, entity_id]),
+                f"or p.country_id = ?) order by e.name limit {SHOWN}", [entity_id, entity_id]),
     }
 
 
@@ -113,16 +118,18 @@ async def conference(db: Any, conference_id: str) -> dict[str, Any] | None:
     conf = await _one(db, "select * from conferences where id = ?", [conference_id])
     if conf is None:
         return None
-    speeches = await _all(db, _SPEECH + "where s.conference_id = ? order by s.event_seq",
-                          [conference_id])
+    speeches = await _all(db, "select id, speaker_id, speaker_name, kind, session_id from "
+                              "speeches where conference_id = ? order by event_seq "
+                              f"limit {SHOWN * 20}", [conference_id])
     by_session: dict[str | None, list[dict[str, Any]]] = {}
     for s in speeches:
         by_session.setdefault(s["session_id"], []).append(s)
     sessions = await _all(db, "select s.*, e.name as chair from sessions s left join "
                               "entities e on e.id = s.chair_id where s.conference_id = ? "
-                              "order by s.day is null, s.day, s.event_seq", [conference_id])
+                              f"order by s.day is null, s.day, s.event_seq limit {SHOWN * 4}",
+                          [conference_id])
     for s in sessions:
-        s["speeches"] = by_session.get(s["id"], [])
+        s["speeches"] = by_session.get(s["id"], [])[:SHOWN]
     agreements = await _all(db, "select * from agreements where conference_id = ? order by "
                                 "event_seq", [conference_id])
     for a in agreements:
@@ -130,7 +137,8 @@ async def conference(db: Any, conference_id: str) -> dict[str, Any] | None:
                                     "agreement_id = ? order by n", [a["id"]])
     participants = await _all(
         db, "select p.*, e.name from participations p join entities e on "
-            "e.id = p.entity_id where p.conference_id = ? order by e.name", [conference_id])
+            f"e.id = p.entity_id where p.conference_id = ? order by e.name limit {SHOWN * 20}",
+        [conference_id])
     groups: dict[str, list[dict[str, Any]]] = {}
     for p in participants:
         groups.setdefault(p["status"] or "participant", []).append(p)
@@ -140,17 +148,18 @@ async def conference(db: Any, conference_id: str) -> dict[str, Any] | None:
         "unsessioned": by_session.get(None, []), "agreements": agreements,
         "proposals": await _all(
             db, "select p.*, e.name as proposer from proposals p left join entities e on "
-                "e.id = p.proposer_id where p.conference_id = ? order by p.event_seq",
+                f"e.id = p.proposer_id where p.conference_id = ? order by p.event_seq limit {SHOWN}",
             [conference_id]),
         "participants": [(status, groups[status]) for status in order if status in groups],
         "meetings": await _all(db, "select * from meetings where conference_id = ? order "
-                                   "by event_seq", [conference_id]),
+                                   f"by event_seq limit {SHOWN}", [conference_id]),
         "figures": await _all(
             db, "select f.*, e.name as cited_by from figures f left join entities e on "
-                "e.id = f.cited_by_id where f.conference_id = ? order by f.event_seq",
+                f"e.id = f.cited_by_id where f.conference_id = ? order by f.event_seq limit {SHOWN}",
             [conference_id]),
         "followups": await _all(db, "select * from followups where conference_id = ? "
-                                    "order by date is null, date", [conference_id]),
+                                    f"order by date is null, date limit {SHOWN}",
+                                    [conference_id]),
     }
 
 

@@ -186,12 +186,13 @@ from events where seq > cast(:seq as integer) order by seq""",
   where trim(:q) <> '' and e.id not in (select merged_id from merges where undone_by is null)
     and (' ' || lower(e.name) || ' ') like '% ' || lower(trim(:q)) || '%'
   union all
-  select 1, f.rank, t.kind, snippet(texts_fts, 0, char(2), char(3), '…', 28),
-    coalesce(e.name, t.who), c.name, t.conference_id, t.table_name, t.row_id, t.speech_id
-  from texts_fts f join texts t on t.rowid = f.rowid
+  select 1, f.rank, t.kind, f.snippet, coalesce(e.name, t.who), c.name, t.conference_id,
+    t.table_name, t.row_id, t.speech_id
+  from (select rowid, rank, snippet(texts_fts, 0, char(2), char(3), '…', 28) as snippet
+        from texts_fts where texts_fts match archive_fts(:q) order by rank limit 100) f
+  join texts t on t.rowid = f.rowid
   left join entities e on e.id = t.speaker_id
   left join conferences c on c.id = t.conference_id
-  where texts_fts match archive_fts(:q)
 ) order by grp, score limit 100""",
     },
 }
