@@ -127,18 +127,23 @@ class Archive:
     # ------------------------------------------------------------ the database
 
     def build(self, output: Path | None = None, *, as_of: str | None = None,
-              full: bool = False, progress: Progress | None = None) -> BuildResult:
+              on: str | None = None, full: bool = False,
+              progress: Progress | None = None) -> BuildResult:
         """Bring the database up to date (`exports/archive.db`, or `output`); `as_of`
-        builds the archive as it stood then, into `exports/archive-as-of-<seq>.db`."""
+        builds the archive as it stood then, into `exports/archive-as-of-<seq>.db`; `on`
+        the world as it stood that day (`core.asof`), into `exports/archive-on-<day>.db`."""
         from .build.database import build
         from .store.durable import remove_dead_temps_in
 
         self.require().log.check_head()
         remove_dead_temps_in(self.layout.exports)  # what killed builds and renders left
-        if as_of is not None:
-            point = AsOf.parse(as_of)
+        if as_of is not None or on is not None:
+            point = (AsOf.parse(as_of) if as_of is not None else AsOf("")).with_on(on)
             if output is not None:
                 return build(self.log, output, as_of=point, progress=progress)
+            if as_of is None:
+                return build(self.log, self.layout.exports / f"archive-on-{on}.db",
+                             as_of=point, progress=progress)
             return build(self.log, self.layout.as_of_database(), as_of=point,
                          progress=progress, name=self.layout.as_of_database)
         result = build(self.log, output or self.layout.database, full=full, progress=progress)
@@ -156,7 +161,8 @@ class Archive:
     def brief(self, output: Path | None = None, *, as_of: str | None = None,
               since: int | None = None, conference: str | None = None, day: str | None = None,
               html: bool = False, limits: Limits | None = None, verify: bool = True,
-              publisher: str | None = None, progress: Progress | None = None) -> RenderResult:
+              publisher: str | None = None, on: str | None = None,
+              progress: Progress | None = None) -> RenderResult:
         """Render the briefing (default `exports/briefing.pdf`) from an up-to-date database,
         or from one built as of a point of the log. `verify` first checks the whole log
         (`verify`), and the briefing's provenance says whether it was."""
@@ -165,7 +171,7 @@ class Archive:
         self.require()
         if verify:
             self.verify()
-        if as_of is None:
+        if as_of is None and on is None:
             built = self.build(progress=progress)
             target = output or self.layout.briefing(
                 since=since, day=day, html=html, conference=_one_of_several(built.path,
@@ -174,9 +180,11 @@ class Archive:
                           conference=conference, day=day, html=html, limits=limits,
                           verified=verify, publisher=publisher)
         with tempfile.TemporaryDirectory(prefix="briefing-as-of-") as tmp:
-            built = self.build(Path(tmp) / "archive.db", as_of=as_of, progress=progress)
+            built = self.build(Path(tmp) / "archive.db", as_of=as_of, on=on,
+                               progress=progress)
             target = output or self.layout.briefing(
-                as_of_seq=built.seq, since=since, day=day, html=html,
+                as_of_seq=built.seq if as_of is not None else None, since=since,
+                day=day if on is None else f"on-{on}", html=html,
                 conference=_one_of_several(built.path, conference))
             return render(built.path, self.layout, target, since=since,
                           conference=conference, day=day, html=html, limits=limits,

@@ -25,4 +25,8 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "conference.postponed": {"conference": "c1", "reason": "The host asked for a new date."},
     "delegation.sent": {"conference": "c1", "country": "e1"},
     "meeting.held": {"conference": "c1", "participants": ["e1", "e2"]},
+    "commitment.made": {"conference": "c1", "agreement": "ag1", "point": 1,
+                        "owners": ["e1"]},
+    "progress.recorded": {"conference": "c1", "commitment": "cm1", "status": "done"},
+    "followup.held": {"conference": "c1", "followup": "fu1", "held_as": "c2"},
 }

@@ -75,7 +75,8 @@ def test_schema_has_foreign_keys_indexes_search_and_views(archive):
     indexed = {tuple(i.columns) for i in db["speeches"].indexes}
     assert {("speaker_id",), ("session_id",), ("event_seq",)} <= indexed
     assert db["texts"].detect_fts() == "texts_fts"
-    assert set(db.view_names()) == {"people", "organisations", "countries"}
+    assert set(db.view_names()) == {"people", "organisations", "countries",
+                                    "commitment_status"}
     hits = db.execute("select t.kind, t.text, t.speech_id from texts_fts f join texts t "
                       "on t.rowid = f.rowid where texts_fts match 'borders'").fetchall()
     assert hits == [("quote", "Radicalisation knows no borders.", "sp1")]

@@ -108,6 +108,9 @@ WRONG: list[tuple[str, str, Any, str]] = [
     ("event.retracted", "reason", "", "reason"),
     ("entities.merged", "merged", 3, "merged"),
     ("entities.unmerged", "merge", 3, "merge"),
+    ("commitment.made", "due", "by autumn", "due"),
+    ("progress.recorded", "status", "finished", "status"),
+    ("followup.held", "held_as", 3, "held_as"),
 ]
 
 

@@ -127,6 +127,8 @@ class Importer:
                 check_changes(payload_class(target.type), p.data.changes)
             except FieldError as exc:
                 raise InvalidEvent(str(exc)) from None
+        if p.data.EVIDENCE and p.source is None:
+            raise InvalidEvent(f"{p.type} needs its evidence: a `source`")
         rules.check(p.data, known, refs, dependents=self.index.dependents)
         ident = ident or self.new_id()
         self.seq += 1

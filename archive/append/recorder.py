@@ -111,12 +111,19 @@ class Recorder:
             fields = dict(fields)
             pending: list[Pending] = []
             if "conference" in cls.__struct_fields__:
-                fields["conference"] = _conference(known, conference)
+                fields["conference"] = _conference(
+                    known, conference or _conference_of(known, cls, names))
             # organisations and countries first: a new speaker may be affiliated to them
             order = sorted(names, key=lambda f: f not in ("affiliation", "country"))
             for name_field in order:
                 kind = cls.CREATES.get(name_field, "person")
                 value = names[name_field]
+                if cls.REFS.get(name_field) not in ("entity", "session", "conference"):
+                    fields[name_field] = value  # another fact, by its id: the rules check it
+                    continue
+                if cls.REFS.get(name_field) == "conference":
+                    fields[name_field] = _conference(known, value)
+                    continue
                 items = value if isinstance(value, list) else [value]
                 resolved: list[Any] = []
                 for item in items:  # names, or delegates {"entity": name, "post": post}
@@ -459,6 +466,9 @@ def _check_source(cls: type[Payload], source: Source | None, known: cat.View,
     id of a recorded source. Without one it is recorded with a warning."""
     if cls.COMMAND is None or cls is SourceCited:
         return
+    if source is None and cls.EVIDENCE:
+        raise InvalidEvent(f"{cls.TYPE} needs its evidence: give --source (a URL or the id "
+                           "of an `archive add source`) and --locator")
     if source is None:
         result.messages.append("warning: recorded without a source; give --source (a URL or "
                                "the id of an `archive add source`) and --locator")
@@ -470,6 +480,20 @@ def _check_source(cls: type[Payload], source: Source | None, known: cat.View,
         raise InvalidEvent(f"--source {source.url!r}: no source has that id; record it "
                            f"first (`archive add source --id {source.url} --title ...`) or "
                            "give a URL")
+
+
+def _conference_of(known: cat.View, cls: type[Payload], names: dict[str, Any]) -> str | None:
+    """The conference of the fact this one follows (a commitment's agreement, an
+    update's commitment, a follow-up held), when the command names one."""
+    for ref, kind in cls.REFS.items():
+        if kind in ("entity", "session", "conference") or not isinstance(names.get(ref), str):
+            continue
+        event = known.event(names[ref])
+        if event is not None:
+            conference = getattr(known.current(names[ref]), "conference", None)
+            if isinstance(conference, str):
+                return conference
+    return None
 
 
 def _conference(known: cat.View, value: str | None) -> str:

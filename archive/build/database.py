@@ -140,10 +140,14 @@ def _stream(log: Log, state: SqliteState, start: int, seq: int, prev: str,
     """Fold events from byte `start` into the database. Returns (seq, hash, offset, n)."""
     total = max(log.size() - start, 0)
     offset, n, done = start, 0, 0
+    left_out: set[str] = set()
     for placed in log.read(start, prev=prev, seq=seq):
         if as_of is not None and as_of.stop_before(placed.event):
             break
-        state.apply(project(placed.event, state, undone))
+        if as_of is not None and as_of.leaves_out(placed.event, left_out):
+            left_out.add(placed.event.id)  # after `--on` in the world's time
+        else:
+            state.apply(project(placed.event, state, undone))
         seq, prev, offset, n = placed.event.seq, placed.event.hash, placed.end, n + 1
         if progress is not None and n % _PROGRESS_EVERY == 0:
             progress(offset - start - done, total)

@@ -32,6 +32,9 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
                    "the follow-ups each scheduled and whether they were held (NAME when "
                    "the archive holds several series).")
 @click.option("--day", callback=_day, metavar="YYYY-MM-DD", help="A one-day briefing.")
+@click.option("--on", "on", callback=_day, metavar="YYYY-MM-DD",
+              help="The world as it stood that day: facts that happened later are left "
+                   "out (commitments show their status on that date).")
 @click.option("--html", is_flag=True,
               help="Write the web version instead of the PDF (one HTML file that reads on "
                    "a phone).")
@@ -42,8 +45,8 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
                    "says whether it was checked.")
 @pass_context
 def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | None,
-             conference: str | None, series: str | None, day: str | None, html: bool,
-             publisher: str | None, verify: bool) -> None:
+             conference: str | None, series: str | None, day: str | None,
+             on: str | None, html: bool, publisher: str | None, verify: bool) -> None:
     """Render the briefing: cover, key messages and summary, programme, agreements,
     proceedings (speeches and quotes), proposals, themes, annexes (participants,
     acronyms, follow-ups, figures, corrections), sources, and a colophon with provenance.
@@ -68,6 +71,7 @@ def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | 
     with progress_bar("Building") as progress:
         result = ctx.archive().brief(output, as_of=as_of, since=since, conference=conference,
                                      day=day, html=html, verify=verify, publisher=publisher,
+                                     on=on,
                                      progress=progress)
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)

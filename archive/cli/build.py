@@ -14,23 +14,31 @@ from . import Context, cli, pass_context, progress_bar
 @click.option("--as-of", metavar="SEQ|EVENT_ID|DATETIME",
               help="Build the archive as it stood then, into exports/archive-as-of-<seq>.db "
                    "(seq:N, id:ID or time:DATE say which outright).")
+@click.option("--on", "on", metavar="YYYY-MM-DD",
+              help="The world as it stood that day: facts that happened later (their `at`) "
+                   "are left out, into exports/archive-on-<date>.db; with --as-of, what "
+                   "was known then about that day.")
 @click.option("--full", is_flag=True, help="Rebuild from the start of the log.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Database file (default: exports/archive.db).")
 @pass_context
-def build(ctx: Context, as_of: str | None, full: bool, output: Path | None) -> None:
+def build(ctx: Context, as_of: str | None, on: str | None, full: bool,
+          output: Path | None) -> None:
     """Build the SQLite database from the log (only new events, when it can).
 
     \b
     Example:
         archive build
         archive build --as-of 2015-06-29T18:00Z
+        archive build --on 2016-01-01
         archive build --full -o /tmp/archive.db
     """
     with progress_bar("Building") as progress:
-        result = ctx.archive().build(output, as_of=as_of, full=full, progress=progress)
+        result = ctx.archive().build(output, as_of=as_of, on=on, full=full,
+                                     progress=progress)
     how = "rebuilt" if result.full else ("updated" if result.applied else "up to date")
     point = f" as of {AsOf.parse(as_of).describe()}" if as_of else ""
+    point += f", the world on {on}" if on else ""
     click.echo(f"{result.path}: {how}{point} to sequence {result.seq} "
                f"({result.applied} events applied), hash {result.hash}")
 

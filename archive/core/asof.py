@@ -4,6 +4,12 @@ A number is a sequence number; a date or date-time (with a `-`) compares with ea
 event's `recorded_at` (a date alone means the end of that day, month or year); anything
 else is an event id. `seq:`, `time:` or `id:` in front says which outright (new ids
 cannot read as a number or a date, but a log written before may hold such an id).
+
+`--on DATE` cuts the *world's* time instead: a fact whose `at` is after the end of that
+day is left out, and so is any correction or retraction of it; a fact with no `at` is
+kept (the archive cannot say it came later); a partial `at` (2015-09) counts from its
+first day. The records others name (conferences, sessions, participants) are always
+kept. Both together answer "what did we know on 1 March about the status on 1 January".
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from .events import Event
 from .validate import FieldError, check_date
 
 _DIGITS = re.compile(r"[0-9]+")
+#: Records others name: never left out by `--on` (their `at`, if any, is not a cut).
+_KEPT = frozenset({"conference.held", "session.held", "participant.attended",
+                   "source.cited"})
 _DATEISH = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2}(T.*)?)?)?")
 
 Stop = Callable[[Event], bool]
@@ -31,6 +40,36 @@ class AsOf:
     seq: int | None = None
     instant: datetime | None = None
     event_id: str | None = None
+    #: `--on`: the end of this day in the world's time (None: no cut)
+    on: datetime | None = None
+
+    def with_on(self, day: str | None) -> AsOf:
+        """This point with the world's time cut at the end of `day` (YYYY-MM-DD)."""
+        if day is None:
+            return self
+        try:
+            check_date("on", day, True)
+        except FieldError as exc:
+            raise ArchiveError(f"--on {exc.problem}") from None
+        from dataclasses import replace
+
+        return replace(self, text=self.text or f"on:{day}", on=instant(day, end=True))
+
+    @classmethod
+    def on_day(cls, day: str) -> AsOf:
+        """Only the world's time cut (`--on` without `--as-of`)."""
+        return cls("").with_on(day)
+
+    def leaves_out(self, event: Event, left_out: set[str]) -> bool:
+        """Is this event after `on` in the world's time (or a fix of one that is)?"""
+        if self.on is None:
+            return False
+        target = getattr(event.data, "target", None)
+        if isinstance(target, str) and target in left_out:
+            return True
+        if event.at is None or event.type in _KEPT:
+            return False
+        return instant(event.at) > self.on
 
     @classmethod
     def parse(cls, text: str) -> AsOf:
@@ -59,6 +98,9 @@ class AsOf:
 
     def describe(self) -> str:
         """Which point of the log this is, in words."""
+        if self.on is not None and self.seq is None and self.instant is None \
+                and self.event_id is None:
+            return f"the world as of {self.on.date().isoformat()}"
         if self.seq is not None:
             return f"sequence {self.seq}"
         if self.instant is not None:

@@ -35,6 +35,8 @@ class Payload(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defa
     CREATES: ClassVar[dict[str, str]] = {}
     #: Options named otherwise than their field (`--with` for a meeting's participants).
     OPTIONS: ClassVar[dict[str, str]] = {}
+    #: Must cite its evidence: recorded only with a source.
+    EVIDENCE: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         for name in self.DATES:

@@ -17,6 +17,7 @@ from msgspec import Meta
 
 from ..errors import InvalidEvent
 from .base import Payload
+from .commitments import CommitmentMade, FollowupHeld, ProgressRecorded
 from .payloads import (
     AgreementReached,
     AttachmentAdded,
@@ -48,6 +49,7 @@ PAYLOADS: tuple[type[Payload], ...] = (
     SourceCited, ConferenceHeld, ConferencePostponed, SessionHeld, ParticipantAttended,
     DelegationSent, SpeechDelivered, ProposalMade, AgreementReached, MeetingHeld,
     FigureCited, FollowupScheduled, AttachmentAdded, NoteRecorded,
+    CommitmentMade, ProgressRecorded, FollowupHeld,
     EventCorrected, EventRetracted, EntitiesMerged, EntitiesUnmerged,
 )
 #: Event types that fix other events; they are never themselves fixed.

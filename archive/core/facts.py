@@ -10,15 +10,18 @@ from ..errors import InvalidEvent
 from .events import (
     AgreementReached,
     AttachmentAdded,
+    CommitmentMade,
     ConferenceHeld,
     ConferencePostponed,
     DelegationSent,
     FigureCited,
+    FollowupHeld,
     FollowupScheduled,
     MeetingHeld,
     NoteRecorded,
     ParticipantAttended,
     Payload,
+    ProgressRecorded,
     ProposalMade,
     SessionHeld,
     SourceCited,
@@ -302,3 +305,34 @@ def _(data: NoteRecorded, env: Envelope, state: State) -> list[Op]:
     ops += _text("note", data.text, env.id, "notes", env, data.conference,
                  who=_words(*_names(state, about), *data.tags))
     return ops
+
+
+@facts.register
+def _(data: CommitmentMade, env: Envelope, state: State) -> list[Op]:
+    owners = [resolve(state, o) for o in data.owners]
+    names = _words(*_names(state, owners), *data.owner_names)
+    ops: list[Op] = [Insert("commitments", {
+        "id": env.id, "conference_id": data.conference, "agreement_id": data.agreement,
+        "point": data.point, "proposal_id": data.proposal, "wording": data.text,
+        "owner_names": to_json(data.owner_names), "owners": names, "due": data.due,
+        **_prov(env)})]
+    ops += _links("commitment_owners", "commitment_id", env, data.conference, owners)
+    ops += _text("commitment", data.text, env.id, "commitments", env, data.conference,
+                 who=names)
+    return ops
+
+
+@facts.register
+def _(data: ProgressRecorded, env: Envelope, state: State) -> list[Op]:
+    return [Insert("progress", {
+        "id": env.id, "conference_id": data.conference, "commitment_id": data.commitment,
+        "status": data.status, "note": data.note, **_prov(env)}),
+        *_text("progress", _words(data.status, data.note), env.id, "progress", env,
+               data.conference)]
+
+
+@facts.register
+def _(data: FollowupHeld, env: Envelope, state: State) -> list[Op]:
+    return [Insert("followups_held", {
+        "id": env.id, "conference_id": data.conference, "followup_id": data.followup,
+        "held_as_id": data.held_as, **_prov(env)})]

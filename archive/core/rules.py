@@ -26,10 +26,13 @@ from . import catalogue as cat
 from .events import (
     FIXES,
     IDENTITY,
+    AgreementReached,
+    CommitmentMade,
     EntitiesMerged,
     EntitiesUnmerged,
     EventCorrected,
     EventRetracted,
+    FollowupHeld,
     ParticipantAttended,
     Payload,
     SessionHeld,
@@ -39,7 +42,9 @@ from .events import (
 
 #: What a reference of each kind must point at (an event of this type).
 WANT = {"conference": "conference.held", "session": "session.held",
-        "merge": "entities.merged"}
+        "merge": "entities.merged", "agreement": "agreement.reached",
+        "proposal": "proposal.made", "commitment": "commitment.made",
+        "followup": "followup.scheduled"}
 #: Given ids, a few live facts that refer to them (for messages; may read the log).
 Dependents = Callable[[set[str]], list[str]]
 
@@ -85,6 +90,13 @@ def check(data: Payload, view: cat.View, refs: list[tuple[str, str, str]] | None
             if known is not None and known.kind != data.kind:
                 raise InvalidEvent(f"field `data.kind`: entity {data.entity} is a "
                                    f"{known.kind}, not a {data.kind}")
+        elif isinstance(data, CommitmentMade):
+            _check_commitment(data, view)
+        elif isinstance(data, FollowupHeld):
+            scheduled = view.current(data.followup)
+            if getattr(scheduled, "conference", None) == data.held_as:
+                raise InvalidEvent("field `data.held_as`: a follow-up is held as a later "
+                                   "conference, not as the one that scheduled it")
         return
     if isinstance(data, EventCorrected | EventRetracted):
         verb = "correct" if isinstance(data, EventCorrected) else "retract"
@@ -97,6 +109,28 @@ def check(data: Payload, view: cat.View, refs: list[tuple[str, str, str]] | None
         _check_merge(data, view)
     elif isinstance(data, EntitiesUnmerged):
         _check_unmerge(data, view)
+
+
+def _check_commitment(data: CommitmentMade, view: cat.View) -> None:
+    """The point exists in the agreement, the fact is of the same conference, and it is
+    not due before the conference that agreed it."""
+    source = data.agreement or data.proposal
+    assert source is not None
+    agreed = view.current(source)
+    if getattr(agreed, "conference", data.conference) != data.conference:
+        raise InvalidEvent(f"field `data.conference`: {source} was agreed at another "
+                           "conference; record the commitment there (--conference)")
+    if isinstance(agreed, AgreementReached):
+        numbers = [item.n for item in agreed.items]
+        if data.point not in numbers:
+            listed = ", ".join(map(str, numbers)) or "none"
+            raise NotFound(f"field `data.point`: the agreement {source} has no point "
+                           f"{data.point} (its recorded points: {listed})")
+    conference = view.current(data.conference)
+    start = getattr(conference, "start", None)
+    if data.due and start and data.due < start[:len(data.due)]:
+        raise InvalidEvent(f"field `data.due`: {data.due} is before the conference that "
+                           f"agreed it ({start})")
 
 
 def _live_fact(view: cat.View, target: str, verb: str) -> cat.Known:

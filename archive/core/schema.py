@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Bumped whenever the tables change shape; a database built by another version is rebuilt.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 PROVENANCE = (
     ("event_id", "text", "Id of the event (log line) that recorded this fact"),
@@ -297,6 +297,46 @@ TABLES: tuple[Table, ...] = (
         ("conference_id", "text", "The conference"),
     ], fks=(("note_id", "notes", "id"), ("entity_id", "entities", "id"), _CONF, _SEQ),
        label="entity_id", facets=("entity_id",), sort="id"),
+    _t("commitments", "What was agreed, followed until it is done: the agreed point (or "
+       "proposal taken up) each commitment follows, its owners and when it is due. Its "
+       "status is in the `commitment_status` view.", [
+        ("id", "text", "Commitment id (the id of the `commitment.made` event)"),
+        ("conference_id", "text", "The conference that agreed it"),
+        ("agreement_id", "text", "The agreement"),
+        ("point", "integer", "The number of the agreed point"),
+        ("proposal_id", "text", "Or the proposal taken up"),
+        ("wording", "text", "Its wording, when not the point's or proposal's own"),
+        ("owners", "text", "Who owns it, by name"),
+        ("owner_names", "text", "Owners named as groups, in words (JSON array)"),
+        ("due", "text", "When it is due (a date or partial date)"),
+    ], fks=(_CONF, ("agreement_id", "agreements", "id"), ("proposal_id", "proposals", "id"),
+            _SEQ), label="owners", facets=("due",), sort="event_seq"),
+    _t("commitment_owners", "The countries, organisations and people that own each "
+       "commitment.", [
+        ("id", "text", "The commitment id, a slash and the owner's number"),
+        ("commitment_id", "text", "The commitment"),
+        ("entity_id", "text", "The owner"),
+        ("conference_id", "text", "The conference"),
+    ], fks=(("commitment_id", "commitments", "id"), ("entity_id", "entities", "id"), _CONF,
+            _SEQ), label="entity_id", facets=("entity_id",), sort="id"),
+    _t("progress", "Every change of a commitment's status, with its evidence (the source "
+       "and locator of the row).", [
+        ("id", "text", "The `progress.recorded` event id"),
+        ("conference_id", "text", "The conference of the commitment"),
+        ("commitment_id", "text", "The commitment"),
+        ("status", "text", "Its status from then: agreed, in-progress, done, stalled, "
+                           "dropped"),
+        ("note", "text", "What the evidence says"),
+    ], fks=(_CONF, ("commitment_id", "commitments", "id"), _SEQ), label="status",
+       facets=("status",), sort="event_seq"),
+    _t("followups_held", "Follow-up meetings that took place, and the conference in the "
+       "archive that was each.", [
+        ("id", "text", "The `followup.held` event id"),
+        ("conference_id", "text", "The conference that scheduled it"),
+        ("followup_id", "text", "The follow-up scheduled"),
+        ("held_as_id", "text", "The conference that was that meeting"),
+    ], fks=(_CONF, ("followup_id", "followups", "id"), ("held_as_id", "conferences", "id"),
+            _SEQ), label="held_as_id", sort="event_seq"),
     _t("events", "The log itself: one row per line of events/events.jsonl, with its envelope "
        "and payload. Every fact links here through `event_seq`.", [
         ("seq", "integer", "Sequence number (position in the log, from 1)"),
@@ -391,6 +431,18 @@ VIEWS: dict[str, str] = {
     "people": "select * from entities where kind = 'person'",
     "organisations": "select * from entities where kind = 'organisation'",
     "countries": "select * from entities where kind = 'country'",
+    # each commitment's current status: its latest live update (`agreed` before any)
+    "commitment_status": """select c.id, c.conference_id, c.agreement_id, c.point,
+  c.proposal_id, coalesce(c.wording, i.text, p.text) as text, c.owners, c.due,
+  coalesce(u.status, 'agreed') as status, u.at as status_at, u.note as last_note,
+  u.source_url as evidence_url, u.source_locator as evidence_locator,
+  (select count(*) from progress x where x.commitment_id = c.id) as updates,
+  u.event_seq as last_update_seq, c.event_seq
+from commitments c
+left join agreement_items i on i.agreement_id = c.agreement_id and i.n = c.point
+left join proposals p on p.id = c.proposal_id
+left join progress u on u.id = (select x.id from progress x where x.commitment_id = c.id
+                                order by x.event_seq desc limit 1)""",
 }
 
 #: Every column that holds an entity id: rewritten when entities merge.

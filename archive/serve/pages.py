@@ -104,11 +104,14 @@ async def profile(db: Any, entity_id: str) -> dict[str, Any] | None:
             db, "select n.*, c.name as conference from note_subjects ns join notes n on "
                 "n.id = ns.note_id join conferences c on c.id = n.conference_id where "
                 f"ns.entity_id = ? order by n.event_seq limit {SHOWN}", [entity_id]),
-        "people": await _all(
-            db, "select distinct e.id, e.name, p.role, c.name as conference from "
-                "participations p join entities e on e.id = p.entity_id join conferences c "
-                "on c.id = p.conference_id where p.kind = 'person' and (p.affiliation_id = ? "
-                f"or p.country_id = ?) order by e.name limit {SHOWN}", [entity_id, entity_id]),
+        "people": [] if entity["kind"] == "person" else await _all(
+            db, "select distinct e.id, e.name, p.role, c.name as conference from ("
+                "select entity_id, role, conference_id from participations where "
+                "affiliation_id = ? and kind = 'person' union all "
+                "select entity_id, role, conference_id from participations where "
+                "country_id = ? and kind = 'person') p join entities e on "
+                "e.id = p.entity_id join conferences c on c.id = p.conference_id "
+                f"order by e.name limit {SHOWN}", [entity_id, entity_id]),
     }
 
 
@@ -148,14 +151,16 @@ async def conference(db: Any, conference_id: str) -> dict[str, Any] | None:
         "unsessioned": by_session.get(None, []), "agreements": agreements,
         "proposals": await _all(
             db, "select p.*, e.name as proposer from proposals p left join entities e on "
-                f"e.id = p.proposer_id where p.conference_id = ? order by p.event_seq limit {SHOWN}",
+                "e.id = p.proposer_id where p.conference_id = ? order by p.event_seq "
+                f"limit {SHOWN}",
             [conference_id]),
         "participants": [(status, groups[status]) for status in order if status in groups],
         "meetings": await _all(db, "select * from meetings where conference_id = ? order "
                                    f"by event_seq limit {SHOWN}", [conference_id]),
         "figures": await _all(
             db, "select f.*, e.name as cited_by from figures f left join entities e on "
-                f"e.id = f.cited_by_id where f.conference_id = ? order by f.event_seq limit {SHOWN}",
+                "e.id = f.cited_by_id where f.conference_id = ? order by f.event_seq "
+                f"limit {SHOWN}",
             [conference_id]),
         "followups": await _all(db, "select * from followups where conference_id = ? "
                                     f"order by date is null, date limit {SHOWN}",

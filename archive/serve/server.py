@@ -51,13 +51,16 @@ FEED_LABELS = {
     "Follow-up", "attachment.added": "Photo or document", "note.recorded": "Note",
     "delegation.sent": "Delegation", "meeting.held": "Meeting", "source.cited": "Source",
     "event.corrected": "Correction", "event.retracted": "Retraction",
-    "entities.merged": "Merged", "entities.unmerged": "Unmerged"}
+    "entities.merged": "Merged", "entities.unmerged": "Unmerged",
+    "commitment.made": "Commitment", "progress.recorded": "Progress",
+    "followup.held": "Follow-up held"}
 
 
 def _feed_sql() -> str:
     labels = " ".join(f"when '{t}' then '{label}'" for t, label in FEED_LABELS.items())
     text = ("coalesce(" + ", ".join(f"json_extract(e.data, '$.{f}')" for f in (
-        "name", "title", "summary", "text", "counts", "caption", "outcome", "reason")) + ")")
+        "name", "title", "summary", "text", "counts", "caption", "outcome", "reason",
+        "note", "status")) + ")")
     return f"""select 'tag:conference-archive,2015:event:' || e.id as atom_id,
   (case e.type {labels} else e.type end) || coalesce(': ' || substr({text}, 1, 120), '')
     as atom_title,
@@ -106,6 +109,38 @@ order by "when", x.event_seq""",
         "description": "The latest facts recorded, newest first; give a conference id for "
                        "one conference's. Subscribe to it as feed.atom.",
         "sql": _feed_sql(),
+    },
+    "overdue": {
+        "title": "Commitments overdue",
+        "description": "Commitments past their due date and not done or dropped, the most "
+                       "overdue first (as of today, or the date given as `today`).",
+        "sql": """select c.text, c.owners, c.due, c.status, c.status_at, c.last_note,
+  cast(julianday(coalesce(nullif(:today, ''), date('now')))
+       - julianday(case length(c.due) when 4 then c.due || '-12-31'
+                   when 7 then date(c.due || '-01', '+1 month', '-1 day')
+                   else c.due end) as integer) as days_overdue,
+  c.evidence_url, c.id as commitment_id
+from commitment_status c
+where c.due is not null and c.status not in ('done', 'dropped') and days_overdue > 0
+order by days_overdue desc""",
+    },
+    "done_with_evidence": {
+        "title": "Commitments done, with their evidence",
+        "sql": """select c.text, c.owners, c.status_at as done_on, c.last_note, c.evidence_url,
+  c.evidence_locator, c.id as commitment_id
+from commitment_status c where c.status = 'done' order by c.status_at, c.event_seq""",
+    },
+    "no_update_in_a_year": {
+        "title": "Commitments with no update in a year",
+        "description": "Open commitments whose latest update (or the agreement) is more than "
+                       "a year before today (or the date given as `today`).",
+        "sql": """select c.text, c.owners, c.due, c.status,
+  coalesce(c.status_at, conf.start) as last_heard, c.id as commitment_id
+from commitment_status c join conferences conf on conf.id = c.conference_id
+where c.status not in ('done', 'dropped')
+  and julianday(coalesce(nullif(:today, ''), date('now')))
+      - julianday(substr(coalesce(c.status_at, conf.start) || '-01-01', 1, 10)) > 365
+order by last_heard""",
     },
     "attendance": {
         "title": "Who attended which conference",
@@ -252,6 +287,12 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
         tables[view] = {"description": f"The {view} in `entities`.",
                         "label_column": "name",
                         "facets": [{"cached": "category"}, {"cached": "country_id"}]}
+    tables["commitment_status"] = {
+        "description": "Each commitment with its current status (that of its latest live "
+                       "update; `agreed` before any), the evidence for it, and how many "
+                       "updates it has had.",
+        "label_column": "text",
+        "facets": [{"cached": "status"}, {"cached": "conference_id"}, {"cached": "owners"}]}
     tables["texts"]["searchmode"] = "escaped"
     layout = Layout(root) if root else None
     conferences = _conferences(root)
