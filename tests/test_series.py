@@ -155,10 +155,11 @@ def test_export_then_import_into_an_empty_archive_gives_the_same_rows(tmp_path):
     dst = tmp_path / "copy"
     run(dst, "init")
     out = run(dst, "import", str(tmp_path / "all.jsonl"))
-    assert "imported 86 events" in out
+    lines = sum(1 for _ in (REPO / "events" / "events.jsonl").open("rb"))
+    assert f"imported {lines} events" in out
     assert rows(Archive(src).build().path) == rows(Archive(dst).build().path)
     again = run(dst, "import", str(tmp_path / "all.jsonl"))
-    assert "imported 0 events" in again and "86 already recorded" in again
+    assert "imported 0 events" in again and f"{lines} already recorded" in again
 
 
 def test_export_of_one_conference_stands_on_its_own(two, tmp_path):

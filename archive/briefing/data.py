@@ -20,6 +20,7 @@ from ..errors import Ambiguous, NotFound, RenderError
 from ..store.layout import Layout, is_sha256
 from .model import (
     Agreement,
+    Commitment,
     AgreementItem,
     Attachment,
     Briefing,
@@ -390,6 +391,28 @@ class _Loader:
                 return int(r["value"])
         return 0
 
+    def commitments(self) -> tuple[Commitment, ...]:
+        """The conference's commitments with their status (the `commitment_status` view:
+        the latest live update, `agreed` before any), overdue first as of `today`."""
+        out = []
+        for r in _rows(self.db, "select s.*, c.source_url as c_url, c.source_locator as "
+                                "c_loc, c.event_id as c_event, u.event_id as u_event from "
+                                "commitment_status s join commitments c on c.id = s.id "
+                                "left join progress u on u.event_seq = s.last_update_seq "
+                                "where s.conference_id = ? "
+                                "order by s.point is null, s.point, s.event_seq", self.cid):
+            ref = Ref(r["c_event"], int(r["event_seq"]), r["c_url"], r["c_loc"],
+                      self.by_target.get(r["c_event"], ()))
+            if not self.is_new(ref) and not (
+                    self.since is not None and (r["last_update_seq"] or 0) > self.since):
+                continue
+            evidence = (Ref(r["u_event"], int(r["last_update_seq"]), r["evidence_url"],
+                            r["evidence_locator"]) if r["last_update_seq"] else None)
+            out.append(Commitment(r["id"], r["point"], r["text"] or "", r["owners"] or "",
+                                  r["due"], r["status"], r["status_at"], r["last_note"],
+                                  int(r["updates"] or 0), evidence, ref))
+        return tuple(out)
+
     def meetings(self) -> tuple[Meeting, ...]:
         who: dict[str, list[str]] = defaultdict(list)
         for r in _rows(self.db, "select meeting_id, entity_id from meeting_participants where "
@@ -508,6 +531,7 @@ def load(db_path: Path, *, root: Path, conference: str | None = None,
                 "participants": loader.participants(), "followups": loader.followups(),
                 "attachments": loader.attachments(), "notes": loader.notes(),
                 "meetings": loader.meetings(), "delegations": loader.delegations(),
+                "commitments": loader.commitments(),
                 "sources": loader.sources(),
                 "revisions": loader.revisions, "retractions": loader.retractions(),
             }

@@ -217,6 +217,7 @@ def sections(b: Briefing) -> list[Section]:
     out = [Section("summary", "Executive summary")]
     body = [
         ("programme", "Programme", b.days), ("agreements", "Agreements", b.agreements),
+        ("commitments", "Progress on commitments", b.commitments),
         ("proceedings", "Proceedings", b.days), ("proposals", "Proposals", b.proposals),
         ("meetings", "Meetings on the sidelines", b.meetings),
         ("delegations", "Delegations", b.delegations), ("themes", "Themes", b.notes),

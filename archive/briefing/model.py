@@ -103,6 +103,23 @@ class Agreement:
 
 
 @dataclass(frozen=True)
+class Commitment:
+    """An agreed point followed until it is done, with its status as of the briefing."""
+
+    id: str
+    point: int | None
+    text: str
+    owners: str
+    due: str | None
+    status: str
+    status_at: str | None
+    note: str | None
+    updates: int
+    evidence: Ref | None
+    ref: Ref
+
+
+@dataclass(frozen=True)
 class SourceInfo:
     """A recorded source (`source.cited`): what a citation of its id or URL names."""
 
@@ -270,6 +287,7 @@ class Briefing:
     counts: dict[str, int] = field(default_factory=dict)
     meetings: tuple[Meeting, ...] = ()
     delegations: tuple[Delegation, ...] = ()
+    commitments: tuple[Commitment, ...] = ()
     #: Recorded sources, by id and by URL.
     sources: dict[str, SourceInfo] = field(default_factory=dict)
     #: was the whole log (hashes, chain, rules) verified for this render?
@@ -293,4 +311,5 @@ class Briefing:
                 + sum(1 + len(a.items) for a in self.agreements) + len(self.figures)
                 + len(self.participants) + len(self.followups) + len(self.attachments)
                 + len(self.meetings) + sum(1 + len(d.members) for d in self.delegations)
+                + len(self.commitments)
                 + len(self.notes) + len(self.revisions) + len(self.retractions))
