@@ -20,10 +20,10 @@ from ..errors import Ambiguous, NotFound, RenderError
 from ..store.layout import Layout, is_sha256
 from .model import (
     Agreement,
-    Commitment,
     AgreementItem,
     Attachment,
     Briefing,
+    Commitment,
     Conference,
     Day,
     Delegate,
