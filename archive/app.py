@@ -206,6 +206,22 @@ class Archive:
             return render_series(built.path, self.layout, target, series=series, html=html,
                                  verified=verify, publisher=publisher)
 
+    def brief_progress(self, output: Path | None = None, *, conference: str | None = None,
+                       as_of: str | None = None, on: str | None = None, html: bool = False,
+                       verify: bool = True, publisher: str | None = None) -> RenderResult:
+        """Render the accountability report (default `exports/briefing-progress.pdf`)."""
+        from .briefing import render_progress
+
+        self.require()
+        if verify:
+            self.verify()
+        with tempfile.TemporaryDirectory(prefix="briefing-progress-") as tmp:
+            built = self.build(progress=None) if as_of is None and on is None else \
+                self.build(Path(tmp) / "archive.db", as_of=as_of, on=on)
+            target = output or self.layout.briefing(conference="progress", html=html)
+            return render_progress(built.path, self.layout, target, conference=conference,
+                                   html=html, verified=verify, publisher=publisher)
+
     def serve(self, *, port: int = 8001, build_if_stale: bool = True,
               echo: Callable[[str], None] = print,
               progress: Progress | None = None) -> int:

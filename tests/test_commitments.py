@@ -203,3 +203,36 @@ def test_current_status_is_the_latest_live_update_and_incremental_equals_full(
     full = build(Archive(root).log, root / "full.db").path
     assert status(full) == status(incremental)
     assert history(full, "fund") == [s for _, s in live] == history(incremental, "fund")
+
+
+def test_the_briefing_and_the_accountability_report_show_the_databases_statuses(tmp_path):
+    import re
+    import subprocess
+
+    root = tmp_path / "a"
+    summit(root)
+    progress(root, "f1", "fund", "in-progress", "2016-01-10", "Fund registered")
+    progress(root, "f2", "fund", "done", "2016-05-20", "First grants paid")
+    progress(root, "t1", "train", "stalled", "2016-02-01")
+    html = Archive(root).brief(html=True, verify=False).path.read_text()
+    table = re.search(r'<table class="grid commitments">.*?</table>', html, re.S)
+    assert table is not None
+    shown = {m.group(1): m.group(2) for m in re.finditer(
+        r'<tr id="fact-(\w+)">.*?<b>([a-z-]+)</b>', table.group(0), re.S)}
+    assert shown == {k: v[0] for k, v in status(Archive(root).build().path).items()}
+    assert "The archive follows 2 commitments: 1 done, 1 stalled." in " ".join(html.split())
+    out = run(root, "briefing", "--progress", "--no-verify")
+    assert "briefing-progress.pdf" in out
+    text = " ".join(subprocess.run(
+        ["pdftotext", str(root / "exports" / "briefing-progress.pdf"), "-"],
+        capture_output=True, text=True, check=True).stdout.split())
+    assert "2 commitments: 1 done, 1 stalled" in text
+    assert text.index("in-progress, 10 January 2016: Fund registered") < text.index(
+        "done, 20 May 2016: First grants paid")
+    # on a day between the updates, the report shows the status of that day
+    run(root, "briefing", "--progress", "--no-verify", "--on", "2016-01-31", "-o",
+        str(tmp_path / "jan.pdf"))
+    january = " ".join(subprocess.run(["pdftotext", str(tmp_path / "jan.pdf"), "-"],
+                                      capture_output=True, text=True, check=True
+                                      ).stdout.split())
+    assert "2 commitments: 1 agreed, 1 in-progress" in january

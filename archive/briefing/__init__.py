@@ -33,7 +33,7 @@ from .document import render_html
 from .model import Briefing
 from .record import log_prefix
 
-__all__ = ["Limits", "RenderResult", "render", "render_series"]
+__all__ = ["Limits", "RenderResult", "render", "render_progress", "render_series"]
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,35 @@ def render_series(db_path: Path, layout: Layout, output: Path, *, series: str | 
                       record=record, date=stamp.date)
     durable.write_atomic(output, pdf.data)
     durable.write_atomic(stamp_of(output), state)
+    return RenderResult(output, "pdf", pdf.pages, stamp.seq, stamp.hash, None,
+                        len(pdf.data), time.perf_counter() - started, pdf.warnings,
+                        pdf.refused, pdf.fetched)
+
+
+def render_progress(db_path: Path, layout: Layout, output: Path, *,
+                    conference: str | None = None, html: bool = False,
+                    verified: bool = False, publisher: str | None = None,
+                    limits: Limits | None = None) -> RenderResult:
+    """Render the accountability report (`briefing.progress`) to `output`, atomically."""
+    from .document import environment, mark_languages
+    from .pdf import html_to_pdf
+    from .progress import load_progress
+
+    started = time.perf_counter()
+    report = load_progress(Path(db_path), conference)
+    stylesheet = (Path(__file__).parent / "style.css").read_text("utf-8")
+    text = mark_languages(environment().get_template("progress.html.j2").render(
+        r=report, css=Markup(stylesheet), publisher=publisher or None, verified=verified))
+    stamp = report.stamp
+    if html:
+        body = text.encode("utf-8")
+        durable.write_atomic(output, body)
+        return RenderResult(output, "html", None, stamp.seq, stamp.hash, None, len(body),
+                            time.perf_counter() - started)
+    record = log_prefix(Path(db_path), layout, stamp.seq, stamp.hash)
+    pdf = html_to_pdf(text, root=layout.root, max_pages=(limits or Limits()).max_pages,
+                      record=record, date=stamp.date)
+    durable.write_atomic(output, pdf.data)
     return RenderResult(output, "pdf", pdf.pages, stamp.seq, stamp.hash, None,
                         len(pdf.data), time.perf_counter() - started, pdf.warnings,
                         pdf.refused, pdf.fetched)

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from ..core.asof import AsOf
 from ..core.events import ZERO_HASH, EntitiesUnmerged
-from ..core.projection import project
+from ..core.projection import event_row, project
+from ..core.rows import Insert
 from ..core.schema import FTS_COLUMNS, FTS_TABLE, SCHEMA_VERSION, TABLES, VIEWS, indexes
 from ..errors import LogCorrupt, NotFound, StorageError
 from ..store import anchor, durable
@@ -145,7 +146,8 @@ def _stream(log: Log, state: SqliteState, start: int, seq: int, prev: str,
         if as_of is not None and as_of.stop_before(placed.event):
             break
         if as_of is not None and as_of.leaves_out(placed.event, left_out):
-            left_out.add(placed.event.id)  # after `--on` in the world's time
+            left_out.add(placed.event.id)  # after `--on` in the world's time: in the log,
+            state.apply([Insert("events", event_row(placed.event))])  # not in the facts
         else:
             state.apply(project(placed.event, state, undone))
         seq, prev, offset, n = placed.event.seq, placed.event.hash, placed.end, n + 1

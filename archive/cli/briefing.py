@@ -35,6 +35,9 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 @click.option("--on", "on", callback=_day, metavar="YYYY-MM-DD",
               help="The world as it stood that day: facts that happened later are left "
                    "out (commitments show their status on that date).")
+@click.option("--progress", "progress_report", is_flag=True,
+              help="The accountability report: every commitment, its owners, due date and "
+                   "whole history of updates with their evidence.")
 @click.option("--html", is_flag=True,
               help="Write the web version instead of the PDF (one HTML file that reads on "
                    "a phone).")
@@ -46,7 +49,8 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 @pass_context
 def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | None,
              conference: str | None, series: str | None, day: str | None,
-             on: str | None, html: bool, publisher: str | None, verify: bool) -> None:
+             on: str | None, progress_report: bool, html: bool, publisher: str | None,
+             verify: bool) -> None:
     """Render the briefing: cover, key messages and summary, programme, agreements,
     proceedings (speeches and quotes), proposals, themes, annexes (participants,
     acronyms, follow-ups, figures, corrections), sources, and a colophon with provenance.
@@ -58,7 +62,17 @@ def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | 
         archive briefing --as-of 30 --day 2015-06-29 --html
         archive briefing --publisher "OSCE Programme Office in Astana"
         archive briefing --series "ECO Summit"
+        archive briefing --progress --on 2016-01-01
     """
+    if progress_report:
+        if since is not None or day is not None or series is not None:
+            raise click.UsageError("--progress takes no --since, --day or --series")
+        result = ctx.archive().brief_progress(output, conference=conference, as_of=as_of,
+                                              on=on, html=html, verify=verify,
+                                              publisher=publisher)
+        pages = f", {result.pages} pages" if result.pages else ""
+        click.echo(f"{result.path} (log #{result.seq}, {result.hash[:12]}{pages})")
+        return
     if series is not None:
         if since is not None or day is not None or conference is not None:
             raise click.UsageError("--series covers whole conferences: it takes no "
