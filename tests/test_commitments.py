@@ -236,3 +236,25 @@ def test_the_briefing_and_the_accountability_report_show_the_databases_statuses(
                                       capture_output=True, text=True, check=True
                                       ).stdout.split())
     assert "2 commitments: 1 agreed, 1 in-progress" in january
+
+
+def test_status_changes_appear_in_the_feed(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    from servers import http, start
+
+    root = tmp_path / "a"
+    summit(root)
+    progress(root, "f1", "fund", "in-progress", "2016-01-10", "Fund registered")
+    Archive(root).build()
+    proc, url = start(root)
+    try:
+        status_code, body = http(url + "/archive/feed.atom?conference=s1")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert status_code == 200
+    atom = "{http://www.w3.org/2005/Atom}"
+    titles = [e.findtext(f"{atom}title") for e in ET.fromstring(body.encode()).iter(
+        f"{atom}entry")]
+    assert titles[0] == "Progress: in-progress (Fund registered)"

@@ -62,8 +62,10 @@ def _feed_sql() -> str:
         "name", "title", "summary", "text", "counts", "caption", "outcome", "reason",
         "note", "status")) + ")")
     return f"""select 'tag:conference-archive,2015:event:' || e.id as atom_id,
-  (case e.type {labels} else e.type end) || coalesce(': ' || substr({text}, 1, 120), '')
-    as atom_title,
+  (case e.type {labels} else e.type end) || coalesce(': ' || substr(
+    case e.type when 'progress.recorded' then json_extract(e.data, '$.status')
+      || coalesce(' (' || json_extract(e.data, '$.note') || ')', '') else {text} end,
+    1, 120), '') as atom_title,
   e.recorded_at as atom_updated,
   coalesce({text}, '') || char(10) || 'Recorded as event #' || e.seq
     || coalesce(' from ' || e.source_url, '') || '.' as atom_content,
