@@ -258,3 +258,24 @@ def test_status_changes_appear_in_the_feed(tmp_path):
     titles = [e.findtext(f"{atom}title") for e in ET.fromstring(body.encode()).iter(
         f"{atom}entry")]
     assert titles[0] == "Progress: in-progress (Fund registered)"
+
+
+def test_a_commitments_page_shows_its_status_and_history(tmp_path):
+    from servers import http, start
+
+    root = tmp_path / "a"
+    summit(root)
+    progress(root, "f1", "fund", "in-progress", "2016-01-10", "Fund registered")
+    progress(root, "f2", "fund", "done", "2016-05-20", "First grants paid")
+    Archive(root).build()
+    proc, url = start(root)
+    try:
+        code, page = http(url + "/archive/commitments/fund")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert code == 200
+    text = " ".join(page.split())
+    assert "1. Build a fund</h1>" in text and "Status: <b>done</b>, 2016-05-20" in text
+    assert text.index("Fund registered") < text.index("First grants paid")
+    assert "https://example.org/f2" in text

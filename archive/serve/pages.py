@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 #: The tables whose rows get a page of their own, and the builder of each.
-FACT_TABLES = ("speeches", "agreements", "proposals", "meetings", "notes")
+FACT_TABLES = ("speeches", "agreements", "proposals", "meetings", "notes", "commitments")
 #: At most this many items of one list on a page (the page links to the whole table).
 SHOWN = 50
 
@@ -196,6 +196,14 @@ async def fact(db: Any, table: str, row: dict[str, Any]) -> dict[str, Any]:
         out["who"] = await _all(db, "select e.id, e.name from meeting_participants mp join "
                                     "entities e on e.id = mp.entity_id where "
                                     "mp.meeting_id = ? order by mp.id", [row["id"]])
+    elif table == "commitments":
+        out["status"] = await _one(db, "select * from commitment_status where id = ?",
+                                   [row["id"]])
+        out["history"] = await _all(db, "select * from progress where commitment_id = ? "
+                                        "order by event_seq", [row["id"]])
+        out["owners"] = await _all(db, "select e.id, e.name from commitment_owners co join "
+                                       "entities e on e.id = co.entity_id where "
+                                       "co.commitment_id = ? order by co.id", [row["id"]])
     elif table == "notes":
         out["about"] = await _all(db, "select e.id, e.name from note_subjects ns join "
                                       "entities e on e.id = ns.entity_id where "
