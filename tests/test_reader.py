@@ -135,3 +135,20 @@ def test_pages_read_at_390px_with_no_serious_accessibility_violation(phone: Page
     serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
                for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert serious == []
+
+
+def test_search_results_narrow_by_kind_and_speaker(phone: Page, astana):
+    url, _ = astana
+    phone.goto(f"{url}/archive/search?q=extremism")
+    facets = phone.locator("nav.archive-facets")
+    assert "Kind:" in facets.inner_text() and "Speaker:" in facets.inner_text()
+    facets.get_by_role("link", name="quote", exact=True).click()
+    phone.wait_for_url("**kind=quote*")
+    metas = phone.locator("ol.archive-results .archive-meta").all_inner_texts()
+    assert metas and all(m.startswith("quote") for m in metas)
+    assert "show all" in text(phone)
+    phone.goto(f"{url}/archive/search?q=extremism")
+    phone.locator("nav.archive-facets").get_by_role("link", name="Petko Draganov").click()
+    phone.wait_for_url("**speaker=*")
+    metas = phone.locator("ol.archive-results .archive-meta").all_inner_texts()
+    assert metas and all("Petko Draganov" in m for m in metas)

@@ -218,18 +218,21 @@ from events where seq > cast(:seq as integer) order by seq""",
         "sql": """select * from (
   select 0 as grp, 0.0 as score, e.kind as kind, e.name as snippet, e.name as who,
     null as conference, null as conference_id, 'entities' as table_name, e.id as row_id,
-    null as speech_id
+    null as speech_id, null as speaker_id
   from entities e
-  where trim(:q) <> '' and e.id not in (select merged_id from merges where undone_by is null)
+  where trim(:q) <> '' and :kind = '' and :conference = '' and :speaker = ''
+    and e.id not in (select merged_id from merges where undone_by is null)
     and (' ' || lower(e.name) || ' ') like '% ' || lower(trim(:q)) || '%'
   union all
   select 1, f.rank, t.kind, f.snippet, coalesce(e.name, t.who), c.name, t.conference_id,
-    t.table_name, t.row_id, t.speech_id
+    t.table_name, t.row_id, t.speech_id, t.speaker_id
   from (select rowid, rank, snippet(texts_fts, 0, char(2), char(3), '…', 28) as snippet
-        from texts_fts where texts_fts match archive_fts(:q) order by rank limit 100) f
+        from texts_fts where texts_fts match archive_fts(:q) order by rank limit 200) f
   join texts t on t.rowid = f.rowid
   left join entities e on e.id = t.speaker_id
   left join conferences c on c.id = t.conference_id
+  where (:kind = '' or t.kind = :kind) and (:conference = '' or t.conference_id = :conference)
+    and (:speaker = '' or t.speaker_id = :speaker)
 ) order by grp, score limit 100""",
     },
 }
