@@ -221,6 +221,9 @@ def test_the_briefing_and_the_accountability_report_show_the_databases_statuses(
         r'<tr id="fact-(\w+)">.*?<b>([a-z-]+)</b>', table.group(0), re.S)}
     assert shown == {k: v[0] for k, v in status(Archive(root).build().path).items()}
     assert "The archive follows 2 commitments: 1 done, 1 stalled." in " ".join(html.split())
+    # two statuses: a chart of them, whose bars are the commitments
+    chart = re.search(r'<figure class="chart" id="chart-statuses">.*?</figure>', html, re.S)
+    assert chart is not None and "Commitments by status: done: 1; stalled: 1" in chart.group(0)
     out = run(root, "briefing", "--progress", "--no-verify")
     assert "briefing-progress.pdf" in out
     text = " ".join(subprocess.run(

@@ -126,5 +126,22 @@ def participant_chart(briefing: Briefing) -> Chart | None:
     return Chart("chart-participants", "Participants by kind", svg, alt)
 
 
+def status_chart(briefing: Briefing) -> Chart | None:
+    """Commitments by status: only when there is more than one status to show."""
+    from ..core.commitments import PROGRESS_STATUSES
+
+    counts = {s: sum(1 for c in briefing.commitments if c.status == s)
+              for s in PROGRESS_STATUSES}
+    rows = [(status, n) for status, n in counts.items() if n]
+    if len(rows) < 2:
+        return None
+    alt = "; ".join(f"{status}: {n}" for status, n in rows)
+    svg = bar_chart([r[0] for r in rows],
+                    [Series("Commitments", tuple(r[1] for r in rows), PALETTE[0])],
+                    alt=f"Commitments by status: {alt}", label_chars=16)
+    return Chart("chart-statuses", "Commitments by status", svg, alt)
+
+
 def charts(briefing: Briefing) -> list[Chart]:
-    return [c for c in (session_chart(briefing), participant_chart(briefing)) if c]
+    return [c for c in (session_chart(briefing), participant_chart(briefing),
+                        status_chart(briefing)) if c]
