@@ -29,4 +29,5 @@ MINIMAL: dict[str, dict[str, Any]] = {
                         "owners": ["e1"]},
     "progress.recorded": {"conference": "c1", "commitment": "cm1", "status": "done"},
     "followup.held": {"conference": "c1", "followup": "fu1", "held_as": "c2"},
+    "entity.recorded": {"entity": "e9", "kind": "person", "name": "Aigerim Bekova"},
 }

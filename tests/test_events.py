@@ -111,6 +111,7 @@ WRONG: list[tuple[str, str, Any, str]] = [
     ("commitment.made", "due", "by autumn", "due"),
     ("progress.recorded", "status", "finished", "status"),
     ("followup.held", "held_as", 3, "held_as"),
+    ("entity.recorded", "kind", "alien", "kind"),
 ]
 
 

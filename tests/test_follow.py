@@ -9,11 +9,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
+from click.testing import CliRunner
 from icalendar import Calendar
 from servers import http, start
 from test_series import record, run
 
 from archive.app import Archive
+from archive.cli import cli
 
 REPO = Path(__file__).resolve().parent.parent
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -116,3 +118,39 @@ def test_popolo_export_validates_and_holds_the_archive(tmp_path: Path):
         pass
     else:
         raise AssertionError("the schema accepted a membership without an organization")
+
+
+def test_popolo_import_records_people_that_later_mentions_resolve_to(tmp_path: Path):
+    src = tmp_path / "astana"
+    (src / "events").mkdir(parents=True)
+    shutil.copyfile(REPO / "events" / "events.jsonl", src / "events" / "events.jsonl")
+    run(src, "export", "--format", "popolo", "-o", str(tmp_path / "p.json"))
+    doc = json.loads((tmp_path / "p.json").read_text())
+    fresh = tmp_path / "fresh"
+    run(fresh, "init")
+    out = run(fresh, "import", "--format", "popolo", str(tmp_path / "p.json"))
+    bodies = [o for o in doc["organizations"] if o.get("classification") != "conference"]
+    assert f"recorded {len(doc['persons']) + len(bodies)} people and organisations" in out
+    log = (fresh / "events" / "events.jsonl").read_bytes()
+    again = run(fresh, "import", "--format", "popolo", str(tmp_path / "p.json"))
+    assert "recorded nothing new" in again
+    assert (fresh / "events" / "events.jsonl").read_bytes() == log
+    run(fresh, "add", "conference", "--name", "A later conference")
+    said = run(fresh, "add", "speech", "--speaker", "Karim Massimov", "--summary", "Spoke.")
+    assert "speaker: known person 'Karim Massimov'" in said
+    osce = run(fresh, "add", "participant", "--kind", "organisation", "--name", "OSCE")
+    assert "known organisation" in osce or "OSCE" in osce
+    import sqlite3
+
+    db = sqlite3.connect(Archive(fresh).build().path)
+    try:
+        people = db.execute("select count(*) from entities where kind = 'person'").fetchone()
+        assert people == (len(doc["persons"]),)  # no duplicate of the speaker
+        kazakhstan = db.execute("select kind from entities where name = 'Kazakhstan'"
+                                ).fetchall()
+        assert kazakhstan == [("country",)]
+    finally:
+        db.close()
+    bad = CliRunner().invoke(cli, ["--archive", str(fresh), "import", "--format", "popolo",
+                                   str(REPO / "README.md")])
+    assert bad.exit_code == 1 and bad.output.startswith("Error: ")

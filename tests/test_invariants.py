@@ -140,6 +140,15 @@ class Machine(RuleBasedStateMachine):
         return multiple(*self.written(self.attempt(lambda: self.recorder.add(
             "participant.attended", {"kind": kind, "name": name}, names))))
 
+    @rule(target=facts, kind=st.sampled_from(["person", "country"]), n=st.integers(0, 3))
+    def recorded_on_its_own(self, kind: str, n: int) -> Any:
+        """A person or country recorded apart from any conference (a Popolo import)."""
+        name = (PEOPLE if kind == "person" else COUNTRIES)[(n + 1) % (4 if kind == "person"
+                                                                        else 2)]
+        return multiple(*self.written(self.attempt(lambda: self.recorder.add(
+            "entity.recorded", {"kind": kind, "name": name,
+                                "aliases": [name.upper()]}))))
+
     @rule(target=facts, title=st.sampled_from(SESSIONS), session=st.sampled_from(
         [None, *SESSIONS]), note=st.booleans())
     def session_or_note(self, title: str, session: str | None, note: bool) -> Any:
@@ -238,7 +247,7 @@ class Machine(RuleBasedStateMachine):
         ids: list[str] = []
         for event in self.log:
             known.learn(event.id, event.seq, event.type, event.data)
-            if event.type == "participant.attended":
+            if event.type in ("participant.attended", "entity.recorded"):
                 ids.append(event.data.entity)
         live = {cat.root(known, i) for i in ids if cat.entity_live(known, i)}
         assert live == entities

@@ -19,7 +19,7 @@ from typing import IO
 from ..core import rules
 from ..core.catalogue import MemoryCatalogue
 from ..core.codec import Parsed, content_digest, encode_event, parse_import_line
-from ..core.events import Event, EventCorrected, ParticipantAttended, payload_class, references
+from ..core.events import MENTIONS, Event, EventCorrected, payload_class, references
 from ..core.validate import FieldError, check_changes
 from ..errors import Conflict, InvalidEvent, NotFound
 from ..store.index import Index
@@ -100,7 +100,7 @@ class Importer:
             [p.id for _, p in batch if p.id is not None]
             + [r for found in refs for _, kind, r in found if kind != "entity"],
             [r for found in refs for _, kind, r in found if kind == "entity"]
-            + [p.data.entity for _, p in batch if isinstance(p.data, ParticipantAttended)])
+            + [p.data.entity for _, p in batch if isinstance(p.data, MENTIONS)])
         known = MemoryCatalogue(below=self.index)
         local: dict[str, Parsed] = {}
         for (lineno, p), found in zip(batch, refs, strict=True):

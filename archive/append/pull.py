@@ -25,7 +25,7 @@ import msgspec
 from ..core import catalogue as cat
 from ..core.catalogue import View
 from ..core.codec import parse_import_line, parse_line
-from ..core.events import ZERO_HASH, ParticipantAttended
+from ..core.events import MENTIONS, ZERO_HASH
 from ..errors import Conflict, InvalidEvent, NotFound
 from ..exchange import import_line
 from ..store.log import Log
@@ -97,7 +97,7 @@ def plan(index: View, lines: list[bytes], match: str, ask: Ask | None) -> Plan:
     for line in lines:
         parsed = parse_import_line(line)
         data = parsed.data
-        if not isinstance(data, ParticipantAttended) or data.entity in seen:
+        if not isinstance(data, MENTIONS) or data.entity in seen:
             continue
         seen.add(data.entity)
         here = index.entity(data.entity)

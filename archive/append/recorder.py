@@ -31,6 +31,7 @@ from ..core.events import (
     AttachmentAdded,
     EntitiesMerged,
     EntitiesUnmerged,
+    EntityRecorded,
     Event,
     EventCorrected,
     EventRetracted,
@@ -133,7 +134,8 @@ class Recorder:
                                           pending, result, source, at, new)
                     resolved.append(ident if isinstance(item, str) else {**item, "entity": ident})
                 fields[name_field] = resolved if isinstance(value, list) else resolved[0]
-            if type_ == ParticipantAttended.TYPE and "entity" not in fields:
+            if type_ in (ParticipantAttended.TYPE, EntityRecorded.TYPE) and \
+                    "entity" not in fields:
                 fields["entity"], found = _entity_for(known, fields, self.new_id)
                 if not found and not new and isinstance(fields.get("name"), str):
                     chosen = self._near(known, str(fields.get("kind")), "name",
@@ -308,6 +310,27 @@ class Recorder:
         result.messages.append(
             f"imported {outcome.count} events (sequence {outcome.first}-{outcome.last})"
             if outcome.count else "imported 0 events")
+        if outcome.skipped:
+            result.messages.append(f"{outcome.skipped} already recorded (same id and content)")
+        return result
+
+    def import_popolo(self, document: Any, *, expect_seq: int | None = None) -> Result:
+        """Record the persons and organizations of a Popolo document (`exchange.popolo`)
+        as `entity.recorded` events, all or nothing: one already recorded under the same
+        name is mentioned again, not duplicated."""
+        from ..exchange.popolo import records
+
+        with self.log.locked(), Index(self.log) as index:
+            head = self.log.head()
+            head.expect(expect_seq)
+            index.catch_up()
+            known = MemoryCatalogue(below=index)
+            lines = records(document, lambda kind, name: cat.find(known, [kind], name))
+            outcome = Importer(self.log, index, head, recorded_at=self.clock(),
+                               recorded_by=self.recorded_by, new_id=self.new_id).run(lines)
+        result = Result(existing=outcome.count == 0)
+        result.messages.append(f"recorded {outcome.count} people and organisations"
+                               if outcome.count else "recorded nothing new")
         if outcome.skipped:
             result.messages.append(f"{outcome.skipped} already recorded (same id and content)")
         return result

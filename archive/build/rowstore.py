@@ -158,8 +158,9 @@ class SqliteState:
                 writer.insert(op.table, op.row)
                 if op.table == "entities":
                     r = op.row
-                    self.entities[r["id"]] = Entity(r["id"], r["kind"], r["name"], (),
-                                                    r["first_event_id"])
+                    self.entities[r["id"]] = Entity(  # a new record may come with aliases
+                        r["id"], r["kind"], r["name"], tuple(_loads(r.get("aliases") or "[]")),
+                        r["first_event_id"])
                 elif op.table == "entity_aliases":
                     self.aliases[op.row["id"]] = op.row["entity_id"]
                 elif op.table == "retractions":

@@ -222,9 +222,14 @@ for _cls in PAYLOADS:
 
 @cli.command(name="import")
 @click.argument("file", default="-")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "popolo"]), default="jsonl",
+              show_default=True,
+              help="jsonl: events (one per line, as `archive export` writes them); popolo: "
+                   "the persons and organizations of a Popolo JSON file, recorded so that "
+                   "later mentions resolve to them.")
 @click.option("--expect-seq", type=int, help="Fail unless the log ends at this seq.")
 @pass_context
-def import_(ctx: Context, file: str, expect_seq: int | None) -> None:
+def import_(ctx: Context, file: str, fmt: str, expect_seq: int | None) -> None:
     """Append events from a JSON Lines FILE (or - for standard input).
 
     Each line: {"type": ..., "data": {...}} with optional "id", "v", "at", "source".
@@ -233,7 +238,20 @@ def import_(ctx: Context, file: str, expect_seq: int | None) -> None:
     \b
     Example:
         archive import events-from-notes.jsonl
+        archive import --format popolo parliament-members.json
     """
+    if fmt == "popolo":
+        import json
+
+        with open_input(file) as stream:
+            try:
+                document = json.loads(stream.read(64 << 20))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise click.ClickException(f"{file} is not a JSON file: {exc}") from None
+        result = recorder(ctx).import_popolo(document, expect_seq=expect_seq)
+        for message in result.messages:
+            click.echo(message)
+        return
     stream = open_input(file)
     with stream:
         size = os.fstat(stream.fileno()).st_size if stream is not sys.stdin.buffer else 0

@@ -29,9 +29,11 @@ from typing import Any, NamedTuple, Protocol
 
 from .events import (
     FIXES,
+    MENTIONS,
     ConferenceHeld,
     EntitiesMerged,
     EntitiesUnmerged,
+    EntityRecorded,
     EventCorrected,
     EventRetracted,
     ParticipantAttended,
@@ -59,7 +61,7 @@ def name_key(name: str) -> str:
 
 def name_scope(type_: str, data: Payload) -> str | None:
     """The scope a record's name is found in (None: the record has no name to find)."""
-    if isinstance(data, ParticipantAttended):
+    if isinstance(data, MENTIONS):
         return data.kind
     if isinstance(data, SessionHeld):
         return f"session:{data.conference}"
@@ -139,7 +141,7 @@ def learn(id: str, seq: int, type_: str, data: Payload, view: View, position: in
     ops += [("refs", ref, 1) for _, _, ref in (references(data) if refs is None else refs)]
     if type_ not in NAMED:  # most facts: nothing more to learn
         return ops
-    if isinstance(data, ParticipantAttended):
+    if isinstance(data, MENTIONS):
         ops.append(("entity", data.entity, data.kind, data.name))
         ops.append(("attends", data.entity, +1))
     elif isinstance(data, ConferenceHeld):
@@ -148,11 +150,15 @@ def learn(id: str, seq: int, type_: str, data: Payload, view: View, position: in
     name = name_of(data)
     if scope is not None and name is not None:
         ops.append(("name", scope, name_key(name), _named_id(id, data)))
+    if isinstance(data, EntityRecorded) and scope is not None:  # its other names find it
+        ops += [("name", scope, name_key(a), data.entity) for a in data.aliases
+                if name_key(a)]
     return ops
 
 
 #: The types of fact that name a record (found by its name).
-NAMED = frozenset({ParticipantAttended.TYPE, SessionHeld.TYPE, ConferenceHeld.TYPE})
+NAMED = frozenset({ParticipantAttended.TYPE, EntityRecorded.TYPE, SessionHeld.TYPE,
+                   ConferenceHeld.TYPE})
 
 
 def _fix(data: Payload, view: View) -> list[Op]:
@@ -179,7 +185,7 @@ def _fix(data: Payload, view: View) -> list[Op]:
         old = view.current(data.target)
         ops.append(("live", data.target, False))
         ops += _ref_ops(old, -1)
-        if isinstance(old, ParticipantAttended):
+        if isinstance(old, MENTIONS):
             ops.append(("attends", old.entity, -1))
         elif isinstance(old, ConferenceHeld):
             ops.append(("conference", data.target, None))
@@ -193,7 +199,7 @@ def _fix(data: Payload, view: View) -> list[Op]:
 
 
 def _named_id(event_id: str, data: Payload) -> str:
-    return data.entity if isinstance(data, ParticipantAttended) else event_id
+    return data.entity if isinstance(data, MENTIONS) else event_id
 
 
 # ---------------------------------------------------------------- questions over a view

@@ -27,6 +27,7 @@ from .payloads import (
     DelegationSent,
     EntitiesMerged,
     EntitiesUnmerged,
+    EntityRecorded,
     EventCorrected,
     EventRetracted,
     FigureCited,
@@ -47,6 +48,7 @@ ZERO_HASH = "0" * 64
 
 PAYLOADS: tuple[type[Payload], ...] = (
     SourceCited, ConferenceHeld, ConferencePostponed, SessionHeld, ParticipantAttended,
+    EntityRecorded,
     DelegationSent, SpeechDelivered, ProposalMade, AgreementReached, MeetingHeld,
     FigureCited, FollowupScheduled, AttachmentAdded, NoteRecorded,
     CommitmentMade, ProgressRecorded, FollowupHeld,
@@ -57,7 +59,11 @@ FIXES = frozenset({EventCorrected.TYPE, EventRetracted.TYPE, EntitiesMerged.TYPE
                    EntitiesUnmerged.TYPE})
 #: Fields `archive correct` may not change: they say what a record *is*, not a detail of it
 #: (a participation's entity and its kind). Record a new fact, or merge, instead.
-IDENTITY = {ParticipantAttended.TYPE: ("entity", "kind")}
+IDENTITY = {ParticipantAttended.TYPE: ("entity", "kind"),
+            EntityRecorded.TYPE: ("entity", "kind")}
+#: Facts that name a person, organisation or country by its own id, and so create it (or
+#: mention it again): a participation, or a record of it on its own.
+MENTIONS = (ParticipantAttended, EntityRecorded)
 REGISTRY: dict[str, type[Payload]] = {cls.TYPE: cls for cls in PAYLOADS}
 
 # ---------------------------------------------------------------- upcasters
@@ -198,8 +204,8 @@ def apply_changes(type_: str, data: Payload, changes: dict[str, Any]) -> Payload
 
 
 __all__ = [
-    "FIXES", "IDENTITY", "PAYLOADS", "REGISTRY", "UPCASTERS", "ZERO_HASH", "Delegate", "Draft",
-    "Event", "Payload", "Point", "Source",
+    "FIXES", "IDENTITY", "MENTIONS", "PAYLOADS", "REGISTRY", "UPCASTERS", "ZERO_HASH",
+    "Delegate", "Draft", "Event", "Payload", "Point", "Source",
     "apply_changes", "make_payload", "payload_class",
     "references", "upcast",
 ] + [cls.__name__ for cls in PAYLOADS]

@@ -14,6 +14,7 @@ from .events import (
     ConferenceHeld,
     ConferencePostponed,
     DelegationSent,
+    EntityRecorded,
     FigureCited,
     FollowupHeld,
     FollowupScheduled,
@@ -163,6 +164,29 @@ def _(data: ParticipantAttended, env: Envelope, state: State) -> list[Op]:
                  who=_words(data.name, data.short_name, *dict.fromkeys(earlier)), part="who")
     ops += _text("description", data.description, env.id, "participations", env,
                  data.conference, entity_id, who=data.name)
+    return ops
+
+
+@facts.register
+def _(data: EntityRecorded, env: Envelope, state: State) -> list[Op]:
+    entity_id = resolve(state, data.entity)
+    assert entity_id is not None
+    country = resolve(state, data.country)
+    ops: list[Op] = []
+    if state.entity(entity_id) is None:
+        ops.append(Insert("entities", {
+            "id": entity_id, "kind": data.kind, "name": data.name,
+            "aliases": to_json([a for a in data.aliases if a != data.name]),
+            "category": data.category, "country_id": country, "short_name": data.short_name,
+            "first_event_id": env.id}))
+    ops.append(Insert("entity_records", {
+        "id": env.id, "entity_id": entity_id, "kind": data.kind, "name": data.name,
+        "aliases": to_json(data.aliases), "short_name": data.short_name,
+        "category": data.category, "country_id": country, "description": data.description,
+        **_prov(env)}))
+    ops += _text("entity", _words(data.category, _name(state, country)), env.id,
+                 "entity_records", env, None, entity_id,
+                 who=_words(data.name, data.short_name, *data.aliases), part="who")
     return ops
 
 

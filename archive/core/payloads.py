@@ -81,6 +81,28 @@ class ConferenceHeld(Payload, frozen=True):
     topics: Annotated[list[Name], Meta(description="A topic on its agenda (repeat).")] = []
 
 
+class EntityRecorded(Payload, frozen=True):
+    """A person, organisation or country known before it takes part in anything here
+    (from a member list, a Popolo file), so that later mentions resolve to it. `entity`
+    is its stable id; recording a name the archive knows adds a mention of that record."""
+
+    TYPE = "entity.recorded"
+    COMMAND = "entity"
+    TABLES = ("entity_records",)
+    IDS = ("entity",)
+    CREATES = {"country": "country"}
+    REFS = {"country": "entity"}
+    OPTIONS = {"aliases": "--alias"}
+    entity: Annotated[Id, Meta(description="Its id (a new name creates one).")]
+    kind: Annotated[EntityKind, Meta(description="What kind.")]
+    name: Annotated[Name, Meta(description="The name, verbatim in any script.")]
+    aliases: Annotated[list[Name], Meta(description="Another name it goes by (repeat).")] = []
+    short_name: Annotated[Name | None, Meta(description="Acronym or short name.")] = None
+    category: Annotated[Name | None, Meta(description="A grouping, e.g. 'parliament'.")] = None
+    country: Annotated[Id | None, Meta(description="Its country (name or id).")] = None
+    description: Description = None
+
+
 class SessionHeld(Payload, frozen=True):
     """A session, panel or other part of the programme, on a day, with its chair and the
     session it belongs to. Its id is this event's id."""

@@ -34,12 +34,12 @@ import msgspec
 from ..errors import InvalidEvent
 from .events import (
     FIXES,
+    MENTIONS,
     EntitiesMerged,
     EntitiesUnmerged,
     Event,
     EventCorrected,
     EventRetracted,
-    ParticipantAttended,
     Payload,
     apply_changes,
     payload_class,
@@ -138,7 +138,7 @@ def retract(data: EventRetracted, env: Envelope, state: State) -> list[Op]:
 def _entities_of(state: State, data: Payload) -> set[str]:
     """The entities a fact's rows refer to (as merges have them now)."""
     ids = {resolve(state, ref) for _, kind, ref in references(data) if kind == "entity"}
-    if isinstance(data, ParticipantAttended):
+    if isinstance(data, MENTIONS):
         ids.add(resolve(state, data.entity))
     return {i for i in ids if i is not None}
 

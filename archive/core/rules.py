@@ -26,6 +26,7 @@ from . import catalogue as cat
 from .events import (
     FIXES,
     IDENTITY,
+    MENTIONS,
     AgreementReached,
     CommitmentMade,
     EntitiesMerged,
@@ -33,7 +34,6 @@ from .events import (
     EventCorrected,
     EventRetracted,
     FollowupHeld,
-    ParticipantAttended,
     Payload,
     SessionHeld,
     apply_changes,
@@ -85,7 +85,7 @@ def check(data: Payload, view: cat.View, refs: list[tuple[str, str, str]] | None
             field = "title" if isinstance(data, SessionHeld) else "name"
             raise InvalidEvent(f"field `data.{field}` is blank (only spaces or invisible "
                                f"characters: {name!r})")
-        if isinstance(data, ParticipantAttended):
+        if isinstance(data, MENTIONS):
             known = view.entity(data.entity)
             if known is not None and known.kind != data.kind:
                 raise InvalidEvent(f"field `data.kind`: entity {data.entity} is a "
@@ -163,7 +163,7 @@ def _check_retraction(data: EventRetracted, view: cat.View,
     target = data.target
     ids = {target}
     current = view.current(target)
-    if isinstance(current, ParticipantAttended):
+    if isinstance(current, MENTIONS):
         top = cat.root(view, current.entity)
         members = cat.group(view, top)
         if cat.attends(view, members) > 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Bumped whenever the tables change shape; a database built by another version is rebuilt.
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 PROVENANCE = (
     ("event_id", "text", "Id of the event (log line) that recorded this fact"),
@@ -297,6 +297,19 @@ TABLES: tuple[Table, ...] = (
         ("conference_id", "text", "The conference"),
     ], fks=(("note_id", "notes", "id"), ("entity_id", "entities", "id"), _CONF, _SEQ),
        label="entity_id", facets=("entity_id",), sort="id"),
+    _t("entity_records", "People, organisations and countries recorded on their own (from "
+       "a member list or a Popolo file), before or apart from taking part in anything.", [
+        ("id", "text", "The `entity.recorded` event id"),
+        ("entity_id", "text", "The record"),
+        ("kind", "text", "person, organisation or country"),
+        ("name", "text", "The name, as recorded"),
+        ("aliases", "text", "Other names it goes by (JSON array)"),
+        ("short_name", "text", "Acronym or short name"),
+        ("category", "text", "A grouping"),
+        ("country_id", "text", "Its country"),
+        ("description", "text", "A longer description"),
+    ], fks=(("entity_id", "entities", "id"), ("country_id", "entities", "id"), _SEQ),
+       label="name", facets=("kind", "category"), sort="name"),
     _t("commitments", "What was agreed, followed until it is done: the agreed point (or "
        "proposal taken up) each commitment follows, its owners and when it is due. Its "
        "status is in the `commitment_status` view.", [

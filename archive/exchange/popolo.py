@@ -19,10 +19,14 @@ in it). Built from the database, so corrections, retractions and merges are appl
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
+
+from ..errors import InvalidEvent, NotFound
 
 #: The Popolo schema version this export follows.
 POPOLO = "http://www.popoloproject.com/schemas/"
@@ -51,8 +55,6 @@ def popolo(db_path: Path, conference: str | None = None) -> bytes:
                        if conference is None or conference == r["id"]
                        or conference.casefold() == (r["name"] or "").casefold()]
         if conference is not None and not conferences:
-            from ..errors import NotFound
-
             raise NotFound(f"no conference {conference!r} in the archive")
         cids = [c["id"] for c in conferences]
         marks = ",".join("?" * len(cids)) or "''"
@@ -136,3 +138,65 @@ def popolo(db_path: Path, conference: str | None = None) -> bytes:
     document = {"persons": persons, "organizations": organizations,
                 "memberships": memberships, "events": events, "speeches": speeches}
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
+# ---------------------------------------------------------------- reading Popolo in
+
+_ID = re.compile(r"[^A-Za-z0-9._:-]+")
+
+
+def _safe_id(value: str) -> str:
+    """A Popolo id (`ocd-person/1a2b...`, a URL) as an archive id: the characters ids may
+    hold, starting with a letter or digit, at most 128 of them."""
+    ident = _ID.sub("-", value).strip("-._:") or "x"
+    return ("popolo-" + ident)[:128]
+
+
+def records(document: Any, find: Callable[[str, str], str | None]) -> list[bytes]:
+    """The `entity.recorded` import lines for the persons and organizations of a Popolo
+    document: `find(kind, name)` gives the id of a record this archive already has under
+    that name (it is mentioned again, not duplicated). Countries are organizations whose
+    classification is "country". The event ids are fixed by the Popolo ids, so importing
+    the same file again writes nothing."""
+    if not isinstance(document, dict):
+        raise InvalidEvent("a Popolo file is one JSON object with `persons` and "
+                           "`organizations` lists")
+    out: list[bytes] = []
+    for key, default in (("organizations", "organisation"), ("persons", "person")):
+        items = document.get(key) or []
+        if not isinstance(items, list):
+            raise InvalidEvent(f"Popolo `{key}` is not a list")
+        for n, item in enumerate(items, 1):
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str) \
+                    or not item["name"].strip():
+                raise InvalidEvent(f"Popolo {key}[{n - 1}] has no `name`")
+            kind = default
+            classification = str(item.get("classification", "")).casefold()
+            if key == "organizations" and classification == "conference":
+                continue  # a conference's participants, as this archive exports them
+            if key == "organizations" and classification == "country":
+                kind = "country"
+            name = item["name"]
+            source_id = str(item.get("id") or f"{key}-{n}")
+            entity = find(kind, name) or _safe_id(source_id)
+            others = [o["name"] for o in item.get("other_names") or []
+                      if isinstance(o, dict) and isinstance(o.get("name"), str)
+                      and o["name"].strip() and o["name"] != name]
+            data: dict[str, Any] = {"entity": entity, "kind": kind, "name": name}
+            if others:
+                data["aliases"] = list(dict.fromkeys(others))
+            if isinstance(item.get("classification"), str) and kind == "organisation":
+                data["category"] = item["classification"]
+            if isinstance(item.get("summary"), str) and item["summary"].strip():
+                data["description"] = item["summary"]
+            line: dict[str, Any] = {"id": _safe_id(source_id).replace("popolo-",
+                                                                      "popolo-record-", 1),
+                                    "type": "entity.recorded", "data": data}
+            links = [s for s in item.get("sources") or [] if isinstance(s, dict)
+                     and isinstance(s.get("url"), str)]
+            if links:
+                line["source"] = {"url": links[0]["url"],
+                                  **({"locator": links[0]["note"]}
+                                     if isinstance(links[0].get("note"), str) else {})}
+            out.append(json.dumps(line, ensure_ascii=False).encode("utf-8"))
+    return out

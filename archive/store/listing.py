@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 from ..core.catalogue import MemoryCatalogue, group, name_key, root
 from ..core.events import (
+    MENTIONS,
     AgreementReached,
     AttachmentAdded,
     ConferenceHeld,
     EntitiesMerged,
     EntitiesUnmerged,
+    EntityRecorded,
     Event,
     EventCorrected,
     EventRetracted,
@@ -56,6 +58,8 @@ def describe(data: Payload, names: dict[str, str]) -> str:
         case ParticipantAttended():
             role = f", {data.role}" if data.role else ""
             return f"{data.kind} {data.name}{role}"
+        case EntityRecorded():
+            return f"{data.kind} {data.name} (recorded on its own)"
         case SpeechDelivered():
             quotes = f" [{len(data.quotes)} quote(s)]" if data.quotes else ""
             return f"{who(data.speaker)} ({data.kind}): {_short(data.summary, 40)}{quotes}"
@@ -101,7 +105,7 @@ def select(log: Log, filters: Filters) -> Iterator[tuple[Event, str]]:
         offsets[event.id] = start
         start = placed.end
         known.learn(event.id, event.seq, event.type, data)
-        if isinstance(data, ParticipantAttended):
+        if isinstance(data, MENTIONS):
             names.setdefault(data.entity, data.name)
         if isinstance(data, ConferenceHeld) and wanted_conference is not None and \
                 name_key(data.name) == name_key(wanted_conference):
@@ -126,7 +130,7 @@ def select(log: Log, filters: Filters) -> Iterator[tuple[Event, str]]:
 
 def _names_person(data: Payload, known: MemoryCatalogue, key: str) -> bool:
     refs = {ref for _, kind, ref in references(data) if kind == "entity"}
-    if isinstance(data, ParticipantAttended):
+    if isinstance(data, MENTIONS):
         refs.add(data.entity)
     for ref in refs:
         for member in group(known, root(known, ref)):
