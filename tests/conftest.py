@@ -156,3 +156,21 @@ def sample(recorder: Recorder) -> Log:
     recorder.correct("note-1", {"text": "It rained all day."})
     assert verify(recorder.log).events == 6
     return recorder.log
+
+
+# ---------------------------------------------------------------- a real browser
+
+#: Debian's Chromium, driven by Playwright, headless.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

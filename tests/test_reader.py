@@ -10,9 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from servers import start
-from test_browser import ARGS, CHROMIUM
 
 from archive.app import Archive
 
@@ -48,14 +47,6 @@ def astana(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     yield url, ids
     proc.terminate()
     proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

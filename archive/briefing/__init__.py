@@ -30,7 +30,7 @@ from ..store import durable
 from ..store.layout import Layout, stamp_of
 from .data import load
 from .document import render_html
-from .model import Briefing
+from .model import Briefing, Stamp
 from .record import log_prefix
 
 __all__ = ["Limits", "RenderResult", "render", "render_progress", "render_series"]
@@ -109,33 +109,14 @@ def render_series(db_path: Path, layout: Layout, output: Path, *, series: str | 
                   html: bool = False, verified: bool = False, publisher: str | None = None,
                   limits: Limits | None = None) -> RenderResult:
     """Render the briefing of a series (`briefing.series`) to `output`, atomically."""
-    from .document import environment, mark_languages
-    from .pdf import html_to_pdf
     from .series import load_series
 
     started = time.perf_counter()
     data = load_series(Path(db_path), series)
-    stylesheet = (Path(__file__).parent / "style.css").read_text("utf-8")
-    text = mark_languages(environment().get_template("series.html.j2").render(
-        s=data, css=Markup(stylesheet), publisher=publisher or None, verified=verified))
-    stamp = data.stamp
-    assert stamp is not None
-    state = json.dumps({"seq": stamp.seq, "hash": stamp.hash, "since": None, "day": None,
-                        "series": data.name}).encode()
-    if html:
-        body = text.encode("utf-8")
-        durable.write_atomic(output, body)
-        durable.write_atomic(stamp_of(output), state)
-        return RenderResult(output, "html", None, stamp.seq, stamp.hash, None, len(body),
-                            time.perf_counter() - started)
-    record = log_prefix(Path(db_path), layout, stamp.seq, stamp.hash)
-    pdf = html_to_pdf(text, root=layout.root, max_pages=(limits or Limits()).max_pages,
-                      record=record, date=stamp.date)
-    durable.write_atomic(output, pdf.data)
-    durable.write_atomic(stamp_of(output), state)
-    return RenderResult(output, "pdf", pdf.pages, stamp.seq, stamp.hash, None,
-                        len(pdf.data), time.perf_counter() - started, pdf.warnings,
-                        pdf.refused, pdf.fetched)
+    assert data.stamp is not None
+    return _render_page("series.html.j2", {"s": data}, data.stamp, db_path, layout, output,
+                        html=html, verified=verified, publisher=publisher, limits=limits,
+                        started=started, state={"series": data.name})
 
 
 def render_progress(db_path: Path, layout: Layout, output: Path, *,
@@ -143,28 +124,44 @@ def render_progress(db_path: Path, layout: Layout, output: Path, *,
                     verified: bool = False, publisher: str | None = None,
                     limits: Limits | None = None) -> RenderResult:
     """Render the accountability report (`briefing.progress`) to `output`, atomically."""
-    from .document import environment, mark_languages
-    from .pdf import html_to_pdf
     from .progress import load_progress
 
     started = time.perf_counter()
     report = load_progress(Path(db_path), conference)
+    return _render_page("progress.html.j2", {"r": report}, report.stamp, db_path, layout,
+                        output, html=html, verified=verified, publisher=publisher,
+                        limits=limits, started=started, state=None)
+
+
+def _render_page(template: str, context: dict[str, object], stamp: Stamp, db_path: Path,
+                 layout: Layout, output: Path, *, html: bool, verified: bool,
+                 publisher: str | None, limits: Limits | None, started: float,
+                 state: dict[str, object] | None) -> RenderResult:
+    """A document of its own template (a series briefing, the accountability report):
+    the web version, or the PDF carrying the log it was built from; `state` (when given)
+    is written beside it, for `archive serve` to offer it only with that state."""
+    from .document import environment, mark_languages
+    from .pdf import html_to_pdf
+
     stylesheet = (Path(__file__).parent / "style.css").read_text("utf-8")
-    text = mark_languages(environment().get_template("progress.html.j2").render(
-        r=report, css=Markup(stylesheet), publisher=publisher or None, verified=verified))
-    stamp = report.stamp
+    text = mark_languages(environment().get_template(template).render(
+        **context, css=Markup(stylesheet), publisher=publisher or None, verified=verified))
     if html:
-        body = text.encode("utf-8")
-        durable.write_atomic(output, body)
-        return RenderResult(output, "html", None, stamp.seq, stamp.hash, None, len(body),
-                            time.perf_counter() - started)
-    record = log_prefix(Path(db_path), layout, stamp.seq, stamp.hash)
-    pdf = html_to_pdf(text, root=layout.root, max_pages=(limits or Limits()).max_pages,
-                      record=record, date=stamp.date)
-    durable.write_atomic(output, pdf.data)
-    return RenderResult(output, "pdf", pdf.pages, stamp.seq, stamp.hash, None,
-                        len(pdf.data), time.perf_counter() - started, pdf.warnings,
-                        pdf.refused, pdf.fetched)
+        data, pages, fmt = text.encode("utf-8"), None, "html"
+        extra: tuple[tuple[str, ...], ...] = ((), (), ())
+    else:
+        record = log_prefix(Path(db_path), layout, stamp.seq, stamp.hash)
+        pdf = html_to_pdf(text, root=layout.root, max_pages=(limits or Limits()).max_pages,
+                          record=record, date=stamp.date)
+        data, pages, fmt = pdf.data, pdf.pages, "pdf"
+        extra = (pdf.warnings, pdf.refused, pdf.fetched)
+    durable.write_atomic(output, data)
+    if state is not None:
+        durable.write_atomic(stamp_of(output), json.dumps({
+            "seq": stamp.seq, "hash": stamp.hash, "since": None, "day": None,
+            **state}).encode())
+    return RenderResult(output, fmt, pages, stamp.seq, stamp.hash, None, len(data),
+                        time.perf_counter() - started, *extra)
 
 
 def write_stamp(output: Path, briefing: Briefing, since: int | None, day: str | None,
