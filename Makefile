@@ -16,8 +16,11 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed demo-deps
 
 # System packages, by what needs them: the briefing (WeasyPrint's Pango and fonts for
-# Cyrillic and Kazakh text, and Symbola for emoji), and the tests (a real browser, pdftotext, strace). Installed
-# with apt-get where there is one; elsewhere (macOS...) the Makefile says what to install.
+# Cyrillic and Kazakh text, and Symbola for emoji), and the tests (a real browser,
+# pdftotext, strace, and PostgreSQL: tests/postgres.py starts a server in a temporary
+# folder, as the `postgres` user when run as root, since PostgreSQL refuses root).
+# Installed with apt-get where there is one; elsewhere (macOS...) the Makefile says what
+# to install.
 demo-deps:
 	@missing=""; \
 	[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="fonts-dejavu-core"; \
@@ -31,6 +34,8 @@ test-deps:
 	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
 	command -v strace >/dev/null || missing="$$missing strace"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	{ command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; } \
+	  || missing="$$missing postgresql"; \
 	$(MAKE) --no-print-directory apt-install PACKAGES="$$missing" WHY="the tests"
 	@# axe-core, the accessibility checker the browser tests inject into pages
 	@[ -f .cache/axe/node_modules/axe-core/axe.min.js ] || npm install --silent --no-audit \

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 from .core.asof import AsOf
 from .errors import HeadLost, InvalidEvent
 from .store import anchor
+from .store.base import EventLog
 from .store.layout import Layout
-from .store.log import Log
+from .store.open import open_log
 
 if TYPE_CHECKING:  # the heavy parts load only when a command needs them
     from .append.recorder import Recorder, Result
@@ -33,16 +34,33 @@ class Archive:
     def __init__(self, root: str | os.PathLike[str], recorded_by: str = "unknown"):
         self.root = Path(root)
         self.layout = Layout(self.root)
-        self.log = Log(self.root)
+        self.log: EventLog = open_log(self.root)
         self.recorded_by = recorded_by
 
     def require(self) -> Archive:
         self.log.require()
         return self
 
-    def init(self) -> bool:
-        """Create the folders and an empty log. Returns False if it already existed."""
+    def init(self, store: str | None = None) -> bool:
+        """Create the folders and an empty log (in the PostgreSQL store `store`, a URL).
+        Returns False if it already existed (or the store already held a log, which
+        this folder now joins)."""
+        if store is not None:
+            from .store.open import init_store
+
+            existed = self.log.exists()
+            self.log = init_store(self.root, store)
+            return not existed and self.log.head().seq == 0
         return self.log.init()
+
+    def push(self, url: str) -> tuple[int, str]:
+        """Copy this (file) archive's log, line for line, into a new PostgreSQL store;
+        returns the head it ends at (sequence, hash)."""
+        from .store.pg import push
+
+        self.require().log.check_head()
+        head = push(self.log, url)
+        return head.seq, head.hash
 
     # ------------------------------------------------------------ appending and checking
 
@@ -136,6 +154,7 @@ class Archive:
         from .store.durable import remove_dead_temps_in
 
         self.require().log.check_head()
+        self.log.sync_attachments()
         remove_dead_temps_in(self.layout.exports)  # what killed builds and renders left
         if as_of is not None or on is not None:
             point = (AsOf.parse(as_of) if as_of is not None else AsOf("")).with_on(on)

@@ -58,6 +58,10 @@ class RenderError(ArchiveError):
     """The briefing could not be rendered."""
 
 
+class StoreUnavailable(ArchiveError):
+    """A shared store (PostgreSQL) could not be reached, or went away during a command."""
+
+
 class StorageError(ArchiveError):
     """The operating system (or SQLite) refused a read or a write: names the file and why."""
 

@@ -22,8 +22,9 @@ from ..core.codec import Parsed, content_digest, encode_event, parse_import_line
 from ..core.events import MENTIONS, Event, EventCorrected, payload_class, references
 from ..core.validate import FieldError, check_changes
 from ..errors import Conflict, InvalidEvent, NotFound
+from ..store.base import EventLog as Log
+from ..store.base import Head, Intent
 from ..store.index import Index
-from ..store.log import Head, Intent, Log
 
 BATCH = 10_000
 

@@ -28,7 +28,7 @@ from ..core.codec import parse_import_line, parse_line
 from ..core.events import MENTIONS, ZERO_HASH
 from ..errors import Conflict, InvalidEvent, NotFound
 from ..exchange import import_line
-from ..store.log import Log
+from ..store.open import open_log
 from .limits import Limits
 
 #: (field, name, matches as (id, name)) -> the id chosen, or None
@@ -60,7 +60,7 @@ def read_other(path: Path) -> Iterator[bytes]:
     and along its chain; or an export in the import format), as import lines."""
     path = Path(path)
     if path.is_dir():
-        log = Log(path)
+        log = open_log(path)
         if not log.exists():
             raise NotFound(f"{path} is not an archive (it has no events/events.jsonl)")
         for placed in log.read():  # every line's hash and the chain

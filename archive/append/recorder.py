@@ -46,9 +46,9 @@ from ..core.events import (
 from ..core.payloads import number_points, parse_delegate
 from ..core.validate import FieldError, check_changes, check_input, unwrap
 from ..errors import Conflict, InvalidEvent, NotFound
-from ..store import durable
+from ..store.base import EventLog as Log
+from ..store.base import Head, Pending
 from ..store.index import Index
-from ..store.log import Head, Log, Pending
 from .importer import Importer
 from .limits import Limits
 
@@ -385,19 +385,8 @@ class Recorder:
     def _store_file(self, path: Path, sha256: str) -> None:
         """Copy the file content-addressed beside the log, checking it is still the file
         that was hashed."""
-        target = self.log.layout.attachment(sha256)
-        if target.exists():
-            return
         self.limits.attachment_file(path)
-        with durable.temp_beside(target) as tmp:
-            digest = hashlib.sha256()
-            with open(path, "rb") as src, open(tmp, "wb") as dst:
-                while chunk := src.read(1 << 20):
-                    digest.update(chunk)
-                    dst.write(chunk)
-            if digest.hexdigest() != sha256:
-                raise InvalidEvent(f"--file {path} changed while it was stored; try again")
-            durable.replace(tmp, target)
+        self.log.store_attachment(path, sha256)
 
     # ------------------------------------------------------------ writing
 

@@ -28,8 +28,8 @@ from ..core.rows import Insert
 from ..core.schema import FTS_COLUMNS, FTS_TABLE, SCHEMA_VERSION, TABLES, VIEWS, indexes
 from ..errors import LogCorrupt, NotFound, StorageError
 from ..store import anchor, durable
+from ..store.base import EventLog as Log
 from ..store.layout import serving_lock_of
-from ..store.log import Log
 from .rowstore import SqliteState
 
 _PROGRESS_EVERY = 2_000

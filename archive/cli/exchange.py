@@ -46,6 +46,27 @@ def export(ctx: Context, fmt: str, conference: str | None, output: Path | None) 
     click.echo(f"{output} ({written} bytes)", err=True)
 
 
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("url", metavar="URL")
+@pass_context
+def push(ctx: Context, directory: Path, url: str) -> None:
+    """Copy the file archive DIRECTORY into a new PostgreSQL store at URL, line for line
+    (the same hashes and head), with its attachments, all or nothing. Then any machine
+    joins it with `archive init FOLDER --store URL`.
+
+    \b
+    Example:
+        archive push astana-2015 postgresql://db.example.org/astana
+    """
+    from ..app import Archive
+    from ..store.pg import redact
+
+    seq, hash_ = Archive(directory, ctx.recorder).push(url)
+    click.echo(f"pushed {seq} events to {redact(url)} (head #{seq} {hash_[:12]}); "
+               f"join it with `archive init FOLDER --store {redact(url)}`")
+
+
 def _ask(kind: str, name: str, options: list[tuple[str, str]]) -> str | None:
     click.echo(f"The pulled {kind} {name!r} may be one already here:", err=True)
     for i, (ident, known) in enumerate(options, 1):

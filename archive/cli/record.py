@@ -64,16 +64,27 @@ def recorder(ctx: Context) -> Recorder:
 
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--store", metavar="URL",
+              help="Keep the log in PostgreSQL (postgresql://HOST/DB, no password: libpq "
+                   "reads it from PGPASSWORD, PGPASSFILE or a service file), so that a team "
+                   "appends to one archive from several machines. A store that already "
+                   "holds a log is joined.")
 @pass_context
-def init(ctx: Context, directory: Path | None) -> None:
+def init(ctx: Context, directory: Path | None, store: str | None) -> None:
     """Create an empty archive (events/ and exports/) in DIRECTORY or --archive.
 
     \b
     Example:
         archive init astana-2015
+        archive init astana-team --store postgresql://db.example.org/astana
     """
     root = directory or ctx.root
-    created = Archive(root, ctx.recorder).init()
+    archive = Archive(root, ctx.recorder)
+    created = archive.init(store)
+    if store is not None and not created:
+        head = archive.log.head()
+        click.echo(f"joined {archive.log.name} ({head.seq} events): {root}")
+        return
     click.echo(f"{'created' if created else 'already an archive:'} {root}")
 
 

@@ -34,7 +34,7 @@ from ..core.events import (
     references,
 )
 from ..errors import NotFound
-from ..store.log import Log
+from ..store.base import EventLog as Log
 
 __all__ = ["ENVELOPE_ONLY", "export_lines", "import_line", "log_lines", "select"]
 

@@ -22,7 +22,8 @@ import msgspec
 from ..core import catalogue as cat
 from ..core.events import ZERO_HASH, Event, Payload, payload_class
 from ..errors import ArchiveError, NotFound
-from .log import Log, event_at
+from .base import EventLog as Log
+from .log import event_at
 
 _CHUNK = 900  # ids per `in (...)` query: under SQLite's smallest variable limit (999)
 #: Bumped when the tables change; an index of another version is rebuilt from the log.
@@ -224,12 +225,13 @@ class Index:
         row = self.db.execute("select offset from ids where id = ?", (event_id,)).fetchone()
         if row is None:
             raise NotFound(f"no event with id {event_id!r}")
-        path, offset = self.log.path, row[0]
+        offset = row[0]
         if self.spool is not None and offset >= self.spool[1]:
-            path, offset = self.spool[0], offset - self.spool[1]
-        event = event_at(path, offset)
+            event = event_at(self.spool[0], offset - self.spool[1])
+        else:
+            event = self.log.event_at(offset)
         if event.id != event_id:
-            raise ArchiveError(f"the log index is out of step with {self.log.path} (at "
+            raise ArchiveError(f"the log index is out of step with {self.log.name} (at "
                                f"{event_id}); delete {self.path} and try again")
         return event
 

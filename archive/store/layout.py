@@ -6,6 +6,8 @@
     <root>/events/.append-intent        an append in progress: where the log ends before
                                         and after it (settled by the next writer)
     <root>/events/attachments/<sha256>  attachments, content-addressed
+    <root>/events/store.toml            for a log kept in PostgreSQL: the store's URL
+                                        (`store.pg`); the folder then has no events.jsonl
     <root>/exports/archive.db           the database (derived)
     <root>/exports/.log-index.sqlite    the log index (derived, a cache)
     <root>/exports/.head                the highest head this archive has seen (kept
@@ -36,6 +38,10 @@ class Layout:
     @property
     def log(self) -> Path:
         return self.events / "events.jsonl"
+
+    @property
+    def store_config(self) -> Path:
+        return self.events / "store.toml"
 
     @property
     def lock(self) -> Path:

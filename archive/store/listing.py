@@ -28,7 +28,7 @@ from ..core.events import (
     references,
 )
 from ..errors import NotFound
-from .log import Log, event_at
+from .base import EventLog as Log
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def select(log: Log, filters: Filters) -> Iterator[tuple[Event, str]]:
     at each event)."""
     log.require()
     offsets: dict[str, int] = {}
-    known = MemoryCatalogue(read=lambda ident: event_at(log.path, offsets[ident]).data)
+    known = MemoryCatalogue(read=lambda ident: log.event_at(offsets[ident]).data)
     names: dict[str, str] = {}
     wanted_conference = filters.conference
     person_key = name_key(filters.person) if filters.person else None

@@ -24,67 +24,23 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
-from ..core.codec import encode_event, line_tail, parse_line, type_marker
-from ..core.events import ZERO_HASH, Event, Payload, Source
-from ..errors import Conflict, InvalidEvent, LogCorrupt, NotAnArchive, TornTail
+from ..core.codec import line_tail, parse_line, type_marker
+from ..core.events import ZERO_HASH, Event
+from ..errors import Conflict, InvalidEvent, LogCorrupt, TornTail
 from . import anchor, durable
+from .base import EventLog, Head, Intent, Pending, Placed
 from .durable import fsync_path
 from .layout import Layout
+
+__all__ = ["Head", "Intent", "Log", "Pending", "Placed", "event_at"]
 
 _READ_CHUNK = 1 << 20
 
 
-@dataclass(frozen=True)
-class Head:
-    """Where the log ends: last sequence number, last hash, byte size."""
-
-    seq: int
-    hash: str
-    offset: int
-
-    def expect(self, seq: int | None) -> None:
-        """`--expect-seq`: fail cleanly unless the log ends at `seq` (None: no check)."""
-        if seq is not None and self.seq != seq:
-            raise Conflict(f"expected the log to end at sequence {seq} but it ends at "
-                           f"{self.seq}: someone appended first; nothing was written")
-
-
-class Intent(NamedTuple):
-    """An append in progress: the log ends at `offset` before it, at `end` with the line
-    hashed `hash` after it."""
-
-    offset: int
-    end: int
-    hash: str
-
-
-@dataclass(frozen=True)
-class Placed:
-    """An event read from the log, with the byte offset just past its line."""
-
-    event: Event
-    line: bytes
-    end: int
-    lineno: int
-
-
-@dataclass(frozen=True)
-class Pending:
-    """A validated event waiting for its place in the log."""
-
-    id: str
-    type: str
-    data: Payload
-    at: str | None = None
-    source: Source | None = None
-
-
-class Log:
-    """The log of one archive folder (`<root>/events/events.jsonl`)."""
+class Log(EventLog):
+    """The file store: the log of one archive folder in `<root>/events/events.jsonl`."""
 
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root)
@@ -93,18 +49,9 @@ class Log:
         self.path = self.layout.log
         self.lock_path = self.layout.lock
         self.intent_path = self.layout.append_intent
+        self.name = str(self.path)
 
     # ------------------------------------------------------------ set-up
-
-    def exists(self) -> bool:
-        return self.dir.is_dir()
-
-    def require(self) -> None:
-        if not self.exists():
-            raise NotAnArchive(
-                f"{self.root} is not an archive (no events/ folder); "
-                "run `archive init` or pass --archive DIR"
-            )
 
     def init(self) -> bool:
         """Create the folders and an empty log. Returns False if it already existed."""
@@ -135,13 +82,6 @@ class Log:
         with open(self.path, "rb") as f:
             f.seek(offset - len(tail))
             return f.read(len(tail)) == tail
-
-    def check_head(self) -> None:
-        """Raise HeadLost unless the log still holds the highest head this archive has
-        seen (`store.anchor`)."""
-        seen = anchor.remembered(self.layout.head)
-        if seen is not None and not self.ends_with(seen.offset, seen.hash):
-            raise anchor.lost(seen, "this archive has seen")
 
     # ------------------------------------------------------------ whole appends
 
@@ -232,30 +172,6 @@ class Log:
                     path=str(self.path), line=lineno,
                 )
 
-    def read(self, start: int = 0, *, prev: str = ZERO_HASH, seq: int = 0,
-             first_lineno: int | None = None) -> Iterator[Placed]:
-        """Parse, validate and chain-check events from byte `start`.
-
-        `prev` and `seq` describe the event just before `start` (the head a reader
-        remembered). Raises LogCorrupt naming the file and line of the first problem."""
-        path = str(self.path)
-        lineno0 = first_lineno if first_lineno is not None else seq + 1
-        for lineno, end, line in self.lines(start, lineno0):
-            try:
-                event = parse_line(line)
-            except InvalidEvent as exc:
-                raise LogCorrupt(str(exc), path=path, line=lineno) from None
-            if event.seq != seq + 1:
-                raise LogCorrupt(
-                    f"sequence {event.seq} where {seq + 1} was expected "
-                    "(a line was deleted, inserted or moved)", path=path, line=lineno)
-            if event.prev != prev:
-                raise LogCorrupt(
-                    f"`prev` {event.prev[:12]}... does not match the hash of the line before "
-                    f"({prev[:12]}...): the chain is broken", path=path, line=lineno)
-            yield Placed(event, line, end, lineno)
-            prev, seq = event.hash, event.seq
-
     def of_type(self, type_: str, start: int = 0) -> Iterator[Event]:
         """The events of one type from byte `start`, found by a byte search: for rare types
         (a million-line log without one is read in well under a second). Each line found
@@ -283,9 +199,8 @@ class Log:
                         pass  # a damaged line: `read` reports it, with its line number
                     at = body.find(marker, end)
 
-    def __iter__(self) -> Iterator[Event]:
-        for placed in self.read():
-            yield placed.event
+    def event_at(self, offset: int) -> Event:
+        return event_at(self.path, offset)
 
     def head(self) -> Head:
         """Read the last line of the last whole append (only the tail of the file) to find
@@ -333,33 +248,6 @@ class Log:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
-    def write_locked(
-        self, pending: Iterable[Pending], head: Head, *, recorded_at: str, recorded_by: str,
-    ) -> list[Event]:
-        """Place, encode and durably append events. The caller holds the lock and
-        passes the current head. All lines go out in one write, then fsync."""
-        out: list[bytes] = []
-        events: list[Event] = []
-        seq, prev = head.seq, head.hash
-        for p in pending:
-            seq += 1
-            line, digest = encode_event(
-                id=p.id, seq=seq, type=p.type, at=p.at, recorded_at=recorded_at,
-                recorded_by=recorded_by, source=p.source, data=p.data, prev=prev,
-            )
-            out.append(line)
-            events.append(Event(
-                id=p.id, seq=seq, type=p.type, v=p.data.VERSION, at=p.at,
-                recorded_at=recorded_at, recorded_by=recorded_by, source=p.source,
-                data=p.data, prev=prev, hash=digest,
-            ))
-            prev = digest
-        if out:
-            data = b"\n".join(out) + b"\n"
-            self.write_bytes([data], head, Intent(head.offset, head.offset + len(data), prev),
-                             seq=seq)
-        return events
-
     def write_bytes(self, chunks: Iterable[bytes], head: Head, intent: Intent, *,
                     seq: int) -> None:
         """Durably append complete lines, all or nothing across crashes (the caller holds
@@ -395,17 +283,6 @@ class Log:
             # acknowledged from here: an intent left by a crash now is settled forward
             self.intent_path.unlink()
         anchor.remember(self.layout.head, anchor.Seen(seq, intent.hash, intent.end))
-
-    def append(
-        self, pending: list[Pending], *, recorded_at: str, recorded_by: str,
-        expect_seq: int | None = None,
-    ) -> list[Event]:
-        """Append under the lock. `expect_seq` fails cleanly if the head moved."""
-        with self.locked():
-            head = self.head()
-            head.expect(expect_seq)
-            return self.write_locked(pending, head, recorded_at=recorded_at,
-                                     recorded_by=recorded_by)
 
     def repair(self) -> int:
         """Truncate a torn (unterminated) last line, or blank lines at the end. Returns

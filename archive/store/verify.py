@@ -12,7 +12,7 @@ from ..core import catalogue, rules
 from ..core.catalogue import MemoryCatalogue
 from ..core.events import ZERO_HASH
 from ..errors import InvalidEvent, LogCorrupt, NotFound
-from .log import Log, event_at
+from .base import EventLog as Log
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,8 @@ def verify(log: Log, progress: Callable[[int], None] | None = None,
     the hashes of the lines numbered `at`)."""
     log.require()
     offsets: dict[str, int] = {}
-    known = MemoryCatalogue(read=lambda ident: event_at(log.path, offsets[ident]).data)
-    path = str(log.path)
+    known = MemoryCatalogue(read=lambda ident: log.event_at(offsets[ident]).data)
+    path = log.name
     seq, prev, start, size = 0, ZERO_HASH, 0, 0
     found: dict[int, str] = {}
 
@@ -46,7 +46,7 @@ def verify(log: Log, progress: Callable[[int], None] | None = None,
         event, lineno = placed.event, placed.lineno
         data = event.data
         if event.id in offsets:
-            first = event_at(log.path, offsets[event.id]).seq
+            first = log.event_at(offsets[event.id]).seq
             raise LogCorrupt(f"id {event.id} appears twice (first at seq {first})",
                              path=path, line=lineno)
         try:
@@ -75,4 +75,4 @@ def unsourced(log: Log) -> None:
         if event.type in facts and event.source is None and event.id not in retracted:
             raise LogCorrupt(f"{event.type} {event.id} cites no source (--strict); "
                              f"`archive correct` cannot add one yet: retract and record it "
-                             "again with --source", path=str(log.path), line=placed.lineno)
+                             "again with --source", path=log.name, line=placed.lineno)
