@@ -25,6 +25,7 @@ leaves nothing behind), and memory stays flat.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -108,6 +109,10 @@ def _psycopg() -> Any:
         raise ArchiveError(
             "this archive's log is in PostgreSQL, which needs psycopg: "
             "pip install 'conference-archive[postgres]'") from None
+    # psycopg logs what it ignores while cleaning up after a lost connection; the
+    # command reports the loss itself, as one `Error:` line
+    logging.getLogger("psycopg").addHandler(logging.NullHandler())
+    logging.getLogger("psycopg").propagate = False
     return psycopg
 
 
