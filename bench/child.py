@@ -232,8 +232,117 @@ def cmd_es_read(args: list[str]) -> dict:
     return {"seconds": t1 - t0, "events": n, "maxrss_kb": _rss_kb()}
 
 
+def _aggregates(lines):
+    """The import lines as eventsourcing stored events: one aggregate per conference
+    (corrections and retractions to their target's, the rest to one 'entities'
+    aggregate), versions counted per aggregate, the line as the state."""
+    from uuid import NAMESPACE_URL, uuid5
+
+    import orjson
+    from eventsourcing.persistence import StoredEvent
+
+    agg_of: dict[str, object] = {}
+    versions: dict[object, int] = {}
+    entities = uuid5(NAMESPACE_URL, "urn:entities")
+    for line in lines:
+        obj = orjson.loads(line)
+        data = obj["data"]
+        conf = data.get("conference")
+        if conf is not None:
+            agg = agg_of.get(conf) or uuid5(NAMESPACE_URL, conf)
+        elif "target" in data:
+            agg = agg_of.get(data["target"]) or uuid5(NAMESPACE_URL, data["target"])
+        elif obj["type"] == "conference.held":
+            agg = uuid5(NAMESPACE_URL, obj["id"])
+        else:
+            agg = entities
+        agg_of[obj["id"]] = agg
+        version = versions.get(agg, 0) + 1
+        versions[agg] = version
+        yield StoredEvent(originator_id=agg, originator_version=version, topic=obj["type"],
+                          state=line.rstrip(b"\n"))
+
+
+def cmd_es_save_pg(args: list[str]) -> dict:
+    """`es-save-pg JSONL DBNAME HOST`: the eventsourcing library's PostgreSQL application
+    recorder (table lock per insert, global notification order), in batches of 1,000 (with
+    psycopg 3.3, its pipelined insert of 2,000 or more events in one call never returns:
+    client and server each wait for the other; 1,000 is the fastest batch that works)."""
+    t_start = time.perf_counter()
+    from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+
+    src, dbname, host = Path(args[0]), args[1], args[2]
+    datastore = PostgresDatastore(dbname, host, 5432, "postgres", "")
+    recorder = PostgresApplicationRecorder(datastore)
+    recorder.create_table()
+    t0 = time.perf_counter()
+    batch, n = [], 0
+    with open(src, "rb") as f:
+        for event in _aggregates(f):
+            batch.append(event)
+            if len(batch) >= 1_000:
+                recorder.insert_events(batch)
+                n += len(batch)
+                batch = []
+    if batch:
+        recorder.insert_events(batch)
+        n += len(batch)
+    datastore.close()
+    t1 = time.perf_counter()
+    return {"seconds": t1 - t0, "process_seconds": t1 - t_start, "events": n,
+            "maxrss_kb": _rss_kb()}
+
+
+def cmd_writer(args: list[str]) -> dict:
+    """`writer ROOT TAG COUNT`: COUNT notes appended one at a time through the library
+    (each its own locked, checked, durable append), timed on the wall clock so that
+    concurrent writers can be put on one time line."""
+    from archive.append.recorder import Recorder
+    from archive.store.open import open_log
+
+    root, tag, count = args[0], args[1], int(args[2])
+    recorder = Recorder(open_log(root), f"bench-{tag}")
+    recorder.add("note.recorded", {"text": "warm-up"}, conference="c1", event_id=f"{tag}-w")
+    start = time.time()
+    for i in range(count):
+        recorder.add("note.recorded", {"text": f"note {i} from {tag}"}, conference="c1",
+                     event_id=f"{tag}-{i}")
+    return {"start": start, "end": time.time(), "count": count}
+
+
+def cmd_pg_lock(args: list[str]) -> dict:
+    """`pg-lock URL MODE COUNT`: the ordering mechanism alone, on a bare table: COUNT
+    single-row appends (read the head, insert the next seq, commit) under an advisory
+    transaction lock, a table lock (as eventsourcing takes), or SERIALIZABLE with retries."""
+    import psycopg
+
+    url, mode, count = args[0], args[1], int(args[2])
+    conn = psycopg.connect(url, autocommit=True)
+    retries = 0
+    start = time.time()
+    for _ in range(count):
+        while True:
+            try:
+                with conn.transaction():
+                    if mode == "serializable":
+                        conn.execute("set transaction isolation level serializable")
+                    elif mode == "advisory":
+                        conn.execute("select pg_advisory_xact_lock(42)")
+                    else:
+                        conn.execute("lock table lockbench in exclusive mode")
+                    head = conn.execute("select coalesce(max(seq), 0) from lockbench"
+                                        ).fetchone()[0]
+                    conn.execute("insert into lockbench values (%s, %s)",
+                                 (head + 1, b"x" * 400))
+                break
+            except (psycopg.errors.SerializationFailure, psycopg.errors.UniqueViolation):
+                retries += 1
+    return {"start": start, "end": time.time(), "count": count, "retries": retries}
+
+
 COMMANDS = {"build": cmd_build, "floor": cmd_floor, "parse-floor": cmd_parse_floor,
-            "es-save": cmd_es_save, "es-read": cmd_es_read}
+            "es-save": cmd_es_save, "es-read": cmd_es_read, "es-save-pg": cmd_es_save_pg,
+            "writer": cmd_writer, "pg-lock": cmd_pg_lock}
 
 if __name__ == "__main__":
     out = COMMANDS[sys.argv[1]](sys.argv[2:])
