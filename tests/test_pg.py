@@ -73,12 +73,19 @@ def test_a_password_is_never_written(tmp_path: Path, pg_url: str) -> None:
     done = arc(tmp_path / "a", "init", "--store", with_password, check=False)
     assert "password" in one_error_line(done) and "secret" not in done.stderr
     assert not (tmp_path / "a" / "events" / "store.toml").exists()
+    in_query = arc(tmp_path / "q", "init", "--store", pg_url + "&password=secret",
+                   check=False)
+    assert "password" in one_error_line(in_query) and "secret" not in in_query.stderr
     arc(tmp_path / "f", "init")
     done = arc(tmp_path / "f", "init", "--store", pg_url, check=False)
     assert "archive push" in one_error_line(done)
 
 
 def test_an_unreachable_store_is_one_error_line(tmp_path: Path, pg_url: str) -> None:
+    nowhere = "postgresql:///nowhere?host=/nonexistent&connect_timeout=2"
+    assert "nowhere" in one_error_line(arc(tmp_path / "b", "init", "--store", nowhere,
+                                           check=False))
+    assert not (tmp_path / "b").exists()  # no folder that would pass for a file archive
     root = tmp_path / "a"
     arc(root, "init", "--store", pg_url)
     (root / "events" / "store.toml").write_text(

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import msgspec
 
@@ -90,12 +90,14 @@ _keys = msgspec.json.Decoder(_Keys)
 def redact(url: str) -> str:
     """A URL as messages and the folder's config show it: never with a password."""
     parts = urlsplit(url)
-    if parts.password is None:
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)]
+    if parts.password is None and all(k != "password" for k, _ in query):
         return url
     host = parts.hostname or ""
     user = f"{parts.username}@" if parts.username else ""
     port = f":{parts.port}" if parts.port else ""
-    return urlunsplit(parts._replace(netloc=f"{user}{host}{port}"))
+    kept = urlencode([(k, v) for k, v in query if k != "password"], safe="/")
+    return urlunsplit(parts._replace(netloc=f"{user}{host}{port}", query=kept))
 
 
 def is_store_url(value: str) -> bool:
@@ -186,12 +188,12 @@ class PgLog(EventLog):
     def init(self) -> bool:
         """Create the log's tables if the database has none, and the folders. Returns
         False when the store already held a log (this folder joins it)."""
+        with translated(self.name), self.conn.transaction():  # the store first: a
+            self.conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))  # folder
+            self.conn.execute(SCHEMA)  # is made only once it is reachable
+            held = self.conn.execute("select exists (select 1 from archive_log)").fetchone()
         for folder in (self.layout.events, self.layout.exports):
             folder.mkdir(parents=True, exist_ok=True)
-        with translated(self.name), self.conn.transaction():
-            self.conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-            self.conn.execute(SCHEMA)
-            held = self.conn.execute("select exists (select 1 from archive_log)").fetchone()
         return not (held and held[0])
 
     # ------------------------------------------------------------ reading
