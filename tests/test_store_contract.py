@@ -193,6 +193,26 @@ def test_import_is_all_or_nothing(conference: Store) -> None:
     assert conference.log().head().seq == 32
 
 
+def test_import_reads_the_log_while_it_streams(conference: Store) -> None:
+    """An import that needs earlier events (a retried id, a correction) while its lines
+    are already going to the store."""
+    rec = conference.recorder()
+    note(rec, "first", event_id="n1")
+    lines = [b'{"type":"note.recorded","data":{"conference":"conf","text":"a"}}',
+             b'{"id":"n1","type":"note.recorded","data":{"conference":"conf","text":"first"}}',
+             b'{"type":"event.corrected","data":{"target":"n1","changes":{"text":"First"},'
+             b'"reason":"typo"}}',
+             b'{"id":"n1","type":"note.recorded","data":{"conference":"conf","text":"other"}}']
+    before = conference.bytes()
+    with pytest.raises(Conflict, match="import line 4: id n1 is already recorded"):
+        rec.import_lines(lines)
+    assert conference.bytes() == before
+    result = rec.import_lines(lines[:3])
+    assert "imported 2 events" in result.messages[0] and "1 already recorded" in \
+        result.messages[1]
+    assert verify(conference.log()).events == 4
+
+
 def test_catalogue_rules_refuse_and_write_nothing(conference: Store) -> None:
     rec = conference.recorder()
     target = note(rec, "to retract").events[0].id

@@ -1,8 +1,10 @@
 """Bulk import: JSON Lines in, validated as a whole, appended in one durable step.
 
 Lines are parsed in one pass (`codec.parse_import_line`), checked in batches, encoded
-with their place in the chain and written to a spool file beside the log. Only when
-every line has passed is the spool appended to the log (large writes, one fsync). What
+with their place in the chain and written to a spool file beside the log (and, for a
+store that takes them as they come, to the store inside the append's transaction, so its
+server works while the import checks). Only when every line has passed is the spool
+appended to the log (large writes, one fsync), or the store's transaction committed. What
 the checks need to remember — the catalogue of what exists (`archive.core.catalogue`) — goes
 into the log index inside one SQLite transaction (committed after the fsync, rolled back on any
 error), so memory stays flat however large the import, and the index is already up to
@@ -23,7 +25,7 @@ from ..core.events import MENTIONS, Event, EventCorrected, payload_class, refere
 from ..core.validate import FieldError, check_changes
 from ..errors import Conflict, InvalidEvent, NotFound
 from ..store.base import EventLog as Log
-from ..store.base import Head, Intent
+from ..store.base import Head, Intent, Sink
 from ..store.index import Index
 
 BATCH = 10_000
@@ -51,6 +53,7 @@ class Importer:
         self.seq, self.prev, self.position = head.seq, head.hash, 0
         self.spool_path = log.layout.import_spool(os.getpid())
         self.spool: IO[bytes]
+        self.sink: Sink | None = None
         self.outcome = Outcome(first=head.seq + 1, last=head.seq)
 
     def run(self, lines: Iterable[bytes]) -> Outcome:
@@ -59,24 +62,8 @@ class Importer:
         try:
             with open(self.spool_path, "w+b", buffering=1 << 20) as self.spool:
                 self.index.spool = (self.spool_path, self.head.offset)
-                batch: list[tuple[int, Parsed]] = []
-                consumed = reported = 0
-                for lineno, raw in enumerate(lines, 1):
-                    consumed += len(raw)
-                    if not raw.strip():
-                        continue
-                    try:
-                        batch.append((lineno, parse_import_line(raw.rstrip(b"\r\n"))))
-                    except InvalidEvent as exc:
-                        raise InvalidEvent(f"{exc}; nothing was imported", line=lineno,
-                                           path="import") from None
-                    if len(batch) >= BATCH:
-                        self._batch(batch)
-                        batch = []
-                        if self.progress is not None:
-                            self.progress(consumed - reported)
-                            reported = consumed
-                self._batch(batch)
+                with self.log.streaming() as self.sink:
+                    self._check_all(lines)
                 self.spool.flush()
                 self._append_spool()
             self.index.set_head(self.head.offset + self.position, self.seq, self.prev)
@@ -90,6 +77,26 @@ class Importer:
             self.spool_path.unlink(missing_ok=True)
         self.outcome.last = self.seq
         return self.outcome
+
+    def _check_all(self, lines: Iterable[bytes]) -> None:
+        batch: list[tuple[int, Parsed]] = []
+        consumed = reported = 0
+        for lineno, raw in enumerate(lines, 1):
+            consumed += len(raw)
+            if not raw.strip():
+                continue
+            try:
+                batch.append((lineno, parse_import_line(raw.rstrip(b"\r\n"))))
+            except InvalidEvent as exc:
+                raise InvalidEvent(f"{exc}; nothing was imported", line=lineno,
+                                   path="import") from None
+            if len(batch) >= BATCH:
+                self._batch(batch)
+                batch = []
+                if self.progress is not None:
+                    self.progress(consumed - reported)
+                    reported = consumed
+        self._batch(batch)
 
     # ------------------------------------------------------------ one batch
 
@@ -139,6 +146,9 @@ class Importer:
         known.learn(ident, self.seq, p.type, p.data, self.head.offset + self.position, refs)
         local[ident] = p
         self.spool.write(line + b"\n")
+        if self.sink is not None:
+            self.sink(self.seq, self.head.offset + self.position, ident, p.type, self.prev,
+                      line)
         self.position += len(line) + 1
         self.outcome.count += 1
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from ..core.codec import encode_event, parse_line
 from ..core.events import ZERO_HASH, Event, Payload, Source
@@ -73,6 +73,13 @@ class Pending:
     source: Source | None = None
 
 
+
+
+class Sink(Protocol):
+    """Takes an import's lines as they are checked (`EventLog.streaming`)."""
+
+    def __call__(self, seq: int, pos: int, id: str, type: str, hash: str,
+                 line: bytes) -> None: ...
 
 
 class EventLog(ABC):
@@ -175,6 +182,12 @@ class EventLog(ABC):
         """Durably append complete lines, all or nothing (the caller holds the lock;
         `head` is where the log ends, `intent` where it will end, at sequence `seq`).
         Returns only once the append is acknowledged (on disk, or committed)."""
+
+    def streaming(self) -> AbstractContextManager[Sink | None]:
+        """While an import checks its lines, a store that can take them as they come (so
+        that its server works while the import checks) gives a sink; the import's
+        `write_bytes` then only makes them durable. None: the store takes them at the end."""
+        return nullcontext(None)
 
     @abstractmethod
     def repair(self) -> int:

@@ -46,7 +46,7 @@ from ..errors import (
     StoreUnavailable,
 )
 from . import anchor, durable
-from .base import EventLog, Head, Intent
+from .base import EventLog, Head, Intent, Sink
 from .layout import Layout, is_sha256
 
 if TYPE_CHECKING:
@@ -165,17 +165,27 @@ class PgLog(EventLog):
         self.name = redact(url)
         self._conn: psycopg.Connection[Any] | None = None
         self._writing = False  # inside `locked`, before the commit
+        #: While an import streams its lines in (a COPY holds the writer's connection),
+        #: reads of what is committed go through a second connection.
+        self._reader: psycopg.Connection[Any] | None = None
+        self._copying = False
+        self._streamed: tuple[int, int, str] | None = None  # (seq, end, hash) sent
 
     @property
     def conn(self) -> psycopg.Connection[Any]:
+        if self._copying:
+            if self._reader is None or self._reader.closed:
+                self._reader = connect(self.url)
+            return self._reader
         if self._conn is None or self._conn.closed or self._conn.broken:
             self._conn = connect(self.url)
         return self._conn
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        for conn in (self._conn, self._reader):
+            if conn is not None:
+                conn.close()
+        self._conn = self._reader = None
 
     def _one(self, query: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
         with translated(self.name):
@@ -275,33 +285,61 @@ class PgLog(EventLog):
         with translated(self.name):
             conn.execute("begin")
             conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
-        self._writing = True
+        self._writing, self._streamed = True, None
         try:
             self.check_head()
             yield
         finally:
             if self._writing:
-                self._writing = False
+                self._writing, self._streamed = False, None
                 if not conn.closed and not conn.broken:
                     conn.execute("rollback")
 
+    @contextmanager
+    def streaming(self) -> Iterator[Sink | None]:
+        """A COPY into the log table, open while an import checks its lines (inside the
+        append's transaction: nothing is visible, or kept, before the commit)."""
+        if not self._writing:
+            raise ArchiveError("an append to the PostgreSQL store must hold its lock")
+        conn = self.conn
+        sent: list[tuple[int, int, str]] = []
+        with translated(self.name), conn.cursor() as cur, cur.copy(_COPY) as copy:
+            copy.set_types(["int8", "int8", "text", "text", "text", "bytea"])
+            write = copy.write_row
+            self._copying = True
+            try:
+                def sink(seq: int, pos: int, id: str, type: str, hash: str,
+                         line: bytes) -> None:
+                    write((seq, pos, id, type, hash, line))
+                    sent[:] = [(seq, pos + len(line) + 1, hash)]
+
+                yield sink
+            finally:
+                self._copying = False
+        self._streamed = sent[0] if sent else None
+
     def write_bytes(self, chunks: Iterable[bytes], head: Head, intent: Intent, *,
                     seq: int) -> None:
-        """Insert the lines (one COPY), then commit: acknowledged once COMMIT returns."""
+        """Insert the lines (one COPY; already done if they were streamed), then commit:
+        acknowledged once COMMIT returns."""
         if not self._writing:
             raise ArchiveError("an append to the PostgreSQL store must hold its lock")
         conn = self.conn
         pos, last_seq, last_hash = head.offset, head.seq, head.hash
         with translated(self.name):
-            with conn.cursor() as cur, cur.copy(_COPY) as copy:
-                copy.set_types(["int8", "int8", "text", "text", "text", "bytea"])
-                for line in _split_lines(chunks):
-                    keys = _keys.decode(line)
-                    if keys.seq != last_seq + 1:
-                        raise ArchiveError(f"append out of order at sequence {keys.seq}")
-                    copy.write_row((keys.seq, pos, keys.id, keys.type, keys.hash, line))
-                    pos += len(line) + 1
-                    last_seq, last_hash = keys.seq, keys.hash
+            if self._streamed is not None:
+                last_seq, pos, last_hash = self._streamed
+                self._streamed = None
+            else:
+                with conn.cursor() as cur, cur.copy(_COPY) as copy:
+                    copy.set_types(["int8", "int8", "text", "text", "text", "bytea"])
+                    for line in _split_lines(chunks):
+                        keys = _keys.decode(line)
+                        if keys.seq != last_seq + 1:
+                            raise ArchiveError(f"append out of order at sequence {keys.seq}")
+                        copy.write_row((keys.seq, pos, keys.id, keys.type, keys.hash, line))
+                        pos += len(line) + 1
+                        last_seq, last_hash = keys.seq, keys.hash
             if (pos, last_seq, last_hash) != (intent.end, seq, intent.hash):
                 raise ArchiveError("the append does not end where it was meant to; "
                                    "nothing was written")
