@@ -34,3 +34,17 @@ def test_harness_runs_at_a_tiny_size(tmp_path, capsys):
     assert timed and all(
         isinstance(r["seconds"], float) or isinstance(r["rate"], float) for r in timed)
     assert all(r["seconds"] > 0 for r in timed if r["seconds"] is not None)
+
+
+def test_postgresql_group_runs_at_a_tiny_size(tmp_path, capsys):
+    """The `pg` group starts its own server and measures every row without an error."""
+    assert main(["--sizes", "2000", "--repeat", "1", "--quick", "--out", str(tmp_path),
+                 "--only", "pg"]) == 0
+    rows = json.loads((tmp_path / "results.json").read_text())["rows"]
+    assert not [r for r in rows if r["status"].startswith("error")], rows
+    names = {r["name"] for r in rows}
+    assert {"archive import into PostgreSQL (whole process)",
+            "full build from the PostgreSQL store",
+            "appends, 8 concurrent writers (postgresql store)",
+            "ordering alone: serializable, 8 writers"} <= names
+    assert all(r["seconds"] > 0 for r in rows)
