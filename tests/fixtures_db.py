@@ -91,3 +91,19 @@ def rows(path: str | Path) -> Iterator[tuple[str, list[tuple[Any, ...]]]]:
                 f'SELECT * FROM "{table.name}" ORDER BY "{table.pk}"').fetchall()
     finally:
         conn.close()
+
+
+def search_index(path: str | Path) -> list[tuple[Any, ...]]:
+    """What full-text search holds, by the row it points to (not by rowid, which differs
+    between a full and an incremental build): every (term, texts.id, column, offset), after
+    FTS5's own check that the index matches the `texts` rows."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("INSERT INTO texts_fts (texts_fts) VALUES ('integrity-check')")
+        conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, texts_fts, "
+                     "'instance')")
+        return conn.execute(
+            "SELECT v.term, t.id, v.col, v.offset FROM temp.vocab v JOIN texts t "
+            "ON t.rowid = v.doc ORDER BY 1, 2, 3, 4").fetchall()
+    finally:
+        conn.close()

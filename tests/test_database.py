@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
-from fixtures_db import SAMPLE, XSS_ATTR, XSS_SCRIPT, append, make_archive, rows
+from fixtures_db import SAMPLE, XSS_ATTR, XSS_SCRIPT, append, make_archive, rows, search_index
 from histories import histories
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -218,6 +218,7 @@ def test_incremental_equals_full_on_generated_logs(tmp_path_factory, items, data
     full = Archive(root).build(tmp / "full.db", full=True)
     again = Archive(root).build(tmp / "again.db", full=True)
     assert list(rows(incremental.path)) == list(rows(full.path)) == list(rows(again.path))
+    assert search_index(incremental.path) == search_index(full.path)
 
 
 def test_the_shipped_astana_archive(tmp_path):

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from fixtures_db import rows
+from fixtures_db import rows, search_index
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -242,6 +242,7 @@ class Machine(RuleBasedStateMachine):
         incremental = Archive(self.root).build(self.tmp / "incremental.db")
         built = [t for t in rows(full.path) if t[0] != "_archive_build"]
         assert [t for t in rows(incremental.path) if t[0] != "_archive_build"] == built
+        assert search_index(incremental.path) == search_index(full.path)
         assert memory_rows(fold(list(self.log)).tables) == built
         known = cat.MemoryCatalogue()
         ids: list[str] = []
