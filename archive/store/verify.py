@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..core import catalogue, rules
 from ..core.catalogue import MemoryCatalogue
-from ..core.events import ZERO_HASH
+from ..core.events import ZERO_HASH, references
 from ..errors import InvalidEvent, LogCorrupt, NotFound
 from .base import EventLog as Log
 
@@ -49,12 +49,13 @@ def verify(log: Log, progress: Callable[[int], None] | None = None,
             first = log.event_at(offsets[event.id]).seq
             raise LogCorrupt(f"id {event.id} appears twice (first at seq {first})",
                              path=path, line=lineno)
+        refs = references(data)  # once, for the rules and the catalogue
         try:
-            rules.check(data, known, dependents=dependents)
+            rules.check(data, known, refs, dependents=dependents)
         except (InvalidEvent, NotFound) as exc:
             raise LogCorrupt(f"{exc}, before this line", path=path, line=lineno) from None
         offsets[event.id] = start
-        known.learn(event.id, event.seq, event.type, data, start)
+        known.learn(event.id, event.seq, event.type, data, start, refs)
         start = placed.end
         seq, prev, size = event.seq, event.hash, placed.end
         if seq in at:
