@@ -157,10 +157,6 @@ def cmd_es_save(args: list[str]) -> dict:
     aggregate, the event's JSON as its state; insert in batches of 10,000 (one transaction
     each, WAL, the library's default synchronous=FULL)."""
     t_start = time.perf_counter()
-    from uuid import NAMESPACE_URL, uuid5
-
-    import orjson
-    from eventsourcing.persistence import StoredEvent
     from eventsourcing.sqlite import (
         SQLiteAggregateRecorder,
         SQLiteApplicationRecorder,
@@ -175,40 +171,28 @@ def cmd_es_save(args: list[str]) -> dict:
     recorder = cls(datastore)
     recorder.create_table()
     t0 = time.perf_counter()
-    agg_of: dict[str, object] = {}
-    versions: dict[object, int] = {}
-    entities = uuid5(NAMESPACE_URL, "urn:entities")
-    batch: list[StoredEvent] = []
-    n = 0
     with open(src, "rb") as f:
-        for line in f:
-            obj = orjson.loads(line)
-            data = obj["data"]
-            conf = data.get("conference")
-            if conf is not None:
-                agg = agg_of.get(conf) or uuid5(NAMESPACE_URL, conf)
-            elif "target" in data:
-                agg = agg_of.get(data["target"]) or uuid5(NAMESPACE_URL, data["target"])
-            elif obj["type"] == "conference.held":
-                agg = uuid5(NAMESPACE_URL, obj["id"])
-            else:
-                agg = entities
-            agg_of[obj["id"]] = agg
-            version = versions.get(agg, 0) + 1
-            versions[agg] = version
-            batch.append(StoredEvent(originator_id=agg, originator_version=version,
-                                     topic=obj["type"], state=line.rstrip(b"\n")))
-            if len(batch) >= 10_000:
-                recorder.insert_events(batch)
-                n += len(batch)
-                batch = []
-    if batch:
-        recorder.insert_events(batch)
-        n += len(batch)
+        n, aggregates = _save(recorder, _aggregates(f), 10_000)
     datastore.close()
     t1 = time.perf_counter()
     return {"seconds": t1 - t0, "process_seconds": t1 - t_start, "events": n,
-            "aggregates": len(versions), "maxrss_kb": _rss_kb()}
+            "aggregates": aggregates, "maxrss_kb": _rss_kb()}
+
+
+def _save(recorder, events, size: int) -> tuple[int, int]:  # noqa: ANN001
+    """`insert_events` in batches of `size`; (events, aggregates) saved."""
+    batch, n, aggregates = [], 0, set()
+    for event in events:
+        batch.append(event)
+        aggregates.add(event.originator_id)
+        if len(batch) >= size:
+            recorder.insert_events(batch)
+            n += len(batch)
+            batch = []
+    if batch:
+        recorder.insert_events(batch)
+        n += len(batch)
+    return n, len(aggregates)
 
 
 def cmd_es_read(args: list[str]) -> dict:
@@ -276,17 +260,8 @@ def cmd_es_save_pg(args: list[str]) -> dict:
     recorder = PostgresApplicationRecorder(datastore)
     recorder.create_table()
     t0 = time.perf_counter()
-    batch, n = [], 0
     with open(src, "rb") as f:
-        for event in _aggregates(f):
-            batch.append(event)
-            if len(batch) >= 1_000:
-                recorder.insert_events(batch)
-                n += len(batch)
-                batch = []
-    if batch:
-        recorder.insert_events(batch)
-        n += len(batch)
+        n, _ = _save(recorder, _aggregates(f), 1_000)
     datastore.close()
     t1 = time.perf_counter()
     return {"seconds": t1 - t0, "process_seconds": t1 - t_start, "events": n,

@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from conftest import _counter_ids
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -29,17 +30,6 @@ from archive.store.verify import verify
 NOW = "2024-01-02T03:04:05.000Z"
 
 
-def _ids(prefix: str = "id") -> Callable[[], str]:
-    count = 0
-
-    def new_id() -> str:
-        nonlocal count
-        count += 1
-        return f"{prefix}{count:04d}"
-
-    return new_id
-
-
 @dataclass
 class Store:
     """An archive folder over one store, and how to damage its log from outside."""
@@ -52,7 +42,7 @@ class Store:
         return open_log(self.root)
 
     def recorder(self, prefix: str = "id") -> Recorder:
-        return Recorder(self.log(), "tests", clock=lambda: NOW, new_id=_ids(prefix))
+        return Recorder(self.log(), "tests", clock=lambda: NOW, new_id=_counter_ids(prefix))
 
     def bytes(self) -> bytes:
         return b"".join(log_lines(self.log()))
@@ -324,7 +314,7 @@ class SideBySide(RuleBasedStateMachine):
 
     @rule(which=st.integers(0, 20))
     def retract(self, which: int) -> None:
-        self.both(lambda rec: rec.retract(f"id{which:04d}", "mistake"))
+        self.both(lambda rec: rec.retract(f"id-{which:04d}", "mistake"))
 
     @invariant()
     def identical_and_verified(self) -> None:
