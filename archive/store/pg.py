@@ -198,9 +198,11 @@ class PgLog(EventLog):
     def init(self) -> bool:
         """Create the log's tables if the database has none, and the folders. Returns
         False when the store already held a log (this folder joins it)."""
-        with translated(self.name), self.conn.transaction():  # the store first: a
-            self.conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))  # folder
-            self.conn.execute(SCHEMA)  # is made only once it is reachable
+        # the store first: the folder is made only once the store is reachable (an
+        # `events/` folder alone would pass for an empty file archive)
+        with translated(self.name), self.conn.transaction():
+            self.conn.execute("select pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+            self.conn.execute(SCHEMA)
             held = self.conn.execute("select exists (select 1 from archive_log)").fetchone()
         for folder in (self.layout.events, self.layout.exports):
             folder.mkdir(parents=True, exist_ok=True)
