@@ -252,6 +252,37 @@ def test_server_stopped_mid_import_then_retried_exactly_once(
     assert verify(open_log(root)).events == 60_001
 
 
+@pytest.mark.slow
+def test_an_import_killed_at_random_points_keeps_all_or_nothing(
+        tmp_path: Path, pg_url: str) -> None:
+    """SIGKILL an import streaming into the store after random delays, again and again:
+    each time the log holds all of it or none of it, and still verifies."""
+    root = tmp_path / "a"
+    arc(root, "init", "--store", pg_url)
+    arc(root, "add", "conference", "--id", "c1", "--name", "Summit")
+    rng = random.Random(5)
+    expected, size = 1, 60_000
+    cut = 0
+    for attempt, delay in enumerate((0.3, 0.6, 0.9, 1.2, 1.6, 3.5)):
+        lines = tmp_path / f"import-{attempt}.jsonl"
+        lines.write_text("".join(
+            json.dumps({"id": f"k{attempt}-{i:05d}", "type": "note.recorded",
+                        "data": {"conference": "c1", "text": f"note {i} " + "words " * 30}})
+            + "\n" for i in range(size)))
+        proc = subprocess.Popen([str(ARCHIVE_SCRIPT), "--archive", str(root), "import",
+                                 str(lines)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(delay + rng.uniform(0, 0.2))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        head = open_log(root).head().seq
+        assert head in (expected, expected + size), head
+        cut += head == expected
+        expected = head
+    assert verify(open_log(root)).events == expected
+    assert 0 < cut < 6, "the kills should land on both sides of the commit"
+
+
 WRITER = r"""
 import os, sys, time
 from archive.append.recorder import Recorder
