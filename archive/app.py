@@ -183,63 +183,62 @@ class Archive:
               publisher: str | None = None, on: str | None = None,
               progress: Progress | None = None) -> RenderResult:
         """Render the briefing (default `exports/briefing.pdf`) from an up-to-date database,
-        or from one built as of a point of the log. `verify` first checks the whole log
-        (`verify`), and the briefing's provenance says whether it was."""
+        or from one built as of a point of the log. `verify` checks the whole log
+        (`verify`; a large one beside the build and the layout, `checking`) before the
+        briefing is written, and the briefing's provenance says whether it was."""
         from .briefing import render
+        from .checking import beside
 
-        self.require()
-        if verify:
-            self.verify()
-        if as_of is None and on is None:
-            built = self.build(progress=progress)
-            target = output or self.layout.briefing(
-                since=since, day=day, html=html, conference=_one_of_several(built.path,
-                                                                            conference))
-            return render(built.path, self.layout, target, since=since,
-                          conference=conference, day=day, html=html, limits=limits,
-                          verified=verify, publisher=publisher)
-        with tempfile.TemporaryDirectory(prefix="briefing-as-of-") as tmp:
-            built = self.build(Path(tmp) / "archive.db", as_of=as_of, on=on,
-                               progress=progress)
-            target = output or self.layout.briefing(
-                as_of_seq=built.seq if as_of is not None else None, since=since,
-                day=day if on is None else f"on-{on}", html=html,
-                conference=_one_of_several(built.path, conference))
-            return render(built.path, self.layout, target, since=since,
-                          conference=conference, day=day, html=html, limits=limits,
-                          verified=verify, publisher=publisher)
+        with beside(self.require(), verify=verify) as passed:
+            if as_of is None and on is None:
+                built = self.build(progress=progress)
+                target = output or self.layout.briefing(
+                    since=since, day=day, html=html, conference=_one_of_several(
+                        built.path, conference))
+                return render(built.path, self.layout, target, since=since,
+                              conference=conference, day=day, html=html, limits=limits,
+                              verified=verify, publisher=publisher, ready=passed)
+            with tempfile.TemporaryDirectory(prefix="briefing-as-of-") as tmp:
+                built = self.build(Path(tmp) / "archive.db", as_of=as_of, on=on,
+                                   progress=progress)
+                target = output or self.layout.briefing(
+                    as_of_seq=built.seq if as_of is not None else None, since=since,
+                    day=day if on is None else f"on-{on}", html=html,
+                    conference=_one_of_several(built.path, conference))
+                return render(built.path, self.layout, target, since=since,
+                              conference=conference, day=day, html=html, limits=limits,
+                              verified=verify, publisher=publisher, ready=passed)
 
     def brief_series(self, output: Path | None = None, *, series: str | None = None,
                      as_of: str | None = None, html: bool = False, verify: bool = True,
                      publisher: str | None = None) -> RenderResult:
         """Render the briefing of a series (default `exports/briefing-series.pdf`)."""
         from .briefing import render_series
+        from .checking import beside
 
-        self.require()
-        if verify:
-            self.verify()
-        with tempfile.TemporaryDirectory(prefix="briefing-series-") as tmp:
+        with beside(self.require(), verify=verify) as passed, \
+                tempfile.TemporaryDirectory(prefix="briefing-series-") as tmp:
             built = self.build(progress=None) if as_of is None else self.build(
                 Path(tmp) / "archive.db", as_of=as_of)
             target = output or self.layout.briefing(conference="series", html=html)
             return render_series(built.path, self.layout, target, series=series, html=html,
-                                 verified=verify, publisher=publisher)
+                                 verified=verify, publisher=publisher, ready=passed)
 
     def brief_progress(self, output: Path | None = None, *, conference: str | None = None,
                        as_of: str | None = None, on: str | None = None, html: bool = False,
                        verify: bool = True, publisher: str | None = None) -> RenderResult:
         """Render the accountability report (default `exports/briefing-progress.pdf`)."""
         from .briefing import render_progress
+        from .checking import beside
 
-        self.require()
-        if verify:
-            self.verify()
-        with tempfile.TemporaryDirectory(prefix="briefing-progress-") as tmp:
+        with beside(self.require(), verify=verify) as passed, \
+                tempfile.TemporaryDirectory(prefix="briefing-progress-") as tmp:
             built = self.build(progress=None) if as_of is None and on is None else \
                 self.build(Path(tmp) / "archive.db", as_of=as_of, on=on)
             target = output or self.layout.briefing(conference="progress", html=html)
             return render_progress(built.path, self.layout, target, conference=conference,
-                                   html=html, verified=verify, publisher=publisher)
+                                   html=html, verified=verify, publisher=publisher,
+                                   ready=passed)
 
     def serve(self, *, port: int = 8001, build_if_stale: bool = True,
               echo: Callable[[str], None] = print,

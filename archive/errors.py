@@ -6,6 +6,18 @@ from __future__ import annotations
 class ArchiveError(Exception):
     """Base of every error the archive reports to a user."""
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # An error crosses processes as it is (`archive.checking`): its class, its words
+        # and its attributes, without calling an __init__ that takes other arguments.
+        return _restore, (type(self), str(self), self.__dict__)
+
+
+def _restore(cls: type[ArchiveError], message: str, state: dict[str, object]) -> ArchiveError:
+    error = Exception.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
 
 class InvalidEvent(ArchiveError):
     """An event (or its input) breaks the schema: names the field and the value."""

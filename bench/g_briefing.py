@@ -1,12 +1,19 @@
 """6. Briefing: calls bench/briefing_bench.py's `run(sizes=(200, 2000))` (written by the
-briefing's owner) when it exists, and turns its dicts into rows."""
+briefing's owner) when it exists, and turns its dicts into rows; then what the default
+end-to-end verification adds to `archive briefing` of one conference of the generated
+archives (at 100k only: the issue's size; at the smallest size in a smoke run)."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 
-from .core import Context, Row
+from .core import Context, Row, median, run_child
+from .generate import archive_cmd, bench_env
+
+#: Verification may add at most this share to a briefing (issue 14).
+VERIFY_GOAL = 0.10
 
 
 def _get(d: dict, *keys: str, default=None):
@@ -20,6 +27,10 @@ def run(ctx: Context) -> list[Row]:
     if importlib.util.find_spec("bench.briefing_bench") is None:
         return [Row("briefing", "briefing PDF", None, None,
                     status="pending: bench/briefing_bench.py absent")]
+    return speeches(ctx) + verification(ctx)
+
+
+def speeches(ctx: Context) -> list[Row]:
     mod = importlib.import_module("bench.briefing_bench")
     sizes = (20, 200) if ctx.quick else (200, 2000)
     try:
@@ -42,4 +53,34 @@ def run(ctx: Context) -> list[Row]:
             passed=bool(passed) if passed is not None else (
                 seconds <= 1.5 * floor if seconds and floor else None),
             extra={k: v for k, v in d.items() if isinstance(v, (int, float, str, bool))}))
+    return rows
+
+
+def verification(ctx: Context) -> list[Row]:
+    """`archive briefing --conference C` as a whole process, with its default check of
+    the whole log (beside the build and layout, `archive.checking`) and with
+    `--no-verify`, interleaved; the database is up to date before each (built once)."""
+    from .g_build import ensure_db
+
+    sizes = [n for n in ctx.sizes if n == 100_000] or ([min(ctx.sizes)] if ctx.quick else [])
+    rows: list[Row] = []
+    for n in sizes:
+        ensure_db(ctx, n)
+        root = ctx.data(n) / "archive"
+        conference = json.loads((ctx.data(n) / "meta.json").read_text())["conferences"][0]
+        cmd = archive_cmd() + ["--archive", str(root), "briefing", "--conference", conference]
+        env = bench_env()
+        run_child(cmd + ["--no-verify"], env=env)  # warm: fonts, page cache
+        plain, checked = [], []
+        for _ in range(ctx.repeat):
+            plain.append(run_child(cmd + ["--no-verify"], env=env).seconds)
+            checked.append(run_child(cmd, env=env).seconds)
+        base, med = median(plain), median(checked)
+        rows.append(Row("briefing", "briefing of one conference, --no-verify (whole process)",
+                        n, base, runs=plain, unit="s"))
+        rows.append(Row(
+            "briefing", "briefing of one conference, verified (default; the whole log, "
+            "checked beside)", n, med, floor=base, floor_name="the same with --no-verify",
+            goal=f"adds < {VERIFY_GOAL:.0%}", passed=med <= (1 + VERIFY_GOAL) * base,
+            runs=checked, unit="s"))
     return rows

@@ -48,3 +48,16 @@ def test_postgresql_group_runs_at_a_tiny_size(tmp_path, capsys):
             "appends, 8 concurrent writers (postgresql store)",
             "ordering alone: serializable, 8 writers"} <= names
     assert all(r["seconds"] > 0 for r in rows)
+
+
+def test_briefing_verification_rows_run_at_a_tiny_size(tmp_path):
+    """What the default verification adds to a briefing: both rows measured, the second
+    against the first."""
+    from bench.core import Context
+    from bench.g_briefing import verification
+
+    rows = verification(Context(sizes=[2000], repeat=1, out=tmp_path, quick=True))
+    assert [r.name.split(",")[1].strip() for r in rows] == [
+        "--no-verify (whole process)", "verified (default; the whole log"]
+    assert all(r.seconds > 0 and not r.status for r in rows)
+    assert rows[1].floor == rows[0].seconds and rows[1].passed is not None

@@ -20,6 +20,7 @@ import dataclasses
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,10 +69,13 @@ class Limits:
 def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = None,
            conference: str | None = None, day: str | None = None, html: bool = False,
            limits: Limits | None = None, verified: bool = False,
-           publisher: str | None = None) -> RenderResult:
+           publisher: str | None = None, ready: Callable[[], None] | None = None,
+           ) -> RenderResult:
     """Render the briefing of the database at `db_path` (read-only) to `output`, atomically.
     `layout` is the archive's folder (for its attachments); `verified` says the log was
-    verified end to end for this render (the provenance says so)."""
+    verified end to end for this render (the provenance says so); `ready`, when given, is
+    called just before the file is written, and stops it by raising (the check of the log
+    running beside the render, `archive.checking`)."""
     from .fetcher import ATTACHMENT_SCHEME
     from .pdf import html_to_pdf  # WeasyPrint loads only when rendering
 
@@ -89,6 +93,8 @@ def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = N
                                       output.resolve().parent)).as_posix() + "/"
         text, _charts = render_html(briefing, attachment_base=folder)
         data = text.encode("utf-8")
+        if ready is not None:
+            ready()
         durable.write_atomic(output, data)
         write_stamp(output, briefing, since, day, conference)
         return RenderResult(output, "html", None, briefing.stamp.seq, briefing.stamp.hash,
@@ -98,6 +104,8 @@ def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = N
     text, _charts = render_html(briefing, attachment_base=ATTACHMENT_SCHEME + ":")
     pdf = html_to_pdf(text, root=layout.root, max_pages=bounds.max_pages, record=record,
                       date=briefing.stamp.date)
+    if ready is not None:
+        ready()
     durable.write_atomic(output, pdf.data)
     write_stamp(output, briefing, since, day, conference)
     return RenderResult(output, "pdf", pdf.pages, briefing.stamp.seq, briefing.stamp.hash,
@@ -107,7 +115,8 @@ def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = N
 
 def render_series(db_path: Path, layout: Layout, output: Path, *, series: str | None = None,
                   html: bool = False, verified: bool = False, publisher: str | None = None,
-                  limits: Limits | None = None) -> RenderResult:
+                  limits: Limits | None = None, ready: Callable[[], None] | None = None,
+                  ) -> RenderResult:
     """Render the briefing of a series (`briefing.series`) to `output`, atomically."""
     from .series import load_series
 
@@ -116,13 +125,14 @@ def render_series(db_path: Path, layout: Layout, output: Path, *, series: str | 
     assert data.stamp is not None
     return _render_page("series.html.j2", {"s": data}, data.stamp, db_path, layout, output,
                         html=html, verified=verified, publisher=publisher, limits=limits,
-                        started=started, state={"series": data.name})
+                        started=started, state={"series": data.name}, ready=ready)
 
 
 def render_progress(db_path: Path, layout: Layout, output: Path, *,
                     conference: str | None = None, html: bool = False,
                     verified: bool = False, publisher: str | None = None,
-                    limits: Limits | None = None) -> RenderResult:
+                    limits: Limits | None = None, ready: Callable[[], None] | None = None,
+                    ) -> RenderResult:
     """Render the accountability report (`briefing.progress`) to `output`, atomically."""
     from .progress import load_progress
 
@@ -130,13 +140,14 @@ def render_progress(db_path: Path, layout: Layout, output: Path, *,
     report = load_progress(Path(db_path), conference)
     return _render_page("progress.html.j2", {"r": report}, report.stamp, db_path, layout,
                         output, html=html, verified=verified, publisher=publisher,
-                        limits=limits, started=started, state=None)
+                        limits=limits, started=started, state=None, ready=ready)
 
 
 def _render_page(template: str, context: dict[str, object], stamp: Stamp, db_path: Path,
                  layout: Layout, output: Path, *, html: bool, verified: bool,
                  publisher: str | None, limits: Limits | None, started: float,
-                 state: dict[str, object] | None) -> RenderResult:
+                 state: dict[str, object] | None,
+                 ready: Callable[[], None] | None) -> RenderResult:
     """A document of its own template (a series briefing, the accountability report):
     the web version, or the PDF carrying the log it was built from; `state` (when given)
     is written beside it, for `archive serve` to offer it only with that state."""
@@ -155,6 +166,8 @@ def _render_page(template: str, context: dict[str, object], stamp: Stamp, db_pat
                           record=record, date=stamp.date)
         data, pages, fmt = pdf.data, pdf.pages, "pdf"
         extra = (pdf.warnings, pdf.refused, pdf.fetched)
+    if ready is not None:
+        ready()
     durable.write_atomic(output, data)
     if state is not None:
         durable.write_atomic(stamp_of(output), json.dumps({

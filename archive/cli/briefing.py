@@ -44,8 +44,9 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 @click.option("--publisher", metavar="NAME",
               help="Who compiles the briefing (shown on the cover as \"Compiled by\").")
 @click.option("--verify/--no-verify", default=True, show_default=True,
-              help="Check the whole log first (as `archive verify` does); the provenance "
-                   "says whether it was checked.")
+              help="Check the whole log (as `archive verify` does; a large one while the "
+                   "briefing is made) and write nothing if it fails; the provenance says "
+                   "whether it was checked.")
 @pass_context
 def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | None,
              conference: str | None, series: str | None, day: str | None,

@@ -1,0 +1,171 @@
+"""The briefing's check of the log running beside the build and the layout
+(`archive.checking`): the same document as when the check ran first, no document when the
+check fails, the check's error first, and a check that dies is an error, never a pass.
+`BESIDE_FROM = 0` makes every log large enough to be checked by a real second process."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from briefing_fixtures import write_demo_log
+from click.testing import CliRunner
+from logs import lines_of, note, write_lines
+
+from archive import checking
+from archive.app import Archive
+from archive.cli import cli
+from archive.core.events import make_payload
+from archive.errors import ArchiveError, InvalidEvent, LogCorrupt, StorageError, TornTail
+from archive.store.log import Log, Pending
+
+
+@pytest.fixture
+def beside(monkeypatch: pytest.MonkeyPatch) -> list[checking.Check]:
+    """Check every log in a second process; the checks started, to assert they ran."""
+    started: list[checking.Check] = []
+
+    class Recorded(checking.Check):
+        def __init__(self, argv: list[str]):
+            super().__init__(argv)
+            started.append(self)
+
+    monkeypatch.setattr(checking, "BESIDE_FROM", 0)
+    monkeypatch.setattr(checking, "Check", Recorded)
+    return started
+
+
+def _retract_a_fix(log: Log) -> None:
+    """Lines written past the recorder that every line check passes and a rule fails: the
+    build takes them, only `verify` refuses them."""
+    log.append([note("n1"), Pending("r1", "event.retracted", make_payload(
+        "event.retracted", {"target": "n1", "reason": "x"})), Pending(
+        "r2", "event.retracted", make_payload("event.retracted", {"target": "r1",
+                                                                  "reason": "y"}))],
+        recorded_at="2015-07-02T09:00:00Z", recorded_by="tests")
+
+
+def test_a_briefing_checked_beside_is_the_briefing_checked_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        beside: list[checking.Check]) -> None:
+    first, alongside = tmp_path / "first", tmp_path / "beside"
+    for root in (first, alongside):
+        write_demo_log(root)
+    got = Archive(alongside).brief()
+    assert len(beside) == 1 and beside[0].proc.returncode == 0
+    monkeypatch.setattr(checking, "BESIDE_FROM", 1 << 60)
+    want = Archive(first).brief()
+    assert len(beside) == 1  # checked first, in this process
+    assert got.path.read_bytes() == want.path.read_bytes()  # provenance: verified, both
+    html = Archive(first).brief(html=True).path.read_bytes()
+    monkeypatch.setattr(checking, "BESIDE_FROM", 0)
+    assert Archive(alongside).brief(html=True).path.read_bytes() == html
+    assert len(beside) == 2
+
+
+@pytest.mark.parametrize("kind", ["pdf", "html", "progress"])
+def test_a_log_that_fails_the_check_gets_no_document(
+        tmp_path: Path, beside: list[checking.Check], kind: str) -> None:
+    """(The demo follows no commitment: the accountability report fails too, and the
+    check's error is the one raised.)"""
+    log = write_demo_log(tmp_path / "archive")
+    _retract_a_fix(log)
+    archive = Archive(log.root)
+    with pytest.raises(LogCorrupt) as raised:
+        if kind == "progress":
+            archive.brief_progress()
+        else:
+            archive.brief(html=kind == "html")
+    assert "r1 is itself a fix" in str(raised.value)
+    assert raised.value.line == len(lines_of(log))
+    assert beside and all(c.proc.returncode is not None for c in beside)  # none left
+    assert not [p for p in log.layout.exports.iterdir()
+                if p.name.startswith("briefing")]
+    assert Archive(log.root).brief(verify=False).path.is_file()  # --no-verify: as before
+
+
+def test_the_checks_error_comes_first_when_the_build_fails_too(
+        tmp_path: Path, beside: list[checking.Check]) -> None:
+    log = write_demo_log(tmp_path / "archive")
+    lines = lines_of(log)
+    edited = next(i for i, line in enumerate(lines) if i > 3 and b'"name":"' in line)
+    lines[edited] = lines[edited].replace(b'"name":"', b'"name":"X', 1)  # its hash fails
+    write_lines(log, lines)
+    with pytest.raises(LogCorrupt) as inline:
+        Archive(log.root).verify()
+    with pytest.raises(LogCorrupt) as raised:
+        Archive(log.root).brief()
+    assert str(raised.value) == str(inline.value)
+    assert raised.value.line == edited + 1
+    assert len(beside) == 1
+
+
+def test_the_cli_says_what_the_check_found_in_one_line(
+        tmp_path: Path, beside: list[checking.Check]) -> None:
+    log = write_demo_log(tmp_path / "archive")
+    _retract_a_fix(log)
+    result = CliRunner().invoke(cli, ["--archive", str(log.root), "briefing"])
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith(
+        f"Error: {log.path} line {len(lines_of(log))}: field `data.target`: r1 is itself")
+    assert len(beside) == 1
+
+
+def test_a_check_that_dies_is_an_error_never_a_pass() -> None:
+    died = checking.Check([sys.executable, "-c", "import os, sys; "
+                           "sys.stderr.write('out of memory\\n'); os._exit(3)"])
+    with pytest.raises(StorageError, match=r"stopped with exit code 3: out of memory"):
+        died.result()
+    with pytest.raises(StorageError):  # asked again: the same answer
+        died.result()
+    killed = checking.Check([sys.executable, "-c", "import time; time.sleep(60)"])
+    time.sleep(0.2)
+    os.kill(killed.proc.pid, signal.SIGKILL)
+    with pytest.raises(StorageError, match="exit code -9"):
+        killed.result()
+    lying = checking.Check([sys.executable, "-c", "print('ok')"])
+    with pytest.raises(StorageError, match="exit code 0"):
+        lying.result()
+
+
+def test_a_job_stopped_midway_leaves_no_check_running(
+        tmp_path: Path, beside: list[checking.Check]) -> None:
+    log = write_demo_log(tmp_path / "archive")
+    with pytest.raises(KeyboardInterrupt), checking.beside(Archive(log.root)):
+        raise KeyboardInterrupt  # not an error the check could explain: no waiting
+    assert beside[0].proc.returncode is not None
+
+
+def test_the_check_reports_the_error_itself(tmp_path: Path) -> None:
+    """What the second process hands back: the error with its class, file and line."""
+    log = write_demo_log(tmp_path / "archive")
+    child = subprocess.run([sys.executable, "-m", "archive.checking", str(log.root)],
+                           capture_output=True, check=True)
+    assert pickle.loads(child.stdout) == ("ok", None)
+    _retract_a_fix(log)
+    child = subprocess.run([sys.executable, "-m", "archive.checking", str(log.root)],
+                           capture_output=True, check=True)
+    kind, error = pickle.loads(child.stdout)
+    assert kind == "err" and type(error) is LogCorrupt
+    assert (error.path, error.line) == (str(log.path), len(lines_of(log)))
+    with pytest.raises(LogCorrupt) as inline:
+        Archive(log.root).verify()
+    assert str(error) == str(inline.value)
+
+
+@pytest.mark.parametrize("error", [
+    LogCorrupt("a blank line", path="events/events.jsonl", line=3),
+    InvalidEvent("field `at`: not a date", line=7, path="drafts.jsonl"),
+    TornTail("the last line is incomplete", path="events/events.jsonl", line=9),
+    StorageError("disk full"),
+])
+def test_errors_pickle_as_they_are(error: ArchiveError) -> None:
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is type(error) and str(back) == str(error)
+    assert back.__dict__ == error.__dict__
