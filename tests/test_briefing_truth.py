@@ -251,3 +251,24 @@ def test_nothing_is_smaller_than_7_5pt_or_paler_than_4_5_to_1(tmp_path: Path) ->
         if colour.lower() in ("ffffff", "fff"):
             continue  # white text sits on the dark cover band
         assert (1.05) / (luminance(colour) + 0.05) >= 4.5, colour
+
+
+def test_pages_referred_to_once_write_the_same_bytes(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`briefing.pdf` keeps pydyf's list of page references instead of building it once
+    per tagged element (quadratic in the pages); the PDF is byte for byte the one pydyf's
+    own property writes."""
+    import pydyf
+
+    from archive.app import Archive
+    from archive.briefing import pdf  # noqa: F401 (puts the kept list in place)
+
+    kept = pydyf.PDF.page_references
+    assert kept.fget is not None and hasattr(kept.fget, "stock")
+    root = tmp_path / "archive"
+    shutil.copytree(REPO / "events", root / "events")
+    ours = Archive(root).brief(tmp_path / "ours.pdf", verify=False)
+    monkeypatch.setattr(pydyf.PDF, "page_references", kept.fget.stock)
+    stock = Archive(root).brief(tmp_path / "stock.pdf", verify=False)
+    assert ours.pages == stock.pages > 10
+    assert ours.path.read_bytes() == stock.path.read_bytes()

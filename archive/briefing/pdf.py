@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pydyf
 from weasyprint import HTML, Attachment
 from weasyprint.logger import LOGGER
 
@@ -51,6 +52,31 @@ def captured_logs() -> Iterator[list[logging.LogRecord]]:
         LOGGER.removeHandler(handler)
         LOGGER.propagate = propagate
 
+
+def _page_references_once() -> None:
+    """pydyf (0.13) builds the tuple of every page's reference each time WeasyPrint's
+    tagging asks for one page's, once per tagged element: quadratic in the pages, 6 s of
+    the 47 s a 733-page briefing took. Keep the tuple while the list of pages is the same
+    (it only grows, as pages are added); the bytes written do not change
+    (tests/test_briefing_truth.py renders with and without this)."""
+    stock = pydyf.PDF.page_references
+    if not isinstance(stock, property) or stock.fget is None or hasattr(stock.fget, "stock"):
+        return
+    compute = stock.fget
+
+    def page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+        kids = pdf.pages["Kids"]
+        kept = pdf.__dict__.get("_archive_page_references")
+        if kept is None or kept[0] is not kids or kept[1] != len(kids):
+            kept = (kids, len(kids), compute(pdf))
+            pdf.__dict__["_archive_page_references"] = kept
+        return kept[2]  # type: ignore[no-any-return]
+
+    page_references.stock = stock  # type: ignore[attr-defined]
+    pydyf.PDF.page_references = property(page_references)  # type: ignore[method-assign]
+
+
+_page_references_once()
 
 #: PDF/A-3, level A: the archival standard (fonts embedded, colours defined, metadata in
 #: XMP), at its accessible level (tagged: headings, lists, tables and figures with their
