@@ -14,11 +14,13 @@ checked first, in this process, as before (a second Python costs more than its c
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ArchiveError, StorageError
@@ -35,8 +37,12 @@ class Check:
     stdout: ("ok", None) or ("err", the ArchiveError)."""
 
     def __init__(self, argv: list[str]):
+        # the child imports this very package, wherever it was imported from
+        where = str(Path(__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (where, os.environ.get("PYTHONPATH")) if p)}
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.PIPE, env=env)
         self.outcome: tuple[str, Any] | None = None
 
     def result(self) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from archive.cli import cli
 from archive.core.events import make_payload
 from archive.errors import ArchiveError, InvalidEvent, LogCorrupt, StorageError, TornTail
 from archive.store.log import Log, Pending
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -169,3 +172,26 @@ def test_errors_pickle_as_they_are(error: ArchiveError) -> None:
     back = pickle.loads(pickle.dumps(error))
     assert type(back) is type(error) and str(back) == str(error)
     assert back.__dict__ == error.__dict__
+
+
+def test_a_postgresql_archive_is_checked_beside_too(
+        tmp_path: Path, pg_url: str, beside: list[checking.Check]) -> None:
+    """The second process reaches the store through its own connection."""
+    import psycopg
+
+    source = tmp_path / "astana"
+    (source / "events").mkdir(parents=True)
+    shutil.copyfile(REPO / "events" / "events.jsonl", source / "events" / "events.jsonl")
+    Archive(source).push(pg_url)
+    root = tmp_path / "joined"
+    Archive(root).init(pg_url)
+    first = Archive(root).brief()
+    assert beside[-1].proc.returncode == 0 and first.pages > 10
+    first.path.unlink()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("update archive_log set line = convert_to(replace(convert_from(line, "
+                     "'UTF8'), 'Astana', 'Astana!'), 'UTF8') where seq = 1")
+    with pytest.raises(LogCorrupt, match="hash mismatch") as raised:
+        Archive(root).brief()
+    assert raised.value.line == 1 and len(beside) == 2
+    assert not first.path.exists()
