@@ -54,6 +54,7 @@ def event_reference() -> str:
 
 def cli_reference() -> str:
     """`archive COMMAND --help` for every command, as the terminal shows it."""
+    import click
     from click.testing import CliRunner
 
     from .cli import cli
@@ -63,9 +64,9 @@ def cli_reference() -> str:
     paths: list[list[str]] = [[]]
     for name, command in sorted(cli.commands.items()):
         paths.append([name])
-        sub = getattr(command, "commands", None)
-        if sub:
-            paths += [[name, s] for s in sorted(sub)]
+        if isinstance(command, click.Group):  # its subcommands, as `--help` lists them
+            with click.Context(command) as ctx:
+                paths += [[name, s] for s in sorted(command.list_commands(ctx))]
     for path in paths:
         result = runner.invoke(cli, [*path, "--help"], prog_name="archive",
                                terminal_width=100)

@@ -13,8 +13,10 @@ its own hash:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
+from collections.abc import Callable
 from typing import Any, NamedTuple, Union
 
 import msgspec
@@ -68,7 +70,20 @@ class _Unhashed(msgspec.Struct, frozen=True, gc=False):
 _decode_raw = msgspec.json.Decoder(_RawEvent).decode
 _decode_draft = msgspec.json.Decoder(Draft).decode
 _encoder = msgspec.json.Encoder()
-_PAYLOAD_DECODERS = {t: msgspec.json.Decoder(cls).decode for t, cls in REGISTRY.items()}
+
+
+class _Decoders(dict[str, Callable[[bytes], Payload]]):
+    """A decoder per event type, made when a line of that type is first read: making
+    every one up front (msgspec reads each payload's annotations) was most of the
+    package's import, which every `archive add` pays."""
+
+    def __missing__(self, type_: str) -> Callable[[bytes], Payload]:
+        decode: Callable[[bytes], Payload] = msgspec.json.Decoder(REGISTRY[type_]).decode
+        self[type_] = decode
+        return decode
+
+
+_PAYLOAD_DECODERS = _Decoders()
 _HASH_SUFFIX_LEN = len(b',"hash":"') + 64 + len(b'"}')
 
 def _decode_payload(type_: str, version: int, raw: bytes) -> Payload:
@@ -292,22 +307,25 @@ def _typed_draft(cls: type[Payload]) -> type[msgspec.Struct]:
         tag_field="type", tag=cls.TYPE, frozen=True, forbid_unknown_fields=True, gc=False)
 
 
-_TYPED_DRAFTS = {cls: _typed_draft(cls) for cls in PAYLOADS}
-_TYPE_OF = {draft: cls.TYPE for cls, draft in _TYPED_DRAFTS.items()}
-_decode_typed = msgspec.json.Decoder(
-    Union[tuple(_TYPED_DRAFTS.values())]  # noqa: UP007 (a union built at run time)
-).decode
+@functools.cache
+def _typed_decoder() -> tuple[Callable[[bytes], Any], dict[type, str]]:
+    """The decoder of an import line whose `type` picks the payload, and the event type of
+    each draft class (made on the first import, not at every start)."""
+    drafts = {cls: _typed_draft(cls) for cls in PAYLOADS}
+    union: Any = Union[tuple(drafts.values())]  # noqa: UP007 (a union built at run time)
+    return msgspec.json.Decoder(union).decode, {d: cls.TYPE for cls, d in drafts.items()}
 
 
 def parse_import_line(line: bytes) -> Parsed:
     """`parse_draft` in one decoding pass (the payload type is chosen by the line's
     `type`). Anything unusual (an old version, an error to explain) takes the slow path,
     so the result and the error messages are the same."""
+    decode, type_of = _typed_decoder()
     try:
-        draft: Any = _decode_typed(line)
+        draft: Any = decode(line)
     except (msgspec.ValidationError, msgspec.DecodeError):
         return _slow(line)
-    type_ = _TYPE_OF[type(draft)]
+    type_ = type_of[type(draft)]
     data = draft.data
     if draft.v is not None and draft.v != data.VERSION:
         return _slow(line)
