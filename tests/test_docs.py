@@ -22,12 +22,25 @@ HAND = re.sub(r"<!-- \[\[\[cog.*?\[\[\[end\]\]\] -->", "", README, flags=re.S)
 
 
 def _commands() -> list[tuple[str, click.Command]]:
+    """Every command and subcommand, as `--help` lists them (`add` builds its subcommands
+    when asked for: they are not in its `.commands`)."""
     out = []
     for name, command in cli.commands.items():
         out.append((name, command))
-        for sub, subcommand in getattr(command, "commands", {}).items():
-            out.append((f"{name} {sub}", subcommand))
+        if isinstance(command, click.Group):
+            with click.Context(command) as ctx:
+                for sub in command.list_commands(ctx):
+                    subcommand = command.get_command(ctx, sub)
+                    assert subcommand is not None
+                    out.append((f"{name} {sub}", subcommand))
     return out
+
+
+def test_every_kind_of_fact_has_its_add_command() -> None:
+    """The commands the tests below walk include one `add` per kind of fact."""
+    adds = {name for name, _ in _commands() if name.startswith("add ")}
+    assert adds == {f"add {cls.COMMAND}" for cls in REGISTRY.values() if cls.COMMAND}
+    assert len(adds) >= 15
 
 
 @pytest.mark.parametrize("name", [name for name, _ in _commands()])
