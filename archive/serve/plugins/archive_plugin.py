@@ -51,12 +51,22 @@ def archive_fts(query: str | None) -> str:
     return " ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
+#: How much of the served file SQLite may map into memory (it caps this at 2 GiB). The
+#: file never changes in place while it is served (a build replaces it), so its pages can
+#: be read where they lie instead of being copied through each connection's small cache:
+#: at 1M events a search's count and its first page take half as long (49 -> 24 ms and
+#: 51 -> 29 ms; the served search page 124-136 -> 101-108 ms). Mapped pages are the
+#: operating system's file cache, not SQLite's heap.
+MMAP_BYTES = 1 << 31
+
+
 @hookimpl
 def prepare_connection(conn: Any) -> None:
     conn.create_function("archive_fts", 1, archive_fts, deterministic=True)
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, LIMITS.value)
     conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, SQL_LENGTH)
     conn.execute(f"pragma hard_heap_limit={int(LIMITS.sqlite_heap)}")
+    conn.execute(f"pragma mmap_size={MMAP_BYTES}")
 
 
 def _briefing(datasette: Any, kind: str = "pdf", conference: str | None = None
