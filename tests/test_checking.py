@@ -195,3 +195,48 @@ def test_a_postgresql_archive_is_checked_beside_too(
         Archive(root).brief()
     assert raised.value.line == 1 and len(beside) == 2
     assert not first.path.exists()
+
+
+def _checks_running() -> list[int]:
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"archive.checking" in cmdline and proc.name.isdigit():
+            found.append(int(proc.name))
+    return found
+
+
+def test_a_briefing_killed_while_its_check_runs_leaves_nothing(tmp_path: Path) -> None:
+    """A real `archive briefing` of a log large enough to be checked beside it, SIGKILLed
+    once its check is running: no briefing, the check ends by itself, and the next
+    briefing is made and checked as usual."""
+    from bench.generate import write_import
+
+    root = tmp_path / "big"
+    Archive(root).init()
+    lines = tmp_path / "import.jsonl"
+    conference = write_import(lines, 16_000, seed=5)["conferences"][0]
+    Archive(root).recorder().import_lines(lines.open("rb"))
+    assert Archive(root).log.size() >= checking.BESIDE_FROM
+    Archive(root).build()
+    before = set(_checks_running())
+    cmd = [str(Path(sys.executable).with_name("archive")), "--archive", str(root), "briefing",
+           "--conference", conference, "--html"]
+    brief = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not set(_checks_running()) - before:
+        assert brief.poll() is None and time.monotonic() < deadline, "no check started"
+        time.sleep(0.005)
+    os.kill(brief.pid, signal.SIGKILL)
+    brief.wait()
+    assert not [p for p in (root / "exports").iterdir() if p.name.startswith("briefing")]
+    deadline = time.monotonic() + 60
+    while set(_checks_running()) - before:  # an orphan reads on, then ends by itself
+        assert time.monotonic() < deadline, "the check did not end"
+        time.sleep(0.1)
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert list((root / "exports").glob("briefing*.html"))
