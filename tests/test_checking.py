@@ -209,10 +209,11 @@ def _checks_running() -> list[int]:
     return found
 
 
-def test_a_briefing_killed_while_its_check_runs_leaves_nothing(tmp_path: Path) -> None:
+def test_a_briefing_killed_at_any_point_leaves_none_or_the_whole(tmp_path: Path) -> None:
     """A real `archive briefing` of a log large enough to be checked beside it, SIGKILLed
-    once its check is running: no briefing, the check ends by itself, and the next
-    briefing is made and checked as usual."""
+    at points from the moment its check starts to after it has written: each time there
+    is no briefing or the whole one (the bytes of an uninterrupted run), any orphaned
+    check ends by itself, and the next briefing is made and checked as usual."""
     from bench.generate import write_import
 
     root = tmp_path / "big"
@@ -222,21 +223,41 @@ def test_a_briefing_killed_while_its_check_runs_leaves_nothing(tmp_path: Path) -
     Archive(root).recorder().import_lines(lines.open("rb"))
     assert Archive(root).log.size() >= checking.BESIDE_FROM
     Archive(root).build()
-    before = set(_checks_running())
+    exports = root / "exports"
     cmd = [str(Path(sys.executable).with_name("archive")), "--archive", str(root), "briefing",
            "--conference", conference, "--html"]
-    brief = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while not set(_checks_running()) - before:
-        assert brief.poll() is None and time.monotonic() < deadline, "no check started"
-        time.sleep(0.005)
-    os.kill(brief.pid, signal.SIGKILL)
-    brief.wait()
-    assert not [p for p in (root / "exports").iterdir() if p.name.startswith("briefing")]
-    deadline = time.monotonic() + 60
-    while set(_checks_running()) - before:  # an orphan reads on, then ends by itself
-        assert time.monotonic() < deadline, "the check did not end"
-        time.sleep(0.1)
+
+    def briefings() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in exports.iterdir() if "briefing" in p.name}
+
+    started = time.monotonic()
+    subprocess.run(cmd, check=True, capture_output=True)
+    whole, took = briefings(), time.monotonic() - started
+    assert any(name.endswith(".html") for name in whole)
+    outcomes = []
+    for delay in (0, 0.1, 0.25, 0.5, 3 * took):
+        for name in whole:
+            (exports / name).unlink(missing_ok=True)
+        before = set(_checks_running())
+        brief = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while not set(_checks_running()) - before and brief.poll() is None:
+            assert time.monotonic() < deadline, "no check started"
+            time.sleep(0.002)
+        time.sleep(delay)
+        os.kill(brief.pid, signal.SIGKILL)
+        brief.wait()
+        left = briefings()
+        html = {k: v for k, v in left.items() if k.endswith(".html")}
+        assert html in ({}, {k: v for k, v in whole.items() if k.endswith(".html")}), delay
+        outcomes.append(bool(html))
+        deadline = time.monotonic() + 60
+        while set(_checks_running()) - before:  # an orphan reads on, then ends by itself
+            assert time.monotonic() < deadline, "the check did not end"
+            time.sleep(0.05)
+    assert outcomes[0] is False and outcomes[-1] is True, outcomes  # both sides reached
+    for name in briefings():
+        (exports / name).unlink()
     done = subprocess.run(cmd, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert list((root / "exports").glob("briefing*.html"))
+    assert briefings() == whole
