@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .core.asof import AsOf
-from .errors import HeadLost, InvalidEvent
+from .errors import InvalidEvent
 from .store import anchor
 from .store.base import EventLog
 from .store.layout import Layout
@@ -24,7 +24,7 @@ from .store.open import open_log
 if TYPE_CHECKING:  # the heavy parts load only when a command needs them
     from .append.recorder import Recorder, Result
     from .briefing import Limits, RenderResult
-    from .build.database import BuildResult, Progress
+    from .database.build import BuildResult, Progress
     from .store.verify import Report
 
 
@@ -116,31 +116,11 @@ class Archive:
         elsewhere); `strict` also fails on a fact that cites no source. `reset_head`
         accepts a log replaced on purpose: its head becomes the remembered one, and the
         database is removed so that the next build is full."""
-        from .store.verify import verify
+        from .store.verify import verify_archive
 
         self.require()
-        seen = None if reset_head else anchor.remembered(self.layout.head)
-        wanted = {seq for seq, _ in heads} | ({seen.seq} if seen else set())
-        report = verify(self.log, progress, at=wanted)
-        for seq, hash_ in heads:
-            if not report.found.get(seq, "").startswith(hash_):
-                held = (f"its event #{seq} has hash {report.found[seq]}"
-                        if seq in report.found else f"it ends at event #{report.seq}")
-                raise HeadLost(f"--head {seq}:{hash_}: the log does not hold that head "
-                               f"({held}): it was changed since that head was published")
-        if seen is not None and report.found.get(seen.seq) != seen.hash:
-            raise anchor.lost(seen, "this archive has seen")
-        if strict:
-            from .store.verify import unsourced
-
-            unsourced(self.log)
-        head = anchor.Seen(report.seq, report.hash, report.size)
-        if reset_head:
-            anchor.reset(self.layout.head, head)
-            self.layout.database.unlink(missing_ok=True)
-        else:
-            anchor.remember(self.layout.head, head)
-        return report
+        return verify_archive(self.layout, self.log, progress, heads=heads,
+                              reset_head=reset_head, strict=strict)
 
     # ------------------------------------------------------------ the database
 
@@ -150,7 +130,7 @@ class Archive:
         """Bring the database up to date (`exports/archive.db`, or `output`); `as_of`
         builds the archive as it stood then, into `exports/archive-as-of-<seq>.db`; `on`
         the world as it stood that day (`core.asof`), into `exports/archive-on-<day>.db`."""
-        from .build.database import build
+        from .database.build import build
         from .store.durable import remove_dead_temps_in
 
         self.require().log.check_head()
@@ -170,7 +150,7 @@ class Archive:
         return result
 
     def is_stale(self) -> bool:
-        from .build.database import is_stale
+        from .database.build import is_stale
 
         self.require().log.check_head()
         return is_stale(self.log, self.layout.database)
@@ -245,7 +225,7 @@ class Archive:
               progress: Progress | None = None) -> int:
         """Bring the database up to date (unless told not to), then serve it with
         Datasette until interrupted. Returns Datasette's exit code."""
-        from .build.database import recover
+        from .database.build import recover
         from .serve.server import serve
 
         self.require().log.check_head()

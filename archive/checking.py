@@ -21,12 +21,20 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .errors import ArchiveError, StorageError
 
-if TYPE_CHECKING:
-    from .app import Archive
+
+class Checked(Protocol):
+    """What `beside` needs of an archive (`app.Archive`)."""
+
+    root: Path
+
+    @property
+    def log(self) -> Any: ...
+
+    def verify(self) -> object: ...
 
 #: A log at least this large (bytes, ~14,000 events) is checked beside the job.
 BESIDE_FROM = 8 << 20
@@ -71,7 +79,7 @@ def _nothing() -> None:
 
 
 @contextmanager
-def beside(archive: Archive, *, verify: bool = True) -> Iterator[Callable[[], None]]:
+def beside(archive: Checked, *, verify: bool = True) -> Iterator[Callable[[], None]]:
     """Verify the archive's log (unless `verify` is false) while the caller works; yields
     the function that waits for the check and raises its error."""
     if not verify:
@@ -92,10 +100,14 @@ def beside(archive: Archive, *, verify: bool = True) -> Iterator[Callable[[], No
 
 
 def main(root: str) -> None:
-    from .app import Archive
+    from .store.layout import Layout
+    from .store.open import open_log
+    from .store.verify import verify_archive
 
     try:
-        Archive(root).verify()
+        log = open_log(Path(root))
+        log.require()
+        verify_archive(Layout(Path(root)), log)
         outcome: tuple[str, Any] = ("ok", None)
     except ArchiveError as exc:
         outcome = ("err", exc)

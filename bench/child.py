@@ -35,7 +35,7 @@ def cmd_build(args: list[str]) -> dict:
     db = Path(args[args.index("--db") + 1]) if "--db" in args else None
     full = "--full" in args
     t_import = time.perf_counter()
-    import archive.build.database  # noqa: F401 (imported before the clock starts, as before)
+    import archive.database.build  # noqa: F401 (imported before the clock starts, as before)
     from archive.app import Archive
 
     t0 = time.perf_counter()

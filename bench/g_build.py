@@ -17,13 +17,13 @@ VERIFY_X = 2.0
 
 
 def database_available() -> str | None:
-    """None if archive.build.database.build exists, else why not (the group is then pending)."""
+    """None if archive.database.build.build exists, else why not (the group is then pending)."""
     try:
-        from archive.build import database
+        from archive.database import build as database
     except ImportError as exc:
-        return f"pending: archive.build.database not importable ({exc})"
+        return f"pending: archive.database.build not importable ({exc})"
     if not hasattr(database, "build"):
-        return "pending: archive.build.database.build missing"
+        return "pending: archive.database.build.build missing"
     return None
 
 

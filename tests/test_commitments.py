@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive.app import Archive
-from archive.build.database import build
 from archive.cli import cli
+from archive.database.build import build
 from archive.serve.server import QUERIES
 
 SRC = "https://example.org/report"

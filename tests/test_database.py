@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive.app import Archive
-from archive.build.database import read_info
 from archive.cli import cli
+from archive.database.build import read_info
 from archive.errors import ArchiveError, HeadLost, LogCorrupt, NotFound
 from archive.store.log import Log
 
@@ -250,7 +250,7 @@ def test_the_shipped_astana_archive(tmp_path):
 
 
 def test_incremental_build_while_served_replaces_the_file(tmp_path):
-    from archive.build.database import serving
+    from archive.database.build import serving
 
     root = make_archive(tmp_path / "a", SAMPLE[:6])
     db = Archive(root).build().path
@@ -272,7 +272,7 @@ def test_incremental_build_while_served_replaces_the_file(tmp_path):
 def test_rows_still_buffered_and_rows_sent_give_the_same_database(tmp_path_factory, items):
     """A full build answers earlier events from its buffer and drops buffered rows on a
     delete; with a batch of one row everything goes through SQLite instead."""
-    from archive.build import rowstore
+    from archive.database import rowstore
 
     tmp = tmp_path_factory.mktemp("b")
     root = make_archive(tmp / "a", items)

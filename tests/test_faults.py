@@ -34,7 +34,7 @@ from conftest import ARCHIVE_SCRIPT, archive_env
 from fixtures_db import rows
 
 from archive.app import Archive
-from archive.build.database import recover
+from archive.database.build import recover
 from archive.store.log import Log
 from archive.store.verify import verify
 

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from archive.app import Archive
-from archive.build.database import build
 from archive.cli import cli
+from archive.database.build import build
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = ["Kazakhstan", "Kyrgyzstan", "Tajikistan", "Uzbekistan", "Turkmenistan"]

@@ -20,7 +20,7 @@ from ..app import Archive
 from ..errors import ArchiveError, StorageError
 
 if TYPE_CHECKING:
-    from ..build.database import Progress
+    from ..database.build import Progress
 
 
 class Context:

@@ -23,7 +23,6 @@ it, and is refused while live facts refer to that entity.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, Protocol
 
@@ -42,21 +41,10 @@ from .events import (
     apply_changes,
     references,
 )
+from .names import name_key
+from .nearmatch import near_matches
 
 # ---------------------------------------------------------------- names
-
-
-#: Characters that show as nothing: a name holding them looks like one without them.
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"))
-
-
-def name_key(name: str) -> str:
-    """The key names are matched on: NFKC, casefold, single spaces, and no invisible
-    characters (a zero-width space does not make a second person)."""
-    if name.isascii():  # the same result, without the Unicode tables
-        return " ".join(name.lower().split())
-    return " ".join(unicodedata.normalize("NFKC", name).translate(_INVISIBLE)
-                    .casefold().split())
 
 
 def name_scope(type_: str, data: Payload) -> str | None:
@@ -258,8 +246,6 @@ def find(view: View, scopes: Iterable[str], name: str) -> str | None:
 def near(view: View, kind: str, name: str) -> list[tuple[str, str]]:
     """Live records of a kind whose names are close to `name` but not the same (a
     transliteration, a slip, punctuation): (id, name), best first (`core.nearmatch`)."""
-    from .nearmatch import near_matches
-
     candidates = {}
     for id in view.names_in(kind).values():
         if entity_live(view, id):

@@ -43,7 +43,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
 
-from .catalogue import name_key
+from .names import name_key
 
 #: Real, distinct names that the slip rules would otherwise take for one another.
 DISTINCT = frozenset(frozenset(pair) for pair in [("gambia", "zambia"), ("iceland", "ireland")])

@@ -387,7 +387,7 @@ def serve(layout: Layout, *, port: int = 8001, echo: Callable[[str], None] = pri
     """Run Datasette on the archive database until interrupted (Ctrl-C, SIGTERM or SIGHUP;
     Datasette stops with it, even if this process is killed). Port 0 takes a free port and
     says which. Returns Datasette's exit code."""
-    from ..build.database import serving
+    from ..database.build import serving
 
     db_path = layout.database
     limits = ServeLimits.from_env()  # a bad setting is an error here, not in the child

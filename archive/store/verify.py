@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from ..core import catalogue, rules
 from ..core.catalogue import MemoryCatalogue
 from ..core.events import ZERO_HASH, references
-from ..errors import InvalidEvent, LogCorrupt, NotFound
+from ..errors import HeadLost, InvalidEvent, LogCorrupt, NotFound
+from . import anchor
 from .base import EventLog as Log
+from .layout import Layout
 
 
 @dataclass(frozen=True)
@@ -77,3 +79,33 @@ def unsourced(log: Log) -> None:
             raise LogCorrupt(f"{event.type} {event.id} cites no source (--strict); "
                              f"`archive correct` cannot add one yet: retract and record it "
                              "again with --source", path=log.name, line=placed.lineno)
+
+
+def verify_archive(layout: Layout, log: Log, progress: Callable[[int], None] | None = None,
+                   *, heads: tuple[tuple[int, str], ...] = (), reset_head: bool = False,
+                   strict: bool = False) -> Report:
+    """Check the whole log, that it still holds the head this archive has seen
+    (`store.anchor`) and each of `heads` (sequence, hash or a prefix of it published
+    elsewhere); `strict` also fails on a fact that cites no source. `reset_head`
+    accepts a log replaced on purpose: its head becomes the remembered one, and the
+    database is removed so that the next build is full."""
+    seen = None if reset_head else anchor.remembered(layout.head)
+    wanted = {seq for seq, _ in heads} | ({seen.seq} if seen else set())
+    report = verify(log, progress, at=wanted)
+    for seq, hash_ in heads:
+        if not report.found.get(seq, "").startswith(hash_):
+            held = (f"its event #{seq} has hash {report.found[seq]}"
+                    if seq in report.found else f"it ends at event #{report.seq}")
+            raise HeadLost(f"--head {seq}:{hash_}: the log does not hold that head "
+                           f"({held}): it was changed since that head was published")
+    if seen is not None and report.found.get(seen.seq) != seen.hash:
+        raise anchor.lost(seen, "this archive has seen")
+    if strict:
+        unsourced(log)
+    head = anchor.Seen(report.seq, report.hash, report.size)
+    if reset_head:
+        anchor.reset(layout.head, head)
+        layout.database.unlink(missing_ok=True)
+    else:
+        anchor.remember(layout.head, head)
+    return report

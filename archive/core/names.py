@@ -1,0 +1,18 @@
+"""How names are compared: one key for every lookup by name (the catalogue, near matches,
+`--conference NAME`, listings, pulls)."""
+
+from __future__ import annotations
+
+import unicodedata
+
+#: Characters that show as nothing: a name holding them looks like one without them.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"))
+
+
+def name_key(name: str) -> str:
+    """The key names are matched on: NFKC, casefold, single spaces, and no invisible
+    characters (a zero-width space does not make a second person)."""
+    if name.isascii():  # the same result, without the Unicode tables
+        return " ".join(name.lower().split())
+    return " ".join(unicodedata.normalize("NFKC", name).translate(_INVISIBLE)
+                    .casefold().split())
