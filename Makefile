@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 PORT   ?= 8001
 
-.PHONY: install demo-deps test-deps apt-install demo test lint docs bench clean
+.PHONY: install demo-deps test-deps apt-install demo test test-fast lint docs bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,9 +64,15 @@ demo: install
 	$(BIN)/archive briefing --html
 	$(BIN)/archive serve --port $(PORT)
 
+# Every test, on every core (what CI runs; under five minutes on a 2-core machine).
 test: install test-deps
 	$(BIN)/cog --check README.md docs/*.md
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist worksteal
+
+# The edit-test loop (under a minute): all but the `slow` and `faults` tests, with the
+# `dev` Hypothesis profile (a fifth of each property's examples).
+test-fast: install test-deps
+	HYPOTHESIS_PROFILE=dev $(BIN)/pytest -q -n auto --dist worksteal -m "not slow and not faults"
 
 lint: install
 	$(BIN)/ruff check archive tests bench

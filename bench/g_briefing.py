@@ -70,7 +70,8 @@ def verification(ctx: Context) -> list[Row]:
         conference = json.loads((ctx.data(n) / "meta.json").read_text())["conferences"][0]
         cmd = archive_cmd() + ["--archive", str(root), "briefing", "--conference", conference]
         env = bench_env()
-        run_child(cmd + ["--no-verify"], env=env)  # warm: fonts, page cache
+        if not ctx.quick:  # (a smoke test measures nothing: no warm-up)
+            run_child(cmd + ["--no-verify"], env=env)  # warm: fonts, page cache
         plain, checked = [], []
         for _ in range(ctx.repeat):
             plain.append(run_child(cmd + ["--no-verify"], env=env).seconds)

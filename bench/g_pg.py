@@ -60,7 +60,7 @@ def _span(results: list[dict]) -> tuple[float, int]:
 
 def appends(ctx: Context, server) -> list[Row]:  # noqa: ANN001
     rows: list[Row] = []
-    total = 96 if ctx.quick else 240
+    total = 24 if ctx.quick else 240
     file_span: dict[int, float] = {}
     for store in ("file", "postgresql"):
         for k in WRITERS:
@@ -89,7 +89,7 @@ def appends(ctx: Context, server) -> list[Row]:  # noqa: ANN001
 
 def locks(ctx: Context, server) -> list[Row]:  # noqa: ANN001
     rows: list[Row] = []
-    total = 800 if ctx.quick else 2400
+    total = 96 if ctx.quick else 2400
     advisory: dict[int, float] = {}
     for mode in ("advisory", "table", "serializable"):
         for k in WRITERS:

@@ -6,44 +6,42 @@ log (one write + fsync), and `run_archive` starts the installed console script.
 
 from __future__ import annotations
 
-import os
+import shutil
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from helpers import (
+    ARCHIVE_SCRIPT,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    CONFERENCE_ID,
+    CONFERENCE_NAME,
+    FIXED_NOW,
+    PROFILE,
+    archive_env,
+    counter_ids,
+)
+from hypothesis import HealthCheck, settings
 
 from archive.append.recorder import Recorder
 from archive.cli import cli
 from archive.store.log import Log
 from archive.store.verify import verify
 
-# ---------------------------------------------------------------- constants
+# ---------------------------------------------------------------- Hypothesis
 
-#: The installed console script and interpreter of the virtualenv running the tests.
-ARCHIVE_SCRIPT = Path(sys.executable).with_name("archive")
-PYTHON = sys.executable
-#: A fixed clock for recorders made in tests (recorded_at of every event).
-FIXED_NOW = "2024-01-02T03:04:05.000Z"
-CONFERENCE_ID = "conf-astana"
-CONFERENCE_NAME = "Astana Regional Conference"
+# `ci` (the default, `make test`): each property's own count (`helpers.examples`);
+# `dev` (`make test-fast`, HYPOTHESIS_PROFILE=dev): a fifth of it. Neither has a deadline:
+# the tests run real files and SQLite, whose timing is the machine's.
+settings.register_profile("ci", deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None, max_examples=20,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(PROFILE)
 
 # ---------------------------------------------------------------- archives
-
-
-def _counter_ids(prefix: str = "gen") -> Callable[[], str]:
-    """An id factory giving gen-0001, gen-0002... (deterministic, valid ids)."""
-    count = 0
-
-    def new_id() -> str:
-        nonlocal count
-        count += 1
-        return f"{prefix}-{count:04d}"
-
-    return new_id
-
 
 @pytest.fixture
 def empty_archive(tmp_path: Path) -> Path:
@@ -72,7 +70,7 @@ def log(archive_dir: Path) -> Log:
 @pytest.fixture
 def recorder(archive_dir: Path) -> Recorder:
     """A Recorder on `archive_dir` with a fixed clock and deterministic generated ids."""
-    return Recorder(Log(archive_dir), "tests", clock=lambda: FIXED_NOW, new_id=_counter_ids())
+    return Recorder(Log(archive_dir), "tests", clock=lambda: FIXED_NOW, new_id=counter_ids())
 
 
 @pytest.fixture
@@ -106,14 +104,6 @@ def run_cli(archive_dir: Path) -> Callable[..., Result]:
 # ---------------------------------------------------------------- real processes
 
 
-def archive_env(root: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["ARCHIVE_DIR"] = str(root)
-    env["ARCHIVE_RECORDER"] = "tests"
-    env.pop("PYTHONSTARTUP", None)
-    return env
-
-
 @pytest.fixture
 def run_archive(archive_dir: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the installed `archive` console script with ARCHIVE_DIR set (text output)."""
@@ -140,6 +130,27 @@ def children() -> Iterator[list[subprocess.Popen[bytes]]]:
         proc.wait()
 
 
+# ---------------------------------------------------------------- the shipped archive
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def astana_briefed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped Astana archive, built, with its PDF and HTML briefings: made once per
+    test process, read by many modules. Tests read it and never write to it (copy it to
+    change it)."""
+    from archive.app import Archive
+
+    root = tmp_path_factory.mktemp("astana") / "astana"
+    (root / "events").mkdir(parents=True)
+    shutil.copyfile(REPO / "events" / "events.jsonl", root / "events" / "events.jsonl")
+    Archive(root).build()
+    Archive(root).brief(verify=False)
+    Archive(root).brief(html=True, verify=False)
+    return root
+
+
 # ---------------------------------------------------------------- logs
 
 
@@ -160,13 +171,7 @@ def sample(recorder: Recorder) -> Log:
 
 # ---------------------------------------------------------------- a real browser
 
-#: Debian's Chromium, driven by Playwright, headless.
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
@@ -196,3 +201,11 @@ def pg_server() -> Iterator[object]:
 def pg_url(pg_server: object) -> str:
     """The URL of a new, empty database on the session's server."""
     return pg_server.new_database()  # type: ignore[attr-defined]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that drives the real browser is `slow` (an end-to-end page test): `make
+    test` runs it, `make test-fast` leaves it out."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

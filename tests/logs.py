@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 
 from click.testing import Result
-from conftest import CONFERENCE_ID
+from helpers import CONFERENCE_ID
 
 from archive.core.events import make_payload
 from archive.store.log import Log, Pending

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ARCHIVE_SCRIPT, archive_env
+from helpers import ARCHIVE_SCRIPT, archive_env
 
 from archive.cli import cli
 from archive.core.codec import encode_event, parse_line

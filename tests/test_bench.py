@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bench.__main__ import main
 from bench.generate import write_import
 
@@ -20,8 +22,9 @@ def test_generator_is_deterministic(tmp_path):
             "note.recorded"} <= types
 
 
+@pytest.mark.slow
 def test_harness_runs_at_a_tiny_size(tmp_path, capsys):
-    assert main(["--sizes", "2000", "--repeat", "1", "--quick", "--out", str(tmp_path),
+    assert main(["--sizes", "500", "--repeat", "1", "--quick", "--out", str(tmp_path),
                  "--only", "import,build,incremental,append,side,memory"]) == 0
     table = capsys.readouterr().out
     assert "| import | archive import" in table
@@ -36,9 +39,10 @@ def test_harness_runs_at_a_tiny_size(tmp_path, capsys):
     assert all(r["seconds"] > 0 for r in timed if r["seconds"] is not None)
 
 
+@pytest.mark.slow
 def test_postgresql_group_runs_at_a_tiny_size(tmp_path, capsys):
     """The `pg` group starts its own server and measures every row without an error."""
-    assert main(["--sizes", "2000", "--repeat", "1", "--quick", "--out", str(tmp_path),
+    assert main(["--sizes", "500", "--repeat", "1", "--quick", "--out", str(tmp_path),
                  "--only", "pg"]) == 0
     rows = json.loads((tmp_path / "results.json").read_text())["rows"]
     assert not [r for r in rows if r["status"].startswith("error")], rows
@@ -50,13 +54,14 @@ def test_postgresql_group_runs_at_a_tiny_size(tmp_path, capsys):
     assert all(r["seconds"] > 0 for r in rows)
 
 
+@pytest.mark.slow
 def test_briefing_verification_rows_run_at_a_tiny_size(tmp_path):
     """What the default verification adds to a briefing: both rows measured, the second
     against the first."""
     from bench.core import Context
     from bench.g_briefing import verification
 
-    rows = verification(Context(sizes=[2000], repeat=1, out=tmp_path, quick=True))
+    rows = verification(Context(sizes=[500], repeat=1, out=tmp_path, quick=True))
     assert [r.name.split(",")[1].strip() for r in rows] == [
         "--no-verify (whole process)", "verified (default; the whole log"]
     assert all(r.seconds > 0 and not r.status for r in rows)

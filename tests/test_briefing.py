@@ -213,6 +213,7 @@ def test_charts_are_drawn_as_svg_with_labels(demo, demo_text):
     assert pdf.contains(demo_text, "International bodies")
 
 
+@pytest.mark.slow
 def test_same_log_prefix_gives_byte_identical_pdf(demo, tmp_path):
     root, out = demo
     again = Archive(root).brief(tmp_path / "again.pdf")

@@ -44,6 +44,11 @@ def rendered(root: Path) -> tuple[str, sqlite3.Connection]:
     result = CliRunner().invoke(cli, ["--archive", str(root), "briefing", "--html",
                                       "--no-verify"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    return read(root)
+
+
+def read(root: Path) -> tuple[str, sqlite3.Connection]:
+    """The visible text of `root`'s HTML briefing as it is, and its database."""
     parser = _Text()
     parser.feed((root / "exports" / "briefing.html").read_text(encoding="utf-8"))
     return " ".join("".join(parser.parts).split()), sqlite3.connect(
@@ -51,11 +56,8 @@ def rendered(root: Path) -> tuple[str, sqlite3.Connection]:
 
 
 @pytest.fixture(scope="module")
-def astana(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, sqlite3.Connection]:
-    root = tmp_path_factory.mktemp("truth") / "astana"
-    (root / "events").mkdir(parents=True)
-    shutil.copyfile(REPO / "events" / "events.jsonl", root / "events" / "events.jsonl")
-    return rendered(root)
+def astana(astana_briefed: Path) -> tuple[str, sqlite3.Connection]:
+    return read(astana_briefed)
 
 
 def number(text: str, pattern: str) -> int:
@@ -137,18 +139,12 @@ def test_the_source_is_named(astana: tuple[str, sqlite3.Connection]) -> None:
     assert "para. 14" in text and ", p14" not in text
 
 
-def test_the_pdf_is_tagged_and_archival(tmp_path: Path) -> None:
+def test_the_pdf_is_tagged_and_archival(astana_briefed: Path) -> None:
     """PDF/A-3, level A: tagged (headings, lists, tables with header cells), title and
     language set, archival metadata."""
     import subprocess
 
-    root = tmp_path / "astana"
-    (root / "events").mkdir(parents=True)
-    shutil.copyfile(REPO / "events" / "events.jsonl", root / "events" / "events.jsonl")
-    result = CliRunner().invoke(cli, ["--archive", str(root), "briefing", "--no-verify"],
-                                catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    pdf = root / "exports" / "briefing.pdf"
+    pdf = astana_briefed / "exports" / "briefing.pdf"
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     assert re.search(r"^Tagged:\s+yes$", info, re.M)
     assert "Title:           Central and South Asian Regional Conference" in info
@@ -187,15 +183,11 @@ def figure_alts(path: Path) -> list[str]:
     return out
 
 
-def test_the_pdf_carries_its_log_and_verify_pdf_checks_it(tmp_path: Path) -> None:
+def test_the_pdf_carries_its_log_and_verify_pdf_checks_it(astana_briefed: Path,
+                                                         tmp_path: Path) -> None:
     """`archive verify --pdf` needs only the PDF; a tampered attachment is caught."""
-    root = tmp_path / "astana"
-    (root / "events").mkdir(parents=True)
     log = REPO / "events" / "events.jsonl"
-    shutil.copyfile(log, root / "events" / "events.jsonl")
-    assert CliRunner().invoke(cli, ["--archive", str(root), "briefing", "--no-verify"]
-                              ).exit_code == 0
-    pdf = root / "exports" / "briefing.pdf"
+    pdf = astana_briefed / "exports" / "briefing.pdf"
     last = log.read_bytes().splitlines()[-1]
     head = re.search(rb'"hash":"([0-9a-f]{64})"', last).group(1).decode()  # type: ignore[union-attr]
     elsewhere = tmp_path / "no-archive-here"
@@ -220,19 +212,14 @@ def test_the_pdf_carries_its_log_and_verify_pdf_checks_it(tmp_path: Path) -> Non
     assert missing.exit_code == 1 and missing.stderr.startswith("Error: ")
 
 
-def test_nothing_is_smaller_than_7_5pt_or_paler_than_4_5_to_1(tmp_path: Path) -> None:
+def test_nothing_is_smaller_than_7_5pt_or_paler_than_4_5_to_1(astana_briefed: Path) -> None:
     """Measured from the PDF: every word's box is at least as tall as 7.5pt DejaVu text
     (ascent + descent = 1.164 em); and every text colour in the style sheet has a
     contrast of at least 4.5:1 against white."""
     import subprocess
 
-    root = tmp_path / "astana"
-    (root / "events").mkdir(parents=True)
-    shutil.copyfile(REPO / "events" / "events.jsonl", root / "events" / "events.jsonl")
-    assert CliRunner().invoke(cli, ["--archive", str(root), "briefing", "--no-verify"]
-                              ).exit_code == 0
     boxes = subprocess.run(["pdftotext", "-enc", "UTF-8", "-bbox",
-                            str(root / "exports" / "briefing.pdf"), "-"],
+                            str(astana_briefed / "exports" / "briefing.pdf"), "-"],
                            capture_output=True).stdout.decode("utf-8", "replace")
     heights = [float(b) - float(a) for a, b in re.findall(
         r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">', boxes)]
@@ -253,6 +240,7 @@ def test_nothing_is_smaller_than_7_5pt_or_paler_than_4_5_to_1(tmp_path: Path) ->
         assert (1.05) / (luminance(colour) + 0.05) >= 4.5, colour
 
 
+@pytest.mark.slow
 def test_pages_referred_to_once_write_the_same_bytes(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """`briefing.pdf` keeps pydyf's list of page references instead of building it once

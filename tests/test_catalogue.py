@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpers import examples
 from histories import BASE, chain, histories, known
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -88,7 +89,7 @@ def test_a_store_over_another_answers_as_one_store() -> None:
     assert above.conferences() == whole.conferences()
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(histories(), st.data())
 def test_learning_in_two_steps_equals_learning_at_once(items: Any, data: Any) -> None:
     events = chain(items)

@@ -174,6 +174,7 @@ def test_errors_pickle_as_they_are(error: ArchiveError) -> None:
     assert back.__dict__ == error.__dict__
 
 
+@pytest.mark.slow
 def test_a_postgresql_archive_is_checked_beside_too(
         tmp_path: Path, pg_url: str, beside: list[checking.Check]) -> None:
     """The second process reaches the store through its own connection."""
@@ -209,6 +210,7 @@ def _checks_running() -> list[int]:
     return found
 
 
+@pytest.mark.slow
 def test_a_briefing_killed_at_any_point_leaves_none_or_the_whole(tmp_path: Path) -> None:
     """A real `archive briefing` of a log large enough to be checked beside it, SIGKILLed
     at points from the moment its check starts to after it has written: each time there

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 import pytest
 from click.testing import Result
-from conftest import CONFERENCE_ID, CONFERENCE_NAME, PYTHON, archive_env
+from helpers import CONFERENCE_ID, CONFERENCE_NAME, PYTHON, archive_env
 
 from archive.core.events import Event
 from archive.store.log import Log

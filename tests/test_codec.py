@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from helpers import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from payloads import MINIMAL
@@ -144,7 +145,7 @@ payload_dicts = st.one_of(
 sources = st.none() | st.builds(Source, url=names, locator=st.none() | names)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(payload=payload_dicts, ident=ids, seq=st.integers(1, 10**9), at=st.none() | dates,
        source=sources, prev=st.text("0123456789abcdef", min_size=64, max_size=64),
        recorded_by=names)
@@ -169,7 +170,7 @@ def test_encode_parse_round_trip(payload: tuple[str, dict[str, Any]], ident: str
                                                                            source)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(name=st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30))
 def test_names_are_stored_verbatim(name: str) -> None:
     data = make_payload("participant.attended", {"conference": "c1", "entity": "e1",

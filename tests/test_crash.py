@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import ARCHIVE_SCRIPT, PYTHON, archive_env
+from helpers import ARCHIVE_SCRIPT, PYTHON, archive_env
 
 from archive.errors import TornTail
 from archive.store.log import Log

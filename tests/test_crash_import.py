@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ARCHIVE_SCRIPT, CONFERENCE_ID, PYTHON, archive_env
+from helpers import ARCHIVE_SCRIPT, CONFERENCE_ID, PYTHON, archive_env
 
 from archive.store.log import Log
 from archive.store.verify import verify

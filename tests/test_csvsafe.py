@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from helpers import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +18,7 @@ def neutral(cell: str) -> str:
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(rows=st.lists(st.lists(cells, min_size=1, max_size=4), min_size=1, max_size=6),
        cuts=st.lists(st.integers(1, 9), max_size=30))
 def test_every_cell_is_neutralised_whatever_the_chunks(rows: list[list[str]],

@@ -13,6 +13,7 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 from fixtures_db import SAMPLE, XSS_ATTR, XSS_SCRIPT, append, make_archive, rows, search_index
+from helpers import examples
 from histories import histories
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -202,7 +203,7 @@ def test_build_command(archive):
     assert result.output == "Error: --as-of nope: no event has that id in the log\n"
 
 
-@settings(max_examples=15, deadline=None,
+@settings(max_examples=examples(15), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
 @given(histories(), st.data())
@@ -265,7 +266,7 @@ def test_incremental_build_while_served_replaces_the_file(tmp_path):
     assert facts(db) == facts(Archive(root).build(tmp_path / "full.db", full=True).path)
 
 
-@settings(max_examples=15, deadline=None,
+@settings(max_examples=examples(15), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                  HealthCheck.too_slow])
 @given(histories())

@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ARCHIVE_SCRIPT, archive_env
+from helpers import ARCHIVE_SCRIPT, archive_env
 
 #: Every command, with arguments that would succeed on a writable archive holding the
 #: sample below.
@@ -56,15 +56,25 @@ def tree(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture
-def sample(tmp_path: Path) -> Path:
-    root = tmp_path / "archive"
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample archive, made once through the CLI: a conference, a note, two people,
+    built."""
+    root = tmp_path_factory.mktemp("errors") / "archive"
     for args in (["init", str(root)], ["add", "conference", "--name", "C"],
                  ["add", "note", "--text", "x", "--id", "n1"],
                  ["add", "participant", "--kind", "person", "--name", "Ann Lee"],
                  ["add", "participant", "--kind", "person", "--name", "Bo Chen"],
                  ["build"]):
         assert run(args, root).returncode == 0
+    return root
+
+
+@pytest.fixture
+def sample(made: Path, tmp_path: Path) -> Path:
+    """A copy of the sample archive of this test's own, and the file `import` reads."""
+    root = tmp_path / "archive"
+    shutil.copytree(made, root, symlinks=True)
     (tmp_path / "import.jsonl").write_text(
         '{"type": "note.recorded", "data": {"conference": "nope", "text": "x"}}\n')
     return root

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
+import pytest
 from click.testing import CliRunner
 from icalendar import Calendar
 from servers import http, start
@@ -34,6 +35,7 @@ def feed_ids(root: Path, query: str = "") -> list[str]:
     return [e.findtext(f"{ATOM}id") or "" for e in feed.iter(f"{ATOM}entry")]
 
 
+@pytest.mark.slow
 def test_the_feed_gains_one_entry_per_new_fact_and_keeps_its_ids(tmp_path: Path):
     root = tmp_path / "a"
     record(root, "c14")

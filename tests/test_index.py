@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from helpers import examples
 from histories import chain, histories, known
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -29,7 +30,7 @@ def answers(view: Any, ids: set[str]) -> dict[str, Any]:
             for i in sorted(ids)} | {"conferences": view.conferences()}
 
 
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=examples(25), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(histories(), st.data())
 def test_the_index_answers_as_the_catalogue_of_the_same_log(tmp_path_factory: Any,

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import pytest
 from fixtures_db import rows, search_index
+from helpers import examples
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -43,6 +45,8 @@ from archive.core.schema import BY_NAME
 from archive.errors import ArchiveError
 from archive.store.log import Log
 from archive.store.verify import verify
+
+pytestmark = pytest.mark.slow
 
 PEOPLE = ["Ann Lee", "Bo Chen", "Karim Massimov", "ann lee"]
 COUNTRIES = ["Kazakhstan", "Georgia"]
@@ -255,6 +259,6 @@ class Machine(RuleBasedStateMachine):
 
 
 Machine.TestCase.settings = settings(
-    max_examples=40, stateful_step_count=20, deadline=None,
+    max_examples=examples(40), stateful_step_count=20, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 TestArchiveInvariants = Machine.TestCase

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ARCHIVE_SCRIPT, CONFERENCE_ID, FIXED_NOW, archive_env
+from helpers import ARCHIVE_SCRIPT, CONFERENCE_ID, FIXED_NOW, archive_env
 from logs import RunCli, assert_verify_fails_at, lines_of, note, write_lines
 
 from archive.core.codec import encode_event, parse_line

@@ -5,7 +5,6 @@ lines read through upcasters into the same facts as before."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import sqlite3
@@ -15,6 +14,7 @@ from typing import Any
 import pytest
 from briefing_pdf import contains, text
 from click.testing import CliRunner, Result
+from helpers import examples, run_async
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -174,7 +174,7 @@ def test_datasette_facets_participations_by_status(summit: Path) -> None:
         response = await ds.client.get("/archive/participations.json?_facet=status")
         return response.json()
 
-    body = asyncio.run(facets())
+    body = run_async(facets())
     counts = {r["value"]: r["count"] for r in body["facet_results"]["status"]["results"]}
     assert counts == dict(query(summit, "select status, count(*) from participations "
                                         "group by status"))
@@ -321,7 +321,7 @@ V1 = st.one_of(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(V1)
 def test_any_version_1_event_upcast_projects_like_its_version_2_twin(
         item: tuple[str, dict[str, Any]]) -> None:

@@ -4,11 +4,11 @@ shows bare ids)."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 from fixtures_db import XSS_ATTR, make_archive
+from helpers import run_async
 
 from archive.app import Archive
 from archive.serve.server import make_datasette
@@ -22,7 +22,7 @@ def ds(tmp_path_factory: pytest.TempPathFactory):
 
 
 def page(ds, path: str) -> str:
-    response = asyncio.run(ds.client.get(path))
+    response = run_async(ds.client.get(path))
     assert response.status_code == 200
     return response.text
 

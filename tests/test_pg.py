@@ -18,7 +18,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from conftest import ARCHIVE_SCRIPT, PYTHON
+from helpers import ARCHIVE_SCRIPT, PYTHON
 from postgres import Server, start_server, stop_server
 from servers import http, serve_archive
 
@@ -115,6 +115,7 @@ def _record(root: Path, photo: Path, lines: Path) -> None:
     arc(root, "import", str(lines))
 
 
+@pytest.mark.slow
 def test_every_command_works_on_a_postgresql_archive(tmp_path: Path, pg_url: str) -> None:
     """The same recording into a file archive and a PostgreSQL archive gives the same
     events; then verify, log, show, build, briefing and serve work on the latter."""
@@ -224,6 +225,7 @@ def own_server() -> Any:
         stop_server(server)
 
 
+@pytest.mark.slow
 def test_server_stopped_mid_import_then_retried_exactly_once(
         tmp_path: Path, own_server: Server) -> None:
     root = tmp_path / "a"

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from helpers import examples
 from histories import SRC, chain, histories
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -172,7 +173,7 @@ def test_project_only_reads_the_state():
 
 # ---------------------------------------------------------------- properties
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(histories(), st.data())
 def test_fold_of_a_then_b_equals_fold_of_a_continued_with_b(items, data):
     events = chain(items)

@@ -4,7 +4,6 @@ pages, ranked search, at a phone's width, checked by axe-core."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +11,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 from servers import start
-
-from archive.app import Archive
 
 REPO = Path(__file__).resolve().parent.parent
 AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
@@ -26,13 +23,9 @@ PM_QUOTES = [
 
 
 @pytest.fixture(scope="module")
-def astana(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    root = tmp_path_factory.mktemp("reader") / "astana"
-    (root / "events").mkdir(parents=True)
-    shutil.copyfile(REPO / "events" / "events.jsonl", root / "events" / "events.jsonl")
-    db_path = Archive(root).build().path
-    Archive(root).brief(verify=False)
-    db = sqlite3.connect(db_path)
+def astana(astana_briefed: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    root = astana_briefed
+    db = sqlite3.connect(root / "exports" / "archive.db")
     ids = {
         "pm": db.execute("select id from entities where name = 'Karim Massimov'").fetchone()[0],
         "agreement": db.execute("select id from agreements").fetchone()[0],

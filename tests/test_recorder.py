@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CONFERENCE_ID, FIXED_NOW
+from helpers import CONFERENCE_ID, FIXED_NOW
 from logs import GOOD_IMPORT, RunCli
 
 from archive.core.events import make_payload

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import hashlib
 import io
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from fixtures_db import SAMPLE, XSS_ATTR, XSS_SCRIPT, append, make_archive
+from helpers import run_async
 from servers import free_port, http, start
 
 from archive.app import Archive
@@ -40,7 +40,7 @@ def served(tmp_path_factory) -> Path:
 
 
 def get(ds, path: str):
-    return asyncio.run(ds.client.get(path))
+    return run_async(ds.client.get(path))
 
 
 @pytest.fixture(scope="module")
@@ -156,7 +156,7 @@ def test_the_served_file_is_read_through_a_memory_map(ds):
     async def mapped() -> int:
         return (await ds.get_database("archive").execute("pragma mmap_size")).rows[0][0]
 
-    assert asyncio.run(mapped()) >= 1 << 30
+    assert run_async(mapped()) >= 1 << 30
 
 
 def test_hostile_text_is_escaped(ds):

@@ -50,6 +50,7 @@ def query(base: str, sql: str, timeout: float = 30) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
+@pytest.mark.slow
 def test_hostile_queries_leave_the_server_answering_under_its_ceiling(astana: Path) -> None:
     proc, base, datasette = serve_archive(astana)
     try:
@@ -73,6 +74,7 @@ def test_hostile_queries_leave_the_server_answering_under_its_ceiling(astana: Pa
         proc.wait(timeout=15)
 
 
+@pytest.mark.slow
 def test_the_memory_ceiling_refuses_a_request_not_the_server(astana: Path) -> None:
     proc, base, datasette = serve_archive(
         astana, {"ARCHIVE_SERVE_MAX_MEMORY_BYTES": str(600 << 20)})

@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from conftest import _counter_ids
+from helpers import counter_ids, examples
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -42,7 +42,7 @@ class Store:
         return open_log(self.root)
 
     def recorder(self, prefix: str = "id") -> Recorder:
-        return Recorder(self.log(), "tests", clock=lambda: NOW, new_id=_counter_ids(prefix))
+        return Recorder(self.log(), "tests", clock=lambda: NOW, new_id=counter_ids(prefix))
 
     def bytes(self) -> bytes:
         return b"".join(log_lines(self.log()))
@@ -331,10 +331,11 @@ def _fresh_database() -> str:
 
 
 SideBySide.TestCase.settings = settings(
-    max_examples=15, stateful_step_count=12, deadline=None,
+    max_examples=examples(15), stateful_step_count=12, deadline=None,
     suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 def test_file_and_postgresql_stay_in_step(pg_server: Any) -> None:
     _SERVER[:] = [pg_server]
     SideBySide.TestCase().runTest()

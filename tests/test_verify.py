@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CONFERENCE_ID, FIXED_NOW
+from helpers import CONFERENCE_ID, FIXED_NOW
 from logs import RunCli, assert_verify_fails_at, lines_of, note, write_lines
 
 from archive.core.codec import encode_event, parse_line
