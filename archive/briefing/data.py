@@ -16,6 +16,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+from .. import statements
 from ..errors import Ambiguous, NotFound, RenderError
 from ..store.layout import Layout, is_sha256
 from .model import (
@@ -343,7 +344,7 @@ class _Loader:
             Agreement(r["id"], r["title"],
                       (*parties[r["id"]], *_json_list(r["party_names"])),
                       tuple(items[r["id"]]), self.session_title(r["session_id"]), ref,
-                      r["kind"], r["status"], r["points"])
+                      r["kind"], r["status"], r["points"], r["due"])
             for r in self.fact_rows("agreements") if self.keep(r, ref := self.ref(r)))
 
     def figures(self) -> tuple[Figure, ...]:
@@ -353,10 +354,13 @@ class _Loader:
             for r in self.fact_rows("figures") if self.keep(r, ref := self.ref(r)))
 
     def followups(self) -> tuple[Followup, ...]:
+        """The conference's follow-ups at their dates in force (`statements.followups`)."""
+        rows = {r["id"]: r for r in self.fact_rows("followups")}
         return tuple(
-            Followup(r["id"], r["name"], r["date"], r["place"], r["description"], ref)
-            for r in self.fact_rows("followups", "date is null, date, event_seq")
-            if self.is_new(ref := self.ref(r)))
+            Followup(f.id, f.name, f.start, f.place, f.description, ref, f.end, f.foreseen,
+                     f.foreseen_place, f.state, f.held_as_name, f.postponements, f.moved)
+            for f in statements.followups(self.db, self.cid)
+            if self.is_new(ref := self.ref(rows[f.id])))
 
     def notes(self) -> tuple[Note, ...]:
         return tuple(Note(r["id"], r["text"], ", ".join(_json_list(r["tags"])) or None, ref)
@@ -524,7 +528,8 @@ def load(db_path: Path, *, root: Path, conference: str | None = None,
             loader = _Loader(db, Path(root), row["id"], since, day)
             conf = Conference(row["id"], row["name"], row["place"], row["start"], row["end"],
                               _json_list(row["organisers"]), _json_list(row["supporters"]),
-                              row["description"], loader.ref(row))
+                              row["description"], loader.ref(row),
+                              statements.postponements(db, row["id"]))
             parts: dict[str, Any] = {
                 "days": loader.days(), "agreements": loader.agreements(),
                 "proposals": loader.proposals(), "figures": loader.figures(),

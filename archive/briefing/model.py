@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..statements import AGREED, Postponement, Status, agreement_status
+
 
 @dataclass(frozen=True)
 class Revision:
@@ -100,6 +102,18 @@ class Agreement:
     kind: str | None = None
     status: str | None = None
     points: int | None = None
+    #: the date foreseen for its signing (status `due-to-be-signed`)
+    due: str | None = None
+
+    @property
+    def said(self) -> Status:
+        """How its recorded status is said (`statements.AGREEMENT_STATUS`)."""
+        return agreement_status(self.status)
+
+    @property
+    def agreed(self) -> bool:
+        """True when the record says it was agreed (adopted, signed...), not only proposed."""
+        return self.status in AGREED
 
 
 @dataclass(frozen=True)
@@ -171,12 +185,26 @@ class Delegation:
 
 @dataclass(frozen=True)
 class Followup:
+    """A follow-up meeting, as `statements.FollowupStatement` says it: `date` and `place`
+    are those in force (held, moved to, or foreseen), `foreseen` the date first foreseen."""
+
     id: str
     name: str
     date: str | None
     place: str | None
     description: str | None
     ref: Ref
+    end: str | None = None
+    foreseen: str | None = None
+    foreseen_place: str | None = None
+    state: str = "foreseen"
+    held_as: str | None = None
+    postponements: tuple[Postponement, ...] = ()
+    moved: bool = False
+
+    @property
+    def start(self) -> str | None:
+        return self.date
 
 
 @dataclass(frozen=True)
@@ -263,6 +291,8 @@ class Conference:
     supporters: tuple[str, ...]
     description: str | None
     ref: Ref
+    #: its postponements, as recorded (the dates above are those it was held on)
+    postponed: tuple[Postponement, ...] = ()
 
 
 @dataclass(frozen=True)

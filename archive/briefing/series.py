@@ -13,20 +13,14 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .. import statements
 from ..errors import Ambiguous, NotFound, RenderError
+from ..statements import AGREED, FollowupStatement, Postponement, Status, agreement_status
 from .data import build_stamp, connect
 from .model import Stamp
-
-
-@dataclass(frozen=True)
-class Scheduled:
-    name: str
-    date: str | None
-    place: str | None
-    held_as: str | None
 
 
 @dataclass(frozen=True)
@@ -34,6 +28,15 @@ class Agreed:
     title: str
     points: int
     of: int | None
+    status: str | None = None
+
+    @property
+    def said(self) -> Status:
+        return agreement_status(self.status)
+
+    @property
+    def agreed(self) -> bool:
+        return self.status in AGREED
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,22 @@ class Meeting:
     countries: int
     speeches: int
     agreements: tuple[Agreed, ...]
-    scheduled: tuple[Scheduled, ...]
+    #: what it scheduled, at the dates in force; `held_as` names the conference that
+    #: was that meeting (recorded, or matched by `_held_as`)
+    scheduled: tuple[FollowupStatement, ...]
+    #: its column heading in the attendance table (`short_names`)
+    short: str = ""
+    #: its postponements, as recorded
+    postponed: tuple[Postponement, ...] = ()
+
+
+def short_names(names: list[str]) -> list[str]:
+    """A short column heading for each meeting: its name when short, else the initials of
+    its words ("First Ministers Meeting" -> "FMM"), numbered where two would be alike."""
+    shorts = [n if len(n) <= 14 else "".join(w[0] for w in n.split() if w[:1].isalnum())
+              for n in names]
+    return [f"{x} {shorts[:i + 1].count(x)}" if shorts.count(x) > 1 else x
+            for i, x in enumerate(shorts)]
 
 
 @dataclass(frozen=True)
@@ -88,20 +106,23 @@ def _load(db: sqlite3.Connection, name: str | None) -> Series:
     ids = [r["id"] for r in rows]
     meetings = []
     for r in rows:
-        agreed = tuple(Agreed(a["title"], a["items"], a["points"]) for a in db.execute(
-            "select title, points, (select count(*) from agreement_items i where "
+        agreed = tuple(Agreed(a["title"], a["items"], a["points"], a["status"])
+                       for a in db.execute(
+            "select title, points, status, (select count(*) from agreement_items i where "
             "i.agreement_id = a.id) as items from agreements a where conference_id = ? "
             "order by event_seq", (r["id"],)))
         scheduled = tuple(
-            Scheduled(f["name"], f["date"], f["place"], _held_as(f, r, rows))
-            for f in db.execute("select * from followups where conference_id = ? "
-                                "order by date is null, date, event_seq", (r["id"],)))
+            f if f.held_as_name else replace(f, held_as_name=_held_as(f, r, rows))
+            for f in statements.followups(db, r["id"]))
         meetings.append(Meeting(
             r["id"], r["name"], r["number"], r["place"], r["start"], r["end"],
             db.execute("select count(distinct entity_id) from participations where "
                        "conference_id = ? and kind = 'country'", (r["id"],)).fetchone()[0],
             db.execute("select count(*) from speeches where conference_id = ?",
-                       (r["id"],)).fetchone()[0], agreed, scheduled))
+                       (r["id"],)).fetchone()[0], agreed, scheduled,
+            postponed=statements.postponements(db, r["id"])))
+    meetings = [replace(m, short=short) for m, short in
+                zip(meetings, short_names([m.name for m in meetings]), strict=True)]
     attendance: dict[str, dict[str, str]] = {}
     marks = ",".join("?" * len(ids))
     for p in db.execute(
@@ -112,13 +133,16 @@ def _load(db: sqlite3.Connection, name: str | None) -> Series:
     return Series(name, tuple(meetings), attendance, build_stamp(db))
 
 
-def _held_as(followup: sqlite3.Row, by: sqlite3.Row, rows: list[sqlite3.Row]) -> str | None:
+def _held_as(followup: FollowupStatement, by: sqlite3.Row, rows: list[sqlite3.Row]
+             ) -> str | None:
+    """The later conference of the archive that matches a follow-up no `followup.held`
+    names: the same name, or the same series and begun in the month foreseen."""
     for r in rows:
         if r["id"] == by["id"]:
             continue
-        if (r["name"] or "").casefold() == (followup["name"] or "").casefold():
+        if (r["name"] or "").casefold() == (followup.name or "").casefold():
             return str(r["name"])
-        date = followup["date"]
+        date = followup.foreseen
         if by["series"] and r["series"] == by["series"] and date and \
                 (r["start"] or "").startswith(date):
             return str(r["name"])

@@ -270,7 +270,7 @@ def _(data: AgreementReached, env: Envelope, state: State) -> list[Op]:
         "id": env.id, "conference_id": data.conference, "session_id": data.session,
         "title": data.title, "kind": data.kind, "status": data.status, "points": data.points,
         "item_count": len(data.items), "party_names": to_json(data.party_names),
-        "description": data.description, **_prov(env)})]
+        "description": data.description, "due": data.due, **_prov(env)})]
     ops += _text("agreement", _words(data.title, data.kind, data.status), env.id,
                  "agreements", env, data.conference, who=names)
     ops += _text("description", data.description, env.id, "agreements", env,

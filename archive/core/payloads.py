@@ -218,6 +218,7 @@ class AgreementReached(Payload, frozen=True):
 
     TYPE = "agreement.reached"
     VERSION = 2
+    DATES = ("due",)
     COMMAND = "agreement"
     TABLES = ("agreements", "agreement_items", "agreement_parties")
     REFS = {"conference": "conference", "session": "session", "parties": "entity"}
@@ -243,10 +244,16 @@ class AgreementReached(Payload, frozen=True):
     party_names: Annotated[
         list[Name], Meta(description="A party named only in words (repeat).")] = []
     status: Annotated[
-        Literal["adopted", "signed", "endorsed", "initialled", "proposed", "other"] | None,
-        Meta(description="Where it stands.")] = None
+        Literal["adopted", "signed", "endorsed", "initialled", "proposed",
+                "due-to-be-signed", "rejected", "other"] | None,
+        Meta(description="Where it stands: proposed, due-to-be-signed (awaiting signature; "
+                         "give --due), signed, adopted, endorsed, initialled, rejected.")
+    ] = None
     description: Description = None
     session: SessionRef = None
+    due: Annotated[
+        PartialDate | None,
+        Meta(description="When its signing is foreseen (status due-to-be-signed).")] = None
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Bumped whenever the tables change shape; a database built by another version is rebuilt.
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 
 PROVENANCE = (
     ("event_id", "text", "Id of the event (log line) that recorded this fact"),
@@ -209,11 +209,13 @@ TABLES: tuple[Table, ...] = (
         ("title", "text", "Title of the agreement"),
         ("kind", "text", "declaration, convention, decision, communique, statement, "
                          "action-plan, memorandum or other"),
-        ("status", "text", "adopted, signed, endorsed, initialled, proposed or other"),
+        ("status", "text", "proposed, due-to-be-signed, signed, adopted, endorsed, "
+                           "initialled, rejected or other"),
         ("points", "integer", "How many points the whole text has (empty: not known)"),
         ("item_count", "integer", "How many of its points are recorded here"),
         ("party_names", "text", "Parties named only in words (JSON array)"),
         ("description", "text", "What it is about"),
+        ("due", "text", "When its signing is foreseen (status due-to-be-signed)"),
     ], fks=(_CONF, _SESSION, _SEQ), label="title", facets=("kind", "status"),
        sort="event_seq"),
     _t("agreement_items", "The points of each agreement that are recorded, with their "

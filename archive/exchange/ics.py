@@ -5,7 +5,9 @@ Each follow-up is one all-day event whose UID is its event id, so a calendar tha
 subscribes to the file, or imports it again, updates the entry instead of adding a
 second one. A partial date covers what it names: `2015-09` is the whole of September,
 `2016` the whole year. A follow-up with no date cannot be put in a calendar and is left
-out (the database and the briefing still list it). Nothing reads the clock: `DTSTAMP`
+out (the database and the briefing still list it). A follow-up stands at its dates in
+force (`archive.statements`): the dates held, else those it was moved to, with the date
+first foreseen in its description. Nothing reads the clock: `DTSTAMP`
 is when the follow-up was recorded, so the same log gives the same file.
 """
 
@@ -17,6 +19,8 @@ from contextlib import closing
 from pathlib import Path
 
 from icalendar import Calendar, Event
+
+from .. import statements
 
 PRODID = "-//Conference archive//archive export --format ics//EN"
 UID_DOMAIN = "conference-archive"
@@ -48,29 +52,38 @@ def calendar(db_path: Path, conference: str | None = None) -> bytes:
     cal.add("x-wr-calname", "Follow-up meetings")
     with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
         db.row_factory = sqlite3.Row
-        rows = db.execute(
+        rows = {r["id"]: r for r in db.execute(
             "select f.*, c.name as conference_name, e.recorded_at from followups f "
             "join conferences c on c.id = f.conference_id "
             "join events e on e.seq = f.event_seq "
-            "where ? is null or c.id = ? or lower(c.name) = lower(?) "
-            "order by f.date, f.event_seq", (conference, conference, conference)).fetchall()
-    for row in rows:
-        days = span(row["date"] or "")
-        if days is None:
+            "where ? is null or c.id = ? or lower(c.name) = lower(?)",
+            (conference, conference, conference))}
+        said = [f for f in statements.followups(db) if f.id in rows]
+    for f in said:
+        row = rows[f.id]
+        first = span(f.start or "")
+        last = span(f.end or f.start or "")
+        if first is None or last is None:
             continue
         event = Event()
         event.add("uid", f"{row['event_id']}@{UID_DOMAIN}")
-        event.add("summary", row["name"])
-        event.add("dtstart", days[0])
-        event.add("dtend", days[1])
+        event.add("summary", f.name)
+        event.add("dtstart", first[0])
+        event.add("dtend", last[1])
         event.add("dtstamp", dt.datetime.fromisoformat(
             row["recorded_at"].replace("Z", "+00:00")))
-        if row["place"]:
-            event.add("location", row["place"])
-        about = [row["description"] or "",
-                 f"Scheduled by {row['conference_name']}."]
-        if len(row["date"]) < 10:
-            about.append(f"The date recorded is {row['date']} (no day given).")
+        if f.place:
+            event.add("location", f.place)
+        about = [f.description or "", f"Scheduled by {row['conference_name']}."]
+        if f.state == "held":
+            about.append(f"Held{f' as {f.held_as_name}' if f.held_as_name else ''}.")
+        if f.moved and f.foreseen:
+            about.append(f"First foreseen for {f.foreseen}"
+                         f"{f' in {f.foreseen_place}' if f.foreseen_place else ''}.")
+        for p in f.postponements:
+            about.append(f"Postponed: {p.reason or 'the reason is not recorded'}.")
+        if f.start and len(f.start) < 10:
+            about.append(f"The date recorded is {f.start} (no day given).")
         event.add("description", "\n".join(x for x in about if x))
         if row["source_url"] and row["source_url"].startswith(("http://", "https://")):
             event.add("url", row["source_url"])

@@ -1,0 +1,129 @@
+"""Say only what the record holds (issue 26): every output tells an agreement by its
+recorded status and a follow-up at its dates in force, with their history
+(`archive.statements`). The archive is the issue's own reproduction: two reports, a first
+meeting that proposes a pact and foresees a summit for September, and the summit,
+postponed to November and recorded as held."""
+
+from __future__ import annotations
+
+import html
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from icalendar import Calendar
+
+from archive.cli import cli
+from archive.statements import AGREEMENT_STATUS, agreement_status
+
+STEPS = [
+    ["add", "source", "--id", "s1", "--title", "First report", "--url",
+     "https://example.org/r1", "--publisher", "Example Wire", "--kind", "press"],
+    ["add", "source", "--id", "s2", "--title", "Second report", "--url",
+     "https://example.org/r2", "--publisher", "Example Daily", "--kind", "press"],
+    ["add", "conference", "--id", "m1", "--name", "First Ministers Meeting", "--place",
+     "Utopia", "--start", "2031-03-01", "--end", "2031-03-02", "--series", "Example Process",
+     "--source", "s1"],
+    ["add", "conference", "--id", "m2", "--name", "Summit", "--place", "Utopia", "--start",
+     "2031-11-10", "--end", "2031-11-11", "--series", "Example Process", "--source", "s2"],
+    ["add", "agreement", "--conference", "m1", "--id", "ag1", "--title",
+     "Pact on Example Cooperation", "--kind", "other", "--status", "proposed", "--source",
+     "s1"],
+    ["add", "followup", "--conference", "m1", "--id", "fu1", "--name", "Summit", "--when",
+     "2031-09", "--where", "Utopia", "--source", "s1"],
+    ["add", "postponement", "--conference", "m2", "--planned", "2031-09", "--moved-to",
+     "2031-11-10", "--planned-place", "Utopia", "--moved-place", "Utopia", "--reason",
+     "not stated", "--source", "s2"],
+    ["add", "followup-held", "--conference", "m1", "--followup", "fu1", "--as", "m2",
+     "--source", "s2"],
+]
+
+
+def cli_ok(root: Path, *args: str) -> str:
+    result = CliRunner().invoke(cli, ["--archive", str(root), "--recorder", "tests", *args],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def visible(path: Path) -> str:
+    """The text a reader sees in an HTML document, on one line."""
+    text = re.sub(r"<style.*?</style>|<script.*?</script>", " ", path.read_text(), flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("statements") / "a"
+    cli_ok(root, "init", str(root))
+    for step in STEPS:
+        cli_ok(root, *step)
+    return root
+
+
+def test_a_proposed_pact_is_never_said_to_be_agreed(series: Path) -> None:
+    cli_ok(series, "briefing", "--conference", "m1", "--html")
+    text = visible(series / "exports" / "briefing-m1.html")
+    assert "Proposed: Pact on Example Cooperation" in text
+    assert "Agreed:" not in text and "What was agreed" not in text
+    assert "Pact on Example Cooperation (proposed, not adopted)" in text
+    assert "(other" not in text  # "other" is no kind a reader is told
+
+
+def test_a_postponed_followup_held_later_is_told_at_the_dates_held(series: Path) -> None:
+    cli_ok(series, "briefing", "--conference", "m1", "--html")
+    text = visible(series / "exports" / "briefing-m1.html")
+    told = "foreseen for September 2031, held 10–11 November 2031 (postponed: not stated)"
+    assert f"Followed by: Summit , {told}" in text  # key messages: no longer "Next"
+    assert "Next:" not in text
+    assert text.count(told) == 3  # key messages, what comes next, the annex
+    cli_ok(series, "briefing", "--conference", "m2", "--html")
+    summit = visible(series / "exports" / "briefing-m2.html")
+    assert "Postponed from September 2031 to 10 November 2031: not stated." in summit
+
+
+def test_the_calendar_puts_the_meeting_at_the_dates_held(series: Path) -> None:
+    ics = Calendar.from_ical(cli_ok(series, "export", "--format", "ics"))
+    (event,) = ics.walk("VEVENT")
+    assert str(event["dtstart"].dt) == "2031-11-10"
+    assert str(event["dtend"].dt) == "2031-11-12"  # the day after the last (RFC 5545)
+    assert "First foreseen for 2031-09" in str(event["description"])
+    assert "Postponed: not stated." in str(event["description"])
+
+
+def test_the_series_briefing_tells_ends_moves_and_names(series: Path) -> None:
+    cli_ok(series, "briefing", "--series", "--html")
+    text = visible(series / "exports" / "briefing-series.html")
+    assert "2 conferences, 1 March – 11 November 2031" in text  # the last one's end
+    assert ("Summit , foreseen for September 2031, held 10–11 November 2031 (postponed: not "
+            "stated), Utopia: held as the Summit.") in text
+    assert "Postponed from September 2031 to 10 November 2031: not stated." in text
+    assert "Pact on Example Cooperation (proposed, not adopted)" in text
+    assert "the briefing of the conference gives the full record" not in text
+
+
+@pytest.mark.parametrize("status", [s for s in AGREEMENT_STATUS if s is not None])
+def test_every_status_is_told_as_recorded_and_as_corrected(tmp_path: Path,
+                                                           status: str) -> None:
+    """Recorded as adopted, then corrected to each status: the key message, the summary
+    and the database say the same status."""
+    root = tmp_path / "a"
+    cli_ok(root, "init", str(root))
+    for step in STEPS[:3]:
+        cli_ok(root, *step)
+    cli_ok(root, "add", "agreement", "--conference", "m1", "--id", "ag", "--title", "Pact",
+           "--status", "adopted", "--due", "2031-12", "--source", "s1")
+    cli_ok(root, "correct", "ag", "--set", f"status={status}", "--reason", "misread")
+    cli_ok(root, "briefing", "--html")
+    text = visible(root / "exports" / "briefing.html")
+    with sqlite3.connect(root / "exports" / "archive.db") as db:
+        (recorded,) = db.execute("select status from agreements where id = 'ag'").fetchone()
+    assert recorded == status
+    said = agreement_status(recorded)
+    assert f"{said.word}: Pact" in text
+    assert f"Pact ({said.phrase}" in text
+    assert ("Agreed:" in text) is (said.word == "Agreed")
+    foreseen = "its signing foreseen for December 2031"
+    assert (foreseen in text) is (status == "due-to-be-signed")
