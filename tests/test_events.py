@@ -61,7 +61,6 @@ REQUIRED = [
     ("participant.attended", "entity"), ("participant.attended", "kind"),
     ("participant.attended", "name"), ("speech.delivered", "speaker"),
     ("proposal.made", "text"), ("agreement.reached", "title"),
-    ("source.cited", "title"), ("conference.postponed", "reason"),
     ("delegation.sent", "country"), ("meeting.held", "participants"),
     ("figure.cited", "value"), ("figure.cited", "counts"), ("followup.scheduled", "name"),
     ("attachment.added", "conference"), ("note.recorded", "text"),

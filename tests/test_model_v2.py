@@ -207,7 +207,7 @@ def test_the_briefing_lists_observers_apart_from_members(summit: Path) -> None:
     (("add", "note", "--text", "x", "--source", "no-such-source"),
      "--source 'no-such-source': no source has that id"),
     (("add", "conference", "--name", "C", "--number", "-3"), "Invalid value for '--number'"),
-    (("add", "postponement", "--planned", "2025-13"), "Missing option '--reason'"),
+    (("add", "postponement", "--planned", "2025-13"), "has no month 13: '2025-13'"),
     (("correct", "decl", "--set", "points=many"),
      "for example --set points=12"),
 ])

@@ -127,3 +127,36 @@ def test_every_status_is_told_as_recorded_and_as_corrected(tmp_path: Path,
     assert ("Agreed:" in text) is (said.word == "Agreed")
     foreseen = "its signing foreseen for December 2031"
     assert (foreseen in text) is (status == "due-to-be-signed")
+
+
+def test_every_event_type_has_a_one_line_summary() -> None:
+    """`archive log` says something for every type, from its schema where no wording is
+    written for it; a large money figure keeps its digits and unit."""
+    from payloads import MINIMAL
+
+    from archive.core.events import REGISTRY, make_payload
+    from archive.store.listing import describe
+
+    for type_, cls in REGISTRY.items():
+        data = make_payload(type_, MINIMAL[type_])
+        line = describe(data, {})
+        assert line.strip(), (type_, cls)
+        assert "e+" not in line and "None" not in line, line
+    money = make_payload("figure.cited", {"conference": "c", "value": 250_000_000,
+                                          "unit": "USD", "counts": "pledged"})
+    assert describe(money, {}) == "250,000,000 USD pledged"
+
+
+def test_an_unknown_title_or_reason_is_said_to_be_unknown_never_made_up(tmp_path: Path
+                                                                        ) -> None:
+    root = tmp_path / "a"
+    cli_ok(root, "init", str(root))
+    cli_ok(root, "add", "source", "--id", "s1", "--publisher", "Example Wire")
+    cli_ok(root, "add", "conference", "--id", "m1", "--name", "Meeting", "--start",
+           "2031-03-01", "--source", "s1")
+    cli_ok(root, "add", "postponement", "--planned", "2031-01", "--moved-to", "2031-03-01",
+           "--source", "s1")
+    cli_ok(root, "briefing", "--html")
+    text = visible(root / "exports" / "briefing.html")
+    assert "untitled (no title recorded), Example Wire" in text
+    assert "Postponed from January 2031 to 1 March 2031: the reason is not recorded." in text

@@ -404,7 +404,7 @@ class SourceCited(Payload, frozen=True):
     COMMAND = "source"
     TABLES = ("sources",)
     DATES = ("published",)
-    title: Annotated[Name, Meta(description="Its title, verbatim.")]
+    title: Annotated[Name | None, Meta(description="Its title, verbatim (when known).")] = None
     url: Annotated[Name | None, Meta(description="Where it can be read (URL).")] = None
     publisher: Annotated[Name | None, Meta(description="Who published it.")] = None
     published: Annotated[PartialDate | None, Meta(description="When it was published.")] = None
@@ -428,7 +428,8 @@ class ConferencePostponed(Payload, frozen=True):
     DATES = ("planned", "moved_to")
     REFS = {"conference": "conference"}
     conference: ConferenceRef
-    reason: Annotated[Text, Meta(description="Why it was postponed or moved.")]
+    reason: Annotated[
+        Text | None, Meta(description="Why it was postponed or moved (when known).")] = None
     planned: Annotated[
         PartialDate | None, Meta(description="The date it had been set for.")] = None
     moved_to: Annotated[PartialDate | None, Meta(description="The new date, if known.")] = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..core.catalogue import MemoryCatalogue, group, name_key, root
@@ -27,6 +27,7 @@ from ..core.events import (
     SpeechDelivered,
     references,
 )
+from ..core.numbers import format_number
 from ..errors import NotFound
 from .base import EventLog as Log
 
@@ -52,7 +53,8 @@ def describe(data: Payload, names: dict[str, str]) -> str:
 
     match data:
         case ConferenceHeld():
-            return f"{data.name}, {data.place or '?'} {data.start or ''}–{data.end or ''}"
+            days = "–".join(d for d in dict.fromkeys((data.start, data.end)) if d)
+            return ", ".join(x for x in (data.name, data.place, days) if x)
         case SessionHeld():
             return f"{data.kind}: {_short(data.title)}"
         case ParticipantAttended():
@@ -67,10 +69,13 @@ def describe(data: Payload, names: dict[str, str]) -> str:
             by = f"{who(data.proposer)}: " if data.proposer else ""
             return by + _short(data.text)
         case AgreementReached():
-            return f"{_short(data.title, 40)} ({len(data.items)} items)"
+            n = len(data.items)
+            points = f", {n} point{'' if n == 1 else 's'}" if n else ""
+            return f"{_short(data.title, 40)} ({data.status or 'no status recorded'}{points})"
         case FigureCited():
             qualifier = f"{data.qualifier} " if data.qualifier else ""
-            return f"{qualifier}{data.value:g} {data.counts}"
+            unit = f" {data.unit}" if data.unit else ""
+            return f"{qualifier}{format_number(data.value)}{unit} {data.counts}"
         case FollowupScheduled():
             return f"{data.name} {data.when or ''} {data.where or ''}".strip()
         case AttachmentAdded():
@@ -86,7 +91,29 @@ def describe(data: Payload, names: dict[str, str]) -> str:
             return f"{who(data.merged)} is {who(data.kept)}"
         case EntitiesUnmerged():
             return f"undoes merge {data.merge}: {_short(data.reason, 40)}"
-    return ""
+    return _fields(data, who)
+
+
+def _fields(data: Payload, who: Callable[[str | None], str]) -> str:
+    """The one line of any other type, from its schema: each field recorded, in the order
+    the type declares them and named but for the first, references by name, lists by
+    their count."""
+    refs = getattr(data, "REFS", {})
+    said = []
+    for name in data.__struct_fields__:
+        value = getattr(data, name)
+        if name == "conference" or value in (None, "", [], ()):
+            continue
+        if isinstance(value, list | tuple):
+            said.append(f"{len(value)} {name.replace('_', ' ')}")
+        elif name in refs and isinstance(value, str):
+            said.append(f"{name.replace('_', ' ')} {who(value)}")
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            said.append(f"{name.replace('_', ' ')} {format_number(value)}")
+        elif isinstance(value, str):
+            said.append(_short(value, 40) if not said else
+                        f"{name.replace('_', ' ')} {_short(value, 40)}")
+    return _short("; ".join(said), 80)
 
 
 def select(log: Log, filters: Filters) -> Iterator[tuple[Event, str]]:
