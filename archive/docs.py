@@ -46,7 +46,7 @@ def event_reference() -> str:
     """One section per event type: its meaning (docstring), version and fields."""
     out = []
     for cls in PAYLOADS:
-        doc = " ".join((cls.__doc__ or "").split())
+        doc = " ".join(((cls.__doc__ or "") + " " + cls.HISTORY).split())
         out += [f"#### `{cls.TYPE}` (version {cls.VERSION})", "", doc, "",
                 "| field | type | | meaning |", "|---|---|---|---|", *_fields(cls), ""]
     return "\n".join(out)

@@ -58,6 +58,26 @@ def test_every_command_has_an_example_in_its_help(name: str, command: click.Comm
         assert "Example:" in (command.help or ""), name
 
 
+@pytest.mark.parametrize("name,command", _commands())
+def test_help_speaks_to_the_person_recording(name: str, command: click.Command) -> None:
+    """Schema history (what version 2 changed, upcasting) is for docs/events.md, not for
+    `--help`; and the text is dedented, so click wraps it as sentences."""
+    from click.testing import CliRunner
+
+    shown = CliRunner().invoke(cli, [*name.split(), "--help"], terminal_width=100).output
+    assert not re.search(r"\b[Vv]ersion \d|upcast|\bv\d\b", shown), shown
+    described = shown.split("Options:")[0].splitlines()[1:]
+    assert "  " not in " ".join(line.strip() for line in described if line.strip()), shown
+
+
+def test_schema_history_is_in_the_event_reference() -> None:
+    events = (ROOT / "docs" / "events.md").read_text(encoding="utf-8")
+    histories = [cls.HISTORY for cls in REGISTRY.values() if cls.HISTORY]
+    assert len(histories) >= 5
+    for history in histories:
+        assert " ".join(history.split()) in events
+
+
 @pytest.mark.parametrize("type_", sorted(REGISTRY))
 def test_every_event_type_is_documented(type_: str) -> None:
     assert f"#### `{type_}`" in (ROOT / "docs" / "events.md").read_text(encoding="utf-8")

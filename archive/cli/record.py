@@ -8,6 +8,7 @@ repeatable, reference fields take a name (or id) that the archive resolves.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
 import sys
@@ -231,7 +232,7 @@ def _make_add_command(cls: type[Payload]) -> click.Command:
         click.Option(["--new"], is_flag=True, help="A name close to a known one is "
                      "deliberately a new person, organisation or country (no warning)."),
     ]
-    doc = (cls.__doc__ or "").strip()
+    doc = inspect.cleandoc(cls.__doc__ or "")
     assert cls.COMMAND is not None
     return click.Command(cls.COMMAND, callback=command, params=list(params),
                          help=f"{doc}\n\nEvent type: {cls.TYPE}.")

@@ -37,6 +37,8 @@ class Payload(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defa
     OPTIONS: ClassVar[dict[str, str]] = {}
     #: Must cite its evidence: recorded only with a source.
     EVIDENCE: ClassVar[bool] = False
+    #: What each schema version changed, for the event reference (never in `--help`).
+    HISTORY: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
         for name in self.DATES:

@@ -54,10 +54,10 @@ class ConferenceHeld(Payload, frozen=True):
     """A conference: its name, where and when it was held, who organised and who supported
     it, the series it belongs to and its number there, its host country and topics.
 
-    Every other fact belongs to a conference; its id is this event's id. Version 2 added
-    the series, number, host country and topics."""
+    Every other fact belongs to a conference; its id is this event's id."""
 
     TYPE = "conference.held"
+    HISTORY = "Version 2 added the series, number, host country and topics."
     VERSION = 2
     COMMAND = "conference"
     TABLES = ("conferences",)
@@ -129,10 +129,10 @@ class ParticipantAttended(Payload, frozen=True):
     """A country, organisation or person taking part in a conference, with the role,
     affiliation and country they had at that time, and their standing there (host,
     organiser, supporter, member, observer, guest or participant). `entity` is the stable
-    id of the country, organisation or person; the first mention creates it. Version 2
-    added `status` and `short_name`."""
+    id of the country, organisation or person; the first mention creates it."""
 
     TYPE = "participant.attended"
+    HISTORY = "Version 2 added `status` and `short_name`."
     VERSION = 2
     COMMAND = "participant"
     TABLES = ("participations",)
@@ -167,11 +167,10 @@ class ParticipantAttended(Payload, frozen=True):
 
 class SpeechDelivered(Payload, frozen=True):
     """A speech or remark: who gave it, in what role and for whom, in which session, what
-    kind (opening, keynote, panel, closing, interview...), a summary and verbatim quotes.
-
-    Version 2 turned the single `quote` of version 1 into the list `quotes`."""
+    kind (opening, keynote, panel, closing, interview...), a summary and verbatim quotes."""
 
     TYPE = "speech.delivered"
+    HISTORY = "Version 2 turned the single `quote` of version 1 into the list `quotes`."
     COMMAND = "speech"
     TABLES = ("speeches", "quotes")
     CREATES = {"affiliation": "organisation"}
@@ -211,12 +210,12 @@ class ProposalMade(Payload, frozen=True):
 class AgreementReached(Payload, frozen=True):
     """An agreement: its title and kind (a declaration, convention...), its status, the
     parties to it (the countries and organisations recorded), how many points the whole
-    text has, and the points recorded, each with its number in the text.
-
-    Version 2 numbered the items (`n`), linked `parties` to entities (version 1's names
-    are kept as `party_names`), and added kind, points, status and description."""
+    text has, and the points recorded, each with its number in the text."""
 
     TYPE = "agreement.reached"
+    HISTORY = ("Version 2 numbered the items (`n`), linked `parties` to entities (version 1's"
+               " names are kept as `party_names`), and added kind, points, status and"
+               " description.")
     VERSION = 2
     DATES = ("due",)
     COMMAND = "agreement"
@@ -332,11 +331,10 @@ class AttachmentAdded(Payload, frozen=True):
 
 class NoteRecorded(Payload, frozen=True):
     """Any other happening, theme or context that fits no other type, with the people,
-    organisations or countries it is about and its tags.
-
-    Version 2 turned the single `topic` into the list `tags` and added `about`."""
+    organisations or countries it is about and its tags."""
 
     TYPE = "note.recorded"
+    HISTORY = "Version 2 turned the single `topic` into the list `tags` and added `about`."
     VERSION = 2
     COMMAND = "note"
     TABLES = ("notes", "note_subjects")
