@@ -255,14 +255,11 @@ def _one_of_several(db_path: Path, conference: str | None) -> str | None:
     briefing is then named by it); None when it holds one, or none was asked for."""
     if conference is None:
         return None
-    import sqlite3
+    from contextlib import closing
 
-    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        rows = db.execute("select id, name from conferences").fetchall()
-    finally:
-        db.close()
-    if len(rows) < 2:
-        return None
-    return next((i for i, n in rows if conference in (i,) or
-                 conference.casefold() == (n or "").casefold()), None)
+    from .store import sqlite
+
+    with closing(sqlite.read_only(db_path)) as db:
+        if db.execute("select count(*) from conferences").fetchone()[0] < 2:
+            return None
+        return str(sqlite.conference(db, conference)["id"])

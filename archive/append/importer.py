@@ -24,8 +24,7 @@ from ..core.codec import Parsed, content_digest, encode_event, parse_import_line
 from ..core.events import MENTIONS, Event, EventCorrected, payload_class, references
 from ..core.validate import FieldError, check_changes
 from ..errors import Conflict, InvalidEvent, NotFound
-from ..store.base import EventLog as Log
-from ..store.base import Head, Intent, Sink
+from ..store.base import EventLog, Head, Intent, Sink
 from ..store.index import Index
 
 BATCH = 10_000
@@ -44,7 +43,7 @@ class Outcome:
 class Importer:
     """One import, under the log's lock. Use `run(lines)` once."""
 
-    def __init__(self, log: Log, index: Index, head: Head, *, recorded_at: str,
+    def __init__(self, log: EventLog, index: Index, head: Head, *, recorded_at: str,
                  recorded_by: str, new_id: Callable[[], str],
                  progress: Callable[[int], None] | None = None):
         self.log, self.index, self.head = log, index, head

@@ -44,10 +44,9 @@ from ..core.events import (
     payload_class,
 )
 from ..core.payloads import number_points, parse_delegate
-from ..core.validate import FieldError, check_changes, check_input, unwrap
+from ..core.validate import FieldError, check_changes, check_input, members
 from ..errors import Conflict, InvalidEvent, NotFound
-from ..store.base import EventLog as Log
-from ..store.base import Head, Pending
+from ..store.base import EventLog, Head, Pending
 from ..store.index import Index
 from .importer import Importer
 from .limits import Limits
@@ -75,10 +74,24 @@ class Result:
 
 
 @dataclass
+class _Adding:
+    """What one `add` works with while it resolves names: the catalogue it reads (the
+    index, and what this fact creates on the way), what it says, the envelope of the
+    participants it creates, whether a new name is meant as new, and what it will write."""
+
+    known: MemoryCatalogue
+    result: Result
+    at: str | None
+    source: Source | None
+    new: bool
+    pending: list[Pending] = field(default_factory=list)
+
+
+@dataclass
 class Recorder:
     """Appends to one archive. `clock` and `new_id` are injected (tests pass fixed ones)."""
 
-    log: Log
+    log: EventLog
     recorded_by: str
     clock: Callable[[], str] = utc_now
     new_id: Callable[[], str] = new_ulid
@@ -102,50 +115,21 @@ class Recorder:
         transliteration, a slip) is warned about, unless `new` says it is meant."""
         cls = payload_class(type_)
         check_envelope(id=event_id, at=at, source=source, recorded_by=self.recorded_by)
-        names = dict(names or {})
-        result = Result()
         with self.log.locked(), Index(self.log) as index:
             head = self.log.head()
             head.expect(expect_seq)
             index.catch_up()
-            known = MemoryCatalogue(below=index)
+            adding = _Adding(MemoryCatalogue(below=index), Result(), at, source, new)
             fields = dict(fields)
-            pending: list[Pending] = []
             if "conference" in cls.__struct_fields__:
                 fields["conference"] = _conference(
-                    known, conference or _conference_of(known, cls, names))
-            # organisations and countries first: a new speaker may be affiliated to them
-            order = sorted(names, key=lambda f: f not in ("affiliation", "country"))
-            for name_field in order:
-                kind = cls.CREATES.get(name_field, "person")
-                value = names[name_field]
-                if cls.REFS.get(name_field) not in ("entity", "session", "conference"):
-                    fields[name_field] = value  # another fact, by its id: the rules check it
-                    continue
-                if cls.REFS.get(name_field) == "conference":
-                    fields[name_field] = _conference(known, value)
-                    continue
-                items = value if isinstance(value, list) else [value]
-                resolved: list[Any] = []
-                for item in items:  # names, or delegates {"entity": name, "post": post}
-                    name = item if isinstance(item, str) else item["entity"]
-                    extra = {} if isinstance(item, str) else {"role": item.get("post")}
-                    ident = self._resolve(known, kind, name_field, name, {**fields, **extra},
-                                          pending, result, source, at, new)
-                    resolved.append(ident if isinstance(item, str) else {**item, "entity": ident})
-                fields[name_field] = resolved if isinstance(value, list) else resolved[0]
+                    adding.known, conference or _conference_of(adding.known, cls, names or {}))
+            self._resolve_names(adding, cls, dict(names or {}), fields)
             if type_ in (ParticipantAttended.TYPE, EntityRecorded.TYPE) and \
                     "entity" not in fields:
-                fields["entity"], found = _entity_for(known, fields, self.new_id)
-                if not found and not new and isinstance(fields.get("name"), str):
-                    chosen = self._near(known, str(fields.get("kind")), "name",
-                                        fields["name"], result)
-                    if chosen is not None:
-                        fields["entity"], found = chosen, True
-                result.messages.append(
-                    f"{'known' if found else 'new'} {fields.get('kind')} "
-                    f"{fields.get('name')!r} ({fields['entity']})")
+                self._entity_of(adding, fields)
             data = make_payload(type_, fields)
+            known, result = adding.known, adding.result
             _check_input(data, known)
             _check_source(cls, source, known, result)
             rules.check(data, known, dependents=index.dependents)
@@ -160,19 +144,51 @@ class Recorder:
                 result.events.append(earlier)
                 result.messages.append(f"already recorded: {event_id} (nothing written)")
                 return result
-            pending.append(Pending(ident, type_, data, at, source))
+            adding.pending.append(Pending(ident, type_, data, at, source))
             if attach is not None and isinstance(data, AttachmentAdded) and data.sha256:
                 self._store_file(attach, data.sha256)
-            result.events = self._write(index, pending, head)
+            result.events = self._write(index, adding.pending, head)
         return result
 
-    def _resolve(
-        self, known: MemoryCatalogue, default: str, name_field: str, value: str,
-        fields: dict[str, Any], pending: list[Pending], result: Result, source: Source | None,
-        at: str | None, new: bool = False,
-    ) -> str:
+    def _resolve_names(self, adding: _Adding, cls: type[Payload], names: dict[str, Any],
+                       fields: dict[str, Any]) -> None:
+        """Put in `fields` the id each name in `names` means (found, or created)."""
+        # organisations and countries first: a new speaker may be affiliated to them
+        for name_field in sorted(names, key=lambda f: f not in ("affiliation", "country")):
+            kind = cls.CREATES.get(name_field, "person")
+            value = names[name_field]
+            if cls.REFS.get(name_field) not in ("entity", "session", "conference"):
+                fields[name_field] = value  # another fact, by its id: the rules check it
+                continue
+            if cls.REFS.get(name_field) == "conference":
+                fields[name_field] = _conference(adding.known, value)
+                continue
+            items = value if isinstance(value, list) else [value]
+            resolved: list[Any] = []
+            for item in items:  # names, or delegates {"entity": name, "post": post}
+                name = item if isinstance(item, str) else item["entity"]
+                extra = {} if isinstance(item, str) else {"role": item.get("post")}
+                ident = self._resolve(adding, kind, name_field, name, {**fields, **extra})
+                resolved.append(ident if isinstance(item, str) else {**item, "entity": ident})
+            fields[name_field] = resolved if isinstance(value, list) else resolved[0]
+
+    def _entity_of(self, adding: _Adding, fields: dict[str, Any]) -> None:
+        """The entity a participant (or entity record) without one is: known by its name,
+        or new (a near match asked about or warned of first)."""
+        fields["entity"], found = _entity_for(adding.known, fields, self.new_id)
+        if not found and not adding.new and isinstance(fields.get("name"), str):
+            chosen = self._near(adding, str(fields.get("kind")), "name", fields["name"])
+            if chosen is not None:
+                fields["entity"], found = chosen, True
+        adding.result.messages.append(
+            f"{'known' if found else 'new'} {fields.get('kind')} "
+            f"{fields.get('name')!r} ({fields['entity']})")
+
+    def _resolve(self, adding: _Adding, default: str, name_field: str, value: str,
+                 fields: dict[str, Any]) -> str:
         """The id a name given for `name_field` means: found, or created as a `default`
         (a person, organisation or country)."""
+        known, result = adding.known, adding.result
         conference = fields.get("conference")
         if name_field in ("session", "parent"):
             session = known.event(value)
@@ -190,14 +206,14 @@ class Recorder:
         if found is not None:
             info = known.entity(found)
             assert info is not None
-            if found not in {p.data.entity for p in pending
+            if found not in {p.data.entity for p in adding.pending
                              if isinstance(p.data, ParticipantAttended)}:
                 result.messages.append(f"{name_field}: known {info.kind} {info.name!r} "
                                        f"({found})")
             return found
         if conference is None:
             raise NotFound(f"no {default} named {value!r}")
-        if not new and (chosen := self._near(known, default, name_field, value, result)):
+        if not adding.new and (chosen := self._near(adding, default, name_field, value)):
             return chosen
         ident = self.new_id()
         extra: dict[str, Any] = {}
@@ -211,15 +227,16 @@ class Recorder:
         rules.check(created, known)
         event_id = self.new_id()
         known.learn(event_id, 0, ParticipantAttended.TYPE, created)
-        pending.append(Pending(event_id, ParticipantAttended.TYPE, created, at, source))
+        adding.pending.append(Pending(event_id, ParticipantAttended.TYPE, created, adding.at,
+                                      adding.source))
         result.messages.append(f"{name_field}: new {default} {value!r} ({ident})")
         return ident
 
-    def _near(self, known: MemoryCatalogue, kind: str, name_field: str, value: str,
-              result: Result) -> str | None:
+    def _near(self, adding: _Adding, kind: str, name_field: str, value: str) -> str | None:
         """Before a new record is made: a known one whose name is close (did you mean?).
         On a terminal the user is asked; otherwise a warning names the near matches."""
-        matches = cat.near(known, kind, value)
+        result = adding.result
+        matches = cat.near(adding.known, kind, value)
         if not matches:
             return None
         if self.ask is not None:
@@ -415,9 +432,7 @@ def coerce_changes(type_: str, changes: dict[str, str | list[str]],
         if typ is None:
             raise InvalidEvent(f"field `changes.{name}`: {type_} has no field {name!r} "
                                f"(fields: {', '.join(info)})")
-        typ = unwrap(typ)[0]
-        kinds = [unwrap(k)[0] for k in (typ.types if isinstance(typ, msgspec.inspect.UnionType)
-                                        else (typ,))]
+        kinds = members(typ)
         is_list = any(isinstance(k, msgspec.inspect.ListType) for k in kinds)
         values: list[Any] = given if isinstance(given, list) else [given]
         if is_list:

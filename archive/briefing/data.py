@@ -18,7 +18,8 @@ from typing import Any
 
 from .. import statements
 from ..core.numbers import format_number
-from ..errors import Ambiguous, NotFound, RenderError
+from ..errors import RenderError
+from ..store import sqlite
 from ..store.layout import Layout, is_sha256
 from .model import (
     Agreement,
@@ -53,14 +54,7 @@ _EXT_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
               ".gif": "image/gif", ".webp": "image/webp"}
 
 
-def connect(db_path: Path) -> sqlite3.Connection:
-    """Open the database read-only (a missing file is an error, never created)."""
-    path = Path(db_path).resolve()
-    if not path.is_file():
-        raise NotFound(f"no database at {path}; run `archive build`")
-    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-    db.row_factory = sqlite3.Row
-    return db
+connect = sqlite.read_only
 
 
 def build_stamp(db: sqlite3.Connection) -> Stamp:
@@ -113,25 +107,6 @@ def _shown(value: str | None) -> str:
     if isinstance(data, list):
         return "; ".join(str(v) for v in data)
     return "" if data is None else str(data)
-
-
-
-
-def _choose_conference(db: sqlite3.Connection, wanted: str | None) -> sqlite3.Row:
-    rows = list(_rows(db, "select * from conferences order by event_seq"))
-    if wanted is not None:
-        for row in rows:
-            if wanted in (row["id"],) or wanted.casefold() == (row["name"] or "").casefold():
-                return row
-        known = ", ".join(f"{r['id']} ({r['name']})" for r in rows) or "none"
-        raise NotFound(f"no conference {wanted!r} in the archive (conferences: {known})")
-    if not rows:
-        raise NotFound("the archive records no conference yet; nothing to brief")
-    if len(rows) > 1:
-        known = ", ".join(f"{r['id']} ({r['name']})" for r in rows)
-        raise Ambiguous(f"the archive holds {len(rows)} conferences; choose one with "
-                        f"--conference ID (conferences: {known})")
-    return rows[0]
 
 
 class _Loader:
@@ -509,7 +484,7 @@ def load(db_path: Path, *, root: Path, conference: str | None = None,
                                   f"sequence {stamp.seq}")
             since_stamp = event_stamp(db, since) if since is not None else None
             first = db.execute("select min(recorded_at) from events").fetchone()[0]
-            row = _choose_conference(db, conference)
+            row = sqlite.conference(db, conference)
             loader = _Loader(db, Path(root), row["id"], since, day)
             conf = Conference(row["id"], row["name"], row["place"], row["start"], row["end"],
                               _json_list(row["organisers"]), _json_list(row["supporters"]),

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import NotFound, RenderError
+from ..store import sqlite
 from .data import build_stamp, connect
 from .model import Stamp
 
@@ -52,11 +53,11 @@ def load_progress(db_path: Path, conference: str | None = None) -> Report:
 
 
 def _load(db: sqlite3.Connection, conference: str | None) -> Report:
+    cid = sqlite.conference_id(db, conference)
     rows = list(db.execute(
         "select s.*, c.name as conference from commitment_status s join conferences c on "
-        "c.id = s.conference_id where ? is null or c.id = ? or lower(c.name) = lower(?) "
-        "order by c.start, s.point is null, s.point, s.event_seq",
-        (conference, conference, conference)))
+        "c.id = s.conference_id where ? is null or c.id = ? "
+        "order by c.start, s.point is null, s.point, s.event_seq", (cid, cid)))
     if not rows:
         raise NotFound("the archive follows no commitment"
                        + (f" of {conference!r}" if conference else "")

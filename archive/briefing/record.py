@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.codec import line_tail
 from ..errors import ArchiveError, NotFound
 from ..store.layout import Layout
+from ..store.sqlite import read_only
 
 #: The name of the attached log in the PDF.
 NAME = "events.jsonl"
@@ -40,11 +41,8 @@ class Record:
 def log_prefix(db_path: Path, layout: Layout, seq: int, hash_: str) -> Record | None:
     """The bytes of the log up to the line the database was built to (its offset in
     `_archive_build`), if they still end with that line and are not too long to attach."""
-    conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
-    try:
+    with closing(read_only(db_path)) as conn:
         info = dict(conn.execute("select key, value from _archive_build").fetchall())
-    finally:
-        conn.close()
     offset = int(info.get("offset") or 0)
     if offset == 0 or offset > MAX_BYTES or int(info.get("seq") or 0) != seq:
         return None

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import statements
+from ..core.names import name_key
 from ..errors import Ambiguous, NotFound, RenderError
 from ..statements import AGREED, FollowupStatement, Postponement, Status, agreement_status
 from .data import build_stamp, connect
@@ -96,7 +97,7 @@ def _load(db: sqlite3.Connection, name: str | None) -> Series:
                             f"--series NAME (series: {', '.join(names)})")
         name = names[0] if names else None
     if name is not None:
-        wanted = [r for r in rows if (r["series"] or "").casefold() == name.casefold()]
+        wanted = [r for r in rows if name_key(r["series"] or "") == name_key(name)]
         if not wanted:
             raise NotFound(f"no series {name!r} in the archive (series: "
                            f"{', '.join(names) or 'none'})")
@@ -140,7 +141,7 @@ def _held_as(followup: FollowupStatement, by: sqlite3.Row, rows: list[sqlite3.Ro
     for r in rows:
         if r["id"] == by["id"]:
             continue
-        if (r["name"] or "").casefold() == (followup.name or "").casefold():
+        if name_key(r["name"] or "") == name_key(followup.name or ""):
             return str(r["name"])
         date = followup.foreseen
         if by["series"] and r["series"] == by["series"] and date and \

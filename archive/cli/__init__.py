@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -33,6 +33,37 @@ class Context:
     def archive(self) -> Archive:
         """The archive at --archive (it must exist)."""
         return Archive(self.root, self.recorder).require()
+
+
+#: An option as its declarations and attributes, made once and used by every command
+#: that has it (a decorator with `options`, a generated command with `made`).
+Spec = tuple[list[str], dict[str, Any]]
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXPECT_SEQ: Spec = (["--expect-seq"],
+                    {"type": int, "help": "Fail unless the log ends at this seq."})
+AS_JSON: Spec = (["--json", "as_json"], {"is_flag": True, "help": "Print the result as JSON."})
+
+
+def cited(what: str) -> tuple[Spec, Spec]:
+    """`--source` and `--locator`: where WHAT (the fact, the correction...) comes from."""
+    return ((["--source"], {"help": f"Source of {what}: a recorded source's id "
+                                    "(`archive add source`) or a URL."}),
+            (["--locator"], {"help": "Where in the source, e.g. 'p4'."}))
+
+
+def options(*specs: Spec) -> Callable[[F], F]:
+    """A decorator adding these options to a command, in this order."""
+    def decorate(f: F) -> F:
+        for decls, attrs in reversed(specs):
+            f = click.option(*decls, **attrs)(f)
+        return f
+    return decorate
+
+
+def made(*specs: Spec) -> list[click.Option]:
+    """These options, for a command built rather than decorated."""
+    return [click.Option(decls, **attrs) for decls, attrs in specs]
 
 
 @contextmanager

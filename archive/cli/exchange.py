@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import Context, cli, pass_context
+from . import EXPECT_SEQ, Context, cli, options, pass_context
 
 FORMATS = ("jsonl", "log", "ics", "popolo")
 
@@ -82,7 +82,7 @@ def _ask(kind: str, name: str, options: list[tuple[str, str]]) -> str | None:
               help="How records of the same name are made one: auto merges same names "
                    "(and lists near ones), ask asks about each (the default on a "
                    "terminal), never merges none (default elsewhere: auto).")
-@click.option("--expect-seq", type=int, help="Fail unless the log ends at this seq.")
+@options(EXPECT_SEQ)
 @pass_context
 def pull(ctx: Context, other: Path, match: str | None, expect_seq: int | None) -> None:
     """Bring another archive's events in: OTHER is its folder, its log file, or a file

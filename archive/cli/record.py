@@ -22,8 +22,8 @@ from ..app import Archive
 from ..append.recorder import Recorder, Result, open_input
 from ..core.events import PAYLOADS, Delegate, Payload, Point, Source
 from ..core.payloads import number_points, parse_delegate
-from ..core.validate import unwrap
-from . import Context, cli, pass_context
+from ..core.validate import members, unwrap
+from . import AS_JSON, EXPECT_SEQ, Context, cited, cli, made, options, pass_context
 
 #: Fields the archive fills in itself (an entity's id, a file's hash).
 HIDDEN = {"entity", "sha256"}
@@ -125,10 +125,8 @@ def _option_for(name: str, info: Any, flags: dict[str, str]) -> click.Option | N
     """A click option for one payload field, from its type and description."""
     if name in HIDDEN or name in ("conference", "changes"):
         return None
-    typ, said = unwrap(info.type)
-    if isinstance(typ, msgspec.inspect.UnionType):
-        typ = next(t for t in (unwrap(m)[0] for m in typ.types)
-                   if not isinstance(t, msgspec.inspect.NoneType))
+    said = unwrap(info.type)[1]
+    typ = members(info.type)[0]
     is_list = isinstance(typ, msgspec.inspect.ListType)
     flag = flags.get(name) or "--" + (singular(name) if is_list else name).replace("_", "-")
     help_ = said.get("description", "")
@@ -164,10 +162,7 @@ def _ask(name_field: str, name: str, matches: list[tuple[str, str]]) -> str | No
 
 def _shape_of(info: Any) -> type | None:
     """The struct a field's items are (a numbered point, a delegate), or None."""
-    typ = unwrap(info.type)[0]
-    if isinstance(typ, msgspec.inspect.UnionType):
-        typ = next(t for t in (unwrap(m)[0] for m in typ.types)
-                   if not isinstance(t, msgspec.inspect.NoneType))
+    typ = members(info.type)[0]
     if isinstance(typ, msgspec.inspect.ListType):
         typ = unwrap(typ.item_type)[0]
     return typ.cls if isinstance(typ, msgspec.inspect.StructType) else None
@@ -224,11 +219,9 @@ def _make_add_command(cls: type[Payload]) -> click.Command:
         params.append(click.Option(["--file"], hidden=True, default=None))
     params += [
         click.Option(["--at"], help="When it happened (YYYY, YYYY-MM, YYYY-MM-DD or date-time)."),
-        click.Option(["--source"], help="Source URL or stable identifier."),
-        click.Option(["--locator"], help="Where in the source, e.g. 'p4'."),
+        *made(*cited("the fact")),
         click.Option(["--id", "event_id"], help="Event id (for safe retries)."),
-        click.Option(["--expect-seq"], type=int, help="Fail unless the log ends at this seq."),
-        click.Option(["--json", "as_json"], is_flag=True, help="Print the result as JSON."),
+        *made(EXPECT_SEQ, AS_JSON),
         click.Option(["--new"], is_flag=True, help="A name close to a known one is "
                      "deliberately a new person, organisation or country (no warning)."),
     ]
@@ -251,7 +244,7 @@ _ADDABLE = {cls.COMMAND: cls for cls in PAYLOADS if cls.COMMAND is not None}
               help="jsonl: events (one per line, as `archive export` writes them); popolo: "
                    "the persons and organizations of a Popolo JSON file, recorded so that "
                    "later mentions resolve to them.")
-@click.option("--expect-seq", type=int, help="Fail unless the log ends at this seq.")
+@options(EXPECT_SEQ)
 @pass_context
 def import_(ctx: Context, file: str, fmt: str, expect_seq: int | None) -> None:
     """Append events from a JSON Lines FILE (or - for standard input).
@@ -316,10 +309,7 @@ def _parse_set(pairs: tuple[str, ...]) -> dict[str, str | list[str]]:
                    "value per --set (--set tag=a --set tag=b) or JSON, numbers take JSON.")
 @click.option("--id", "event_id", help="Event id (for safe retries).")
 @click.option("--reason", help="Why it is corrected.")
-@click.option("--source", help="Source of the correction.")
-@click.option("--locator", help="Where in the source.")
-@click.option("--expect-seq", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@options(*cited("the correction"), EXPECT_SEQ, AS_JSON)
 @pass_context
 def correct(ctx: Context, target: str, pairs: tuple[str, ...], event_id: str | None,
             reason: str | None, source: str | None, locator: str | None,
@@ -339,10 +329,7 @@ def correct(ctx: Context, target: str, pairs: tuple[str, ...], event_id: str | N
 @cli.command()
 @click.argument("event_id")
 @click.option("--reason", required=True, help="Why it should not have been recorded.")
-@click.option("--source", help="Source of the retraction.")
-@click.option("--locator", help="Where in the source.")
-@click.option("--expect-seq", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@options(*cited("the retraction"), EXPECT_SEQ, AS_JSON)
 @pass_context
 def retract(ctx: Context, event_id: str, reason: str, source: str | None,
             locator: str | None, expect_seq: int | None, as_json: bool) -> None:
@@ -361,8 +348,7 @@ def retract(ctx: Context, event_id: str, reason: str, source: str | None,
 @click.argument("kept")
 @click.argument("merged")
 @click.option("--reason", help="Why they are the same.")
-@click.option("--expect-seq", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@options(EXPECT_SEQ, AS_JSON)
 @pass_context
 def merge(ctx: Context, kept: str, merged: str, reason: str | None,
           expect_seq: int | None, as_json: bool) -> None:
@@ -380,10 +366,7 @@ def merge(ctx: Context, kept: str, merged: str, reason: str | None,
 @cli.command()
 @click.argument("merge_id")
 @click.option("--reason", help="Why the merge was wrong.")
-@click.option("--source", help="Source of the finding.")
-@click.option("--locator", help="Where in the source.")
-@click.option("--expect-seq", type=int)
-@click.option("--json", "as_json", is_flag=True)
+@options(*cited("the finding"), EXPECT_SEQ, AS_JSON)
 @pass_context
 def unmerge(ctx: Context, merge_id: str, reason: str | None, source: str | None,
             locator: str | None, expect_seq: int | None, as_json: bool) -> None:

@@ -46,6 +46,14 @@ def unwrap(t: mi.Type) -> tuple[mi.Type, dict[str, Any]]:
         t = t.type
     return t, said
 
+
+def members(t: mi.Type) -> list[mi.Type]:
+    """The types a field may hold, each without its Meta and `None` left out: `X | None`
+    is `[X]`, `A | B` is `[A, B]`, a plain `X` is `[X]`."""
+    t = unwrap(t)[0]
+    parts = t.types if isinstance(t, mi.UnionType) else (t,)
+    return [m for m in (unwrap(p)[0] for p in parts) if not isinstance(m, mi.NoneType)]
+
 #: What the log has always accepted as a date (lines already written stay readable).
 _DATE_RE = re.compile(
     r"^(\d{4})(?:-(\d{2})(?:-(\d{2})"

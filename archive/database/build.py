@@ -17,7 +17,7 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,8 +28,9 @@ from ..core.rows import Insert
 from ..core.schema import FTS_COLUMNS, FTS_TABLE, SCHEMA_VERSION, TABLES, VIEWS, indexes
 from ..errors import LogCorrupt, NotFound, StorageError
 from ..store import anchor, durable
-from ..store.base import EventLog as Log
+from ..store.base import EventLog
 from ..store.layout import serving_lock_of
+from ..store.sqlite import read_only, transaction
 from .rowstore import SqliteState, quote
 
 _PROGRESS_EVERY = 2_000
@@ -112,16 +113,13 @@ def read_info(path: Path) -> dict[str, str] | None:
     if not path.is_file():
         return None
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
+        with closing(read_only(path)) as conn:
             return dict(conn.execute("SELECT key, value FROM _archive_build").fetchall())
-        finally:
-            conn.close()
     except sqlite3.Error:
         return None
 
 
-def _log_matches(log: Log, info: dict[str, str]) -> bool:
+def _log_matches(log: EventLog, info: dict[str, str]) -> bool:
     """Does the log still end its remembered line with the remembered hash?"""
     offset, seq, hash_ = int(info["offset"]), int(info["seq"]), info["hash"]
     return log.ends_with(offset, hash_) and (offset != 0 or seq == 0)
@@ -135,7 +133,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _stream(log: Log, state: SqliteState, start: int, seq: int, prev: str,
+def _stream(log: EventLog, state: SqliteState, start: int, seq: int, prev: str,
             as_of: AsOf | None, progress: Progress | None,
             undone: frozenset[str] = frozenset()) -> tuple[int, str, int, int]:
     """Fold events from byte `start` into the database. Returns (seq, hash, offset, n)."""
@@ -178,7 +176,7 @@ def _finish(conn: sqlite3.Connection, tmp: Path, out: Path) -> None:
     durable.replace(tmp, out)
 
 
-def _full(log: Log, out: Path, as_of: AsOf | None, progress: Progress | None,
+def _full(log: EventLog, out: Path, as_of: AsOf | None, progress: Progress | None,
           name: Callable[[int], Path] | None) -> BuildResult:
     """Build from the first event. A merge that the log undoes later is folded as never
     applied (`projection.project`); when `as_of` stops the build before the unmerge, it
@@ -194,22 +192,21 @@ def _full(log: Log, out: Path, as_of: AsOf | None, progress: Progress | None,
         undone = cut
 
 
-def _full_once(log: Log, out: Path, as_of: AsOf | None, progress: Progress | None,
+def _full_once(log: EventLog, out: Path, as_of: AsOf | None, progress: Progress | None,
                name: Callable[[int], Path] | None, undone: frozenset[str]) -> BuildResult:
     with durable.temp_beside(out) as tmp:
         conn = _connect(tmp)
         try:
             create_schema(conn)
             state = SqliteState(conn, log.root, complete=True, indexed=False)
-            conn.execute("BEGIN")
-            seq, hash_, offset, n = _stream(log, state, 0, 0, ZERO_HASH, as_of, progress,
-                                            undone)
-            if as_of is not None and as_of.event_id is not None and not conn.execute(
-                    "SELECT 1 FROM events WHERE id = ?", (as_of.event_id,)).fetchone():
-                raise NotFound(f"--as-of {as_of.text}: no event has that id in the log")
-            if as_of is not None and as_of.seq is not None and as_of.seq > seq:
-                raise NotFound(f"--as-of {as_of.text}: the log ends at sequence {seq}")
-            conn.execute("COMMIT")
+            with transaction(conn):
+                seq, hash_, offset, n = _stream(log, state, 0, 0, ZERO_HASH, as_of,
+                                                progress, undone)
+                if as_of is not None and as_of.event_id is not None and not conn.execute(
+                        "SELECT 1 FROM events WHERE id = ?", (as_of.event_id,)).fetchone():
+                    raise NotFound(f"--as-of {as_of.text}: no event has that id in the log")
+                if as_of is not None and as_of.seq is not None and as_of.seq > seq:
+                    raise NotFound(f"--as-of {as_of.text}: the log ends at sequence {seq}")
             # Sorting for the indexes: a smaller cache bounds the sorter's memory, which
             # spills to a temporary file (in memory, it grew with the tables).
             conn.execute("PRAGMA cache_size=-16000")
@@ -272,26 +269,21 @@ def _search_in_bulk(conn: sqlite3.Connection) -> Iterator[None]:
         conn.execute(sql)
 
 
-def _apply_new(conn: sqlite3.Connection, log: Log, info: dict[str, str],
+def _apply_new(conn: sqlite3.Connection, log: EventLog, info: dict[str, str],
                progress: Progress | None, undone: frozenset[str],
                ) -> tuple[int, str, int, int]:
     """Fold the events after the remembered offset into `conn`, in one transaction."""
     seq, hash_, offset = int(info["seq"]), info["hash"], int(info["offset"])
     state = SqliteState(conn, log.root, complete=False, indexed=True)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with transaction(conn, "IMMEDIATE"):
         with _search_in_bulk(conn):
             seq, hash_, offset, n = _stream(log, state, offset, seq, hash_, None, progress,
                                             undone)
         _write_info(conn, seq, hash_, offset, None)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
     return seq, hash_, offset, n
 
 
-def _incremental(log: Log, out: Path, info: dict[str, str],
+def _incremental(log: EventLog, out: Path, info: dict[str, str],
                  progress: Progress | None, undone: frozenset[str]) -> BuildResult:
     """Apply the new events. In place, as one SQLite transaction (atomic and crash-safe
     through SQLite's journal) unless `archive serve` has the file open as immutable: then
@@ -342,7 +334,7 @@ def serving(db: str | os.PathLike[str]) -> Iterator[int]:
         os.close(fd)
 
 
-def build(log: Log, out: Path, *, as_of: AsOf | None = None, full: bool = False,
+def build(log: EventLog, out: Path, *, as_of: AsOf | None = None, full: bool = False,
           progress: Progress | None = None,
           name: Callable[[int], Path] | None = None) -> BuildResult:
     """Build (or bring up to date) the SQLite database `out` from `log`.
@@ -357,7 +349,7 @@ def build(log: Log, out: Path, *, as_of: AsOf | None = None, full: bool = False,
         raise StorageError(f"{out}: {exc}") from None
 
 
-def _build(log: Log, out: Path, as_of: AsOf | None, full: bool, progress: Progress | None,
+def _build(log: EventLog, out: Path, as_of: AsOf | None, full: bool, progress: Progress | None,
            name: Callable[[int], Path] | None) -> BuildResult:
     out.parent.mkdir(parents=True, exist_ok=True)
     recover(out)
@@ -390,15 +382,12 @@ def _holds_any(path: Path, event_ids: frozenset[str]) -> bool:
     """Does the database hold any of these events?"""
     if not event_ids:
         return False
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
+    with closing(read_only(path)) as conn:
         return any(conn.execute("SELECT 1 FROM events WHERE id = ?", (i,)).fetchone()
                    for i in event_ids)
-    finally:
-        conn.close()
 
 
-def is_stale(log: Log, out: Path) -> bool:
+def is_stale(log: EventLog, out: Path) -> bool:
     """Does the database lag behind the log (or not exist)?"""
     recover(out)
     info = read_info(out)

@@ -34,7 +34,7 @@ from ..core.events import (
     references,
 )
 from ..errors import NotFound
-from ..store.base import EventLog as Log
+from ..store.base import EventLog
 
 __all__ = ["ENVELOPE_ONLY", "export_lines", "import_line", "log_lines", "select"]
 
@@ -71,13 +71,13 @@ def import_line(line: bytes) -> bytes:
     return b"".join(out)
 
 
-def log_lines(log: Log) -> Iterator[bytes]:
+def log_lines(log: EventLog) -> Iterator[bytes]:
     """The log's own lines up to its last whole append (each with its newline)."""
     for _, _, line in log.lines():
         yield line + b"\n"
 
 
-def export_lines(log: Log, conference: str | None = None) -> Iterator[bytes]:
+def export_lines(log: EventLog, conference: str | None = None) -> Iterator[bytes]:
     """The log's events as import lines (each with its newline): all of them, or one
     conference's (`select`)."""
     wanted = None if conference is None else select(

@@ -14,13 +14,13 @@ is when the follow-up was recorded, so the same log gives the same file.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from contextlib import closing
 from pathlib import Path
 
 from icalendar import Calendar, Event
 
 from .. import statements
+from ..store import sqlite
 
 PRODID = "-//Conference archive//archive export --format ics//EN"
 UID_DOMAIN = "conference-archive"
@@ -50,14 +50,13 @@ def calendar(db_path: Path, conference: str | None = None) -> bytes:
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("x-wr-calname", "Follow-up meetings")
-    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
-        db.row_factory = sqlite3.Row
+    with closing(sqlite.read_only(db_path)) as db:
+        cid = sqlite.conference_id(db, conference)
         rows = {r["id"]: r for r in db.execute(
             "select f.*, c.name as conference_name, e.recorded_at from followups f "
             "join conferences c on c.id = f.conference_id "
             "join events e on e.seq = f.event_seq "
-            "where ? is null or c.id = ? or lower(c.name) = lower(?)",
-            (conference, conference, conference))}
+            "where ? is null or c.id = ?", (cid, cid))}
         said = [f for f in statements.followups(db) if f.id in rows]
     for f in said:
         row = rows[f.id]

@@ -26,7 +26,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidEvent, NotFound
+from ..errors import InvalidEvent
+from ..store import sqlite
 
 #: The Popolo schema version this export follows.
 POPOLO = "http://www.popoloproject.com/schemas/"
@@ -48,14 +49,9 @@ def _clean(obj: dict[str, Any]) -> dict[str, Any]:
 
 def popolo(db_path: Path, conference: str | None = None) -> bytes:
     """The Popolo JSON document of the database (of one conference, by id or name)."""
-    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as db:
-        db.row_factory = sqlite3.Row
-        conferences = [r for r in db.execute("select * from conferences order by start, "
-                                             "event_seq")
-                       if conference is None or conference == r["id"]
-                       or conference.casefold() == (r["name"] or "").casefold()]
-        if conference is not None and not conferences:
-            raise NotFound(f"no conference {conference!r} in the archive")
+    with closing(sqlite.read_only(db_path)) as db:
+        conferences = (list(db.execute("select * from conferences order by start, event_seq"))
+                       if conference is None else [sqlite.conference(db, conference)])
         cids = [c["id"] for c in conferences]
         marks = ",".join("?" * len(cids)) or "''"
         parts = list(db.execute(f"select * from participations where conference_id in "

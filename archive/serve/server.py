@@ -17,13 +17,14 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
 from ..core.schema import TABLES, VIEWS
 from ..store import durable
 from ..store.layout import Layout, stamp_of
+from ..store.sqlite import read_only
 from . import PLUGINS, TEMPLATES
 from .limits import ServeLimits
 
@@ -156,16 +157,24 @@ order by e.kind, e.name, c.start, c.number""",
     },
     "followups_held": {
         "title": "What each conference scheduled, and whether it was held",
-        "description": "Follow-up meetings with the later conference in the archive that "
-                       "matches them (the same name, or the same series in the month "
-                       "scheduled).",
-        "sql": """select c.name as scheduled_by, f.name as follow_up, f.date as due, f.place,
-  held.name as held_as, held.start as held_on, f.id as followup_id
+        "description": "Follow-up meetings and the conference that was each: the one the "
+                       "record names (`followup.held`), else a later conference of the "
+                       "archive that matches it by name or by series and month foreseen "
+                       "(`how_known` says which).",
+        "sql": """select c.name as scheduled_by, f.name as follow_up, f.date as foreseen,
+  f.place, coalesce(rec.name, guess.name) as held_as,
+  coalesce(rec.start, guess.start) as held_on,
+  case when rec.id is not null then 'recorded'
+       when guess.id is not null then 'matched by name or date, not recorded' end
+    as how_known,
+  f.id as followup_id
 from followups f join conferences c on c.id = f.conference_id
-left join conferences held on held.id <> c.id and (
-  lower(held.name) = lower(f.name)
-  or (held.series is not null and held.series = c.series and f.date is not null
-      and held.start like f.date || '%'))
+left join conferences rec on rec.id = (select h.held_as_id from followups_held h
+  where h.followup_id = f.id order by h.event_seq desc limit 1)
+left join conferences guess on rec.id is null and guess.id <> c.id and (
+  name_key(guess.name) = name_key(f.name)
+  or (guess.series is not null and guess.series = c.series and f.date is not null
+      and guess.start like f.date || '%'))
 order by c.start, f.date""",
     },
     "who_proposed_what": {
@@ -243,14 +252,12 @@ def _conferences(root: Path | None) -> list[tuple[str, str, str | None]]:
     path = Layout(root).database if root else None
     if path is None or not path.exists():
         return []
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return list(db.execute("select id, name, series from conferences "
-                               "order by start, number, event_seq"))
+        with closing(read_only(path)) as db:
+            return [tuple(r) for r in db.execute("select id, name, series from conferences "
+                                                 "order by start, number, event_seq")]
     except sqlite3.Error:
         return []
-    finally:
-        db.close()
 
 
 def _title(conferences: list[tuple[str, str, str | None]]) -> str:

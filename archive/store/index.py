@@ -22,8 +22,9 @@ import msgspec
 from ..core import catalogue as cat
 from ..core.events import ZERO_HASH, Event, Payload, payload_class
 from ..errors import ArchiveError, NotFound
-from .base import EventLog as Log
+from .base import EventLog
 from .log import event_at
+from .sqlite import transaction
 
 _CHUNK = 900  # ids per `in (...)` query: under SQLite's smallest variable limit (999)
 #: Bumped when the tables change; an index of another version is rebuilt from the log.
@@ -54,7 +55,7 @@ class Index:
     A `catalogue.View`: questions are answered from SQLite, after `prefetch` from a
     cache filled a batch at a time. `apply` writes a catalogue's changes."""
 
-    def __init__(self, log: Log, path: Path | None = None):
+    def __init__(self, log: EventLog, path: Path | None = None):
         self.log = log
         self.path = path or log.layout.index
         self.db: sqlite3.Connection
@@ -111,10 +112,9 @@ class Index:
         return added
 
     def _store(self, batch: cat.MemoryCatalogue, offset: int, seq: int, hash_: str) -> None:
-        self.db.execute("begin")
-        self.absorb(batch)
-        self.set_head(offset, seq, hash_)
-        self.db.execute("commit")
+        with transaction(self.db):
+            self.absorb(batch)
+            self.set_head(offset, seq, hash_)
 
     def set_head(self, offset: int, seq: int, hash_: str) -> None:
         """Remember how far the index reaches (inside the caller's transaction)."""

@@ -29,7 +29,7 @@ from ..core.events import (
 )
 from ..core.numbers import format_number
 from ..errors import NotFound
-from .base import EventLog as Log
+from .base import EventLog
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def _fields(data: Payload, who: Callable[[str | None], str]) -> str:
     return _short("; ".join(said), 80)
 
 
-def select(log: Log, filters: Filters) -> Iterator[tuple[Event, str]]:
+def select(log: EventLog, filters: Filters) -> Iterator[tuple[Event, str]]:
     """Events matching the filters, each with its one-line description. A person's
     events are those naming any record of that entity (merges followed, as they stand
     at each event)."""
@@ -167,7 +167,7 @@ def _names_person(data: Payload, known: MemoryCatalogue, key: str) -> bool:
     return False
 
 
-def find(log: Log, event_id: str) -> tuple[Event, list[Event]]:
+def find(log: EventLog, event_id: str) -> tuple[Event, list[Event]]:
     """An event and every later event that corrects or retracts it."""
     log.require()
     found: Event | None = None

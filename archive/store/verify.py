@@ -13,7 +13,7 @@ from ..core.catalogue import MemoryCatalogue
 from ..core.events import ZERO_HASH, references
 from ..errors import HeadLost, InvalidEvent, LogCorrupt, NotFound
 from . import anchor
-from .base import EventLog as Log
+from .base import EventLog
 from .layout import Layout
 
 
@@ -29,7 +29,7 @@ class Report:
     found: dict[int, str] = field(default_factory=dict)
 
 
-def verify(log: Log, progress: Callable[[int], None] | None = None,
+def verify(log: EventLog, progress: Callable[[int], None] | None = None,
            at: Collection[int] = ()) -> Report:
     """Raise LogCorrupt (file, line, what) at the first problem; else a Report (with
     the hashes of the lines numbered `at`)."""
@@ -67,7 +67,7 @@ def verify(log: Log, progress: Callable[[int], None] | None = None,
     return Report(events=seq, seq=seq, hash=prev, size=size, found=found)
 
 
-def unsourced(log: Log) -> None:
+def unsourced(log: EventLog) -> None:
     """`verify --strict`: raise LogCorrupt at the first live fact that cites no source."""
     from ..core.events import REGISTRY, SourceCited
 
@@ -81,7 +81,7 @@ def unsourced(log: Log) -> None:
                              "again with --source", path=log.name, line=placed.lineno)
 
 
-def verify_archive(layout: Layout, log: Log, progress: Callable[[int], None] | None = None,
+def verify_archive(layout: Layout, log: EventLog, progress: Callable[[int], None] | None = None,
                    *, heads: tuple[tuple[int, str], ...] = (), reset_head: bool = False,
                    strict: bool = False) -> Report:
     """Check the whole log, that it still holds the head this archive has seen

@@ -27,6 +27,7 @@ import json
 import os
 import sqlite3
 from collections import OrderedDict
+from contextlib import closing
 from typing import Any
 from urllib.parse import urlencode
 
@@ -36,9 +37,12 @@ from datasette.utils import tilde_encode, urlsafe_components
 from datasette.utils.asgi import AsgiFileDownload, Response
 from markupsafe import Markup, escape
 
+from archive.core.names import name_key
+from archive.errors import NotFound
 from archive.serve import pages
 from archive.serve.csvsafe import Neutraliser
 from archive.serve.limits import SQL_LENGTH, ServeLimits
+from archive.store.sqlite import read_only
 
 PLUGIN = "archive"
 LIMITS = ServeLimits.from_env()
@@ -60,9 +64,15 @@ def archive_fts(query: str | None) -> str:
 MMAP_BYTES = 1 << 31
 
 
+def _name_key(name: str | None) -> str | None:
+    """`name_key(name)` in SQL: names compared as every lookup compares them."""
+    return None if name is None else name_key(str(name))
+
+
 @hookimpl
 def prepare_connection(conn: Any) -> None:
     conn.create_function("archive_fts", 1, archive_fts, deterministic=True)
+    conn.create_function("name_key", 1, _name_key, deterministic=True)
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, LIMITS.value)
     conn.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, SQL_LENGTH)
     conn.execute(f"pragma hard_heap_limit={int(LIMITS.sqlite_heap)}")
@@ -85,12 +95,9 @@ def _briefing(datasette: Any, kind: str = "pdf", conference: str | None = None
     try:
         with open(stamp_path, "rb") as f:
             stamp = json.load(f)
-        conn = sqlite3.connect(f"file:{db.path}?mode=ro", uri=True)
-        try:
+        with closing(read_only(db.path)) as conn:
             info = dict(conn.execute("select key, value from _archive_build").fetchall())
-        finally:
-            conn.close()
-    except (OSError, ValueError, sqlite3.Error):
+    except (OSError, ValueError, sqlite3.Error, NotFound):
         return None
     current = str(stamp.get("seq")) == info.get("seq") and stamp.get("hash") == info.get("hash")
     whole = stamp.get("since") is None and stamp.get("day") is None
