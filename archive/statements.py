@@ -13,6 +13,12 @@ facts, and the words for a recorded status, live here.
 - A follow-up's dates in force are the record's latest word: the dates of the conference
   that was that meeting (`followup.held`), else the date a postponement moved it to, else
   the date foreseen. The date first foreseen and every postponement stay as its history.
+- A proposal is what the record says of it: who put it forward when that is recorded,
+  and whether a commitment took it up; no output says who proposed what, or that the
+  conference did not adopt it, beyond that.
+- A commitment's due date in force is its latest live rescheduling's, else the one agreed;
+  the date first agreed and every move stay as its history, and "overdue" counts from
+  the date in force.
 """
 
 from __future__ import annotations
@@ -139,3 +145,47 @@ def followups(db: sqlite3.Connection, conference_id: str | None = None
                                      held_as, held_name, moves, description))
     out.sort(key=lambda f: (f.start is None, f.start or ""))
     return out
+
+
+# ---------------------------------------------------------------- commitments
+
+
+@dataclass(frozen=True)
+class Rescheduling:
+    """One move of a commitment's due date, as recorded with its evidence."""
+
+    id: str
+    due: str
+    reason: str | None
+    source_url: str | None
+    source_locator: str | None
+
+
+@dataclass(frozen=True)
+class Due:
+    """A commitment's due date: the one first agreed and every move since."""
+
+    first: str | None
+    moves: tuple[Rescheduling, ...] = ()
+
+    @property
+    def date(self) -> str | None:
+        """The due date in force: the latest move's, else the one agreed."""
+        return self.moves[-1].due if self.moves else self.first
+
+
+def due(db: sqlite3.Connection, commitment_id: str) -> Due:
+    """The due date of a commitment, in force and as agreed, with its moves in order."""
+    first = db.execute("select due from commitments where id = ?",
+                       (commitment_id,)).fetchone()
+    return Due(first[0] if first else None, tuple(
+        Rescheduling(*r) for r in db.execute(
+            "select id, due, reason, source_url, source_locator from reschedulings where "
+            "commitment_id = ? order by event_seq", (commitment_id,))))
+
+
+def proposals_taken_up(db: sqlite3.Connection, conference_id: str) -> frozenset[str]:
+    """The proposals of a conference that a recorded commitment takes up."""
+    return frozenset(r[0] for r in db.execute(
+        "select proposal_id from commitments where conference_id = ? and proposal_id is not "
+        "null", (conference_id,)))

@@ -28,6 +28,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "commitment.made": {"conference": "c1", "agreement": "ag1", "point": 1,
                         "owners": ["e1"]},
     "progress.recorded": {"conference": "c1", "commitment": "cm1", "status": "done"},
+    "commitment.rescheduled": {"conference": "c1", "commitment": "cm1", "due": "2016-03"},
     "followup.held": {"conference": "c1", "followup": "fu1", "held_as": "c2"},
     "entity.recorded": {"entity": "e9", "kind": "person", "name": "Aigerim Bekova"},
 }

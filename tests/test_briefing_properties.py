@@ -101,8 +101,12 @@ def check_briefing(html: str, db: sqlite3.Connection) -> None:
         ([sessions] if sessions and speeches else [])
     assert numbers(summary, r"the programme recorded has (\d+) session") == \
         ([sessions] if sessions else [])
-    assert numbers(summary, r"(\d+) ideas? raised by individual") == \
+    assert numbers(summary, r"; (\d+) proposals?\b") == \
         ([proposals] if proposals and speeches else [])
+    named = one(db, "select count(*) from proposals where proposer_id is not null")
+    by_named = numbers(summary, r"(\d+) of them by a named proposer")
+    assert by_named == ([named] * len(by_named) if 0 < named < proposals else [])
+    assert "individual speakers" not in summary
     for kind, pattern in KIND_PATTERNS.items():
         n = one(db, f"select count(*) from speeches where kind = '{kind}'")
         assert numbers(summary, pattern) == ([n] if n else []), (kind, summary)

@@ -242,6 +242,52 @@ def test_the_briefing_and_the_accountability_report_show_the_databases_statuses(
     assert "2 commitments: 1 agreed, 1 in-progress" in january
 
 
+def test_a_rescheduled_commitment_is_due_at_its_date_in_force(tmp_path):
+    """A commitment due at a meeting that was postponed moves with it (a recorded
+    `commitment.rescheduled`, with its evidence): overdue counts from the date in force on
+    the day asked, every output gives that date and keeps the first as history, and a
+    retracted rescheduling puts the agreed date back."""
+    import re
+    import subprocess
+
+    root = tmp_path / "a"
+    summit(root)  # fund: due June 2016
+    missing = run(root, "add", "rescheduling", "--commitment", "fund", "--due", "2017-03",
+                  ok=False)
+    assert "Error:" in missing and "source" in missing
+    run(root, "add", "rescheduling", "--id", "r1", "--commitment", "fund", "--due", "2017-03",
+        "--reason", "the summit was postponed", "--at", "2016-05-01", "--source",
+        "https://example.org/r1", "--locator", "p2")
+    db = Archive(root).build().path
+
+    def overdue(today: str) -> dict[str, tuple[str, int]]:
+        return {r["commitment_id"]: (r["due"], r["days_overdue"])
+                for r in query(db, "overdue", today=today)}
+
+    assert overdue("2016-12-01") == {}  # it was due June 2016 before it moved
+    assert overdue("2017-04-10") == {"fund": ("2017-03", 10), "train": ("2016", 100)}
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select due, first_due, reschedulings from commitment_status "
+                            "where id = 'fund'").fetchone() == ("2017-03", "2016-06", 1)
+    # on a day before it moved, the date in force was the one agreed
+    before = Archive(root).build(on="2016-04-01").path
+    with sqlite3.connect(before) as conn:
+        assert conn.execute("select due from commitment_status where id = 'fund'"
+                            ).fetchone() == ("2016-06",)
+    html = " ".join(Archive(root).brief(html=True, verify=False).path.read_text().split())
+    said = "March 2017 (first due June 2016; moved: the summit was postponed)"
+    row = re.search(r'<tr id="fact-fund">.*?</tr>', html)
+    assert row is not None and said in row.group(0)
+    run(root, "briefing", "--progress", "--no-verify")
+    text = " ".join(subprocess.run(
+        ["pdftotext", str(root / "exports" / "briefing-progress.pdf"), "-"],
+        capture_output=True, text=True, check=True).stdout.split())
+    assert f"Due {said}" in text
+    run(root, "retract", "r1", "--reason", "misread")
+    db = Archive(root).build().path
+    assert overdue("2016-12-01") == {"fund": ("2016-06", 154)}
+
+
 def test_status_changes_appear_in_the_feed(tmp_path):
     import xml.etree.ElementTree as ET
 

@@ -109,6 +109,7 @@ WRONG: list[tuple[str, str, Any, str]] = [
     ("entities.unmerged", "merge", 3, "merge"),
     ("commitment.made", "due", "by autumn", "due"),
     ("progress.recorded", "status", "finished", "status"),
+    ("commitment.rescheduled", "due", "after the summit", "due"),
     ("followup.held", "held_as", 3, "held_as"),
     ("entity.recorded", "kind", "alien", "kind"),
 ]

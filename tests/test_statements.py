@@ -72,6 +72,18 @@ def test_a_proposed_pact_is_never_said_to_be_agreed(series: Path) -> None:
     assert "(other" not in text  # "other" is no kind a reader is told
 
 
+def test_the_feed_labels_an_agreement_by_its_recorded_status(series: Path) -> None:
+    from archive.serve.server import QUERIES
+
+    cli_ok(series, "build")
+    with sqlite3.connect(series / "exports" / "archive.db") as db:
+        db.row_factory = sqlite3.Row
+        titles = [r["atom_title"] for r in db.execute(QUERIES["feed"]["sql"],
+                                                      {"conference": ""})]
+    assert "Proposed: Pact on Example Cooperation" in titles
+    assert not [t for t in titles if t.startswith("Agreed")]
+
+
 def test_a_postponed_followup_held_later_is_told_at_the_dates_held(series: Path) -> None:
     cli_ok(series, "briefing", "--conference", "m1", "--html")
     text = visible(series / "exports" / "briefing-m1.html")
@@ -160,3 +172,16 @@ def test_an_unknown_title_or_reason_is_said_to_be_unknown_never_made_up(tmp_path
     text = visible(root / "exports" / "briefing.html")
     assert "untitled (no title recorded), Example Wire" in text
     assert "Postponed from January 2031 to 1 March 2031: the reason is not recorded." in text
+
+
+def test_themes_are_the_recorded_topics_and_a_tag_is_no_theme(tmp_path: Path) -> None:
+    root = tmp_path / "a"
+    cli_ok(root, "init", str(root))
+    cli_ok(root, "add", "conference", "--id", "m1", "--name", "Water Forum", "--topic",
+           "water security", "--topic", "trade")
+    cli_ok(root, "add", "note", "--text", "The forum closed early.", "--tag", "outcome")
+    cli_ok(root, "briefing", "--html", "--no-verify")
+    text = visible(root / "exports" / "briefing.html")
+    assert "Themes water security; trade" in text
+    assert "Themes discussed" not in text and "Theme outcome" not in text
+    assert "Notes Tagged “outcome” The forum closed early." in text

@@ -286,9 +286,11 @@ class _Loader:
 
     def proposals(self) -> tuple[Proposal, ...]:
         roles = {r["entity_id"]: r["role"] for r in self.fact_rows("participations")}
+        taken = statements.proposals_taken_up(self.db, self.cid)
         return tuple(
             Proposal(r["id"], r["text"], r["topic"], self.name(r["proposer_id"]),
-                     roles.get(r["proposer_id"]), self.session_title(r["session_id"]), ref)
+                     roles.get(r["proposer_id"]), self.session_title(r["session_id"]), ref,
+                     r["id"] in taken)
             for r in self.fact_rows("proposals") if self.keep(r, ref := self.ref(r)))
 
     def agreements(self) -> tuple[Agreement, ...]:
@@ -373,7 +375,8 @@ class _Loader:
             evidence = (Ref(r["u_event"], int(r["last_update_seq"]), r["evidence_url"],
                             r["evidence_locator"]) if r["last_update_seq"] else None)
             out.append(Commitment(r["id"], r["point"], r["text"] or "", r["owners"] or "",
-                                  r["due"], r["status"], r["status_at"], r["last_note"],
+                                  statements.due(self.db, r["id"]), r["status"],
+                                  r["status_at"], r["last_note"],
                                   int(r["updates"] or 0), evidence, ref))
         return tuple(out)
 
@@ -489,7 +492,8 @@ def load(db_path: Path, *, root: Path, conference: str | None = None,
             conf = Conference(row["id"], row["name"], row["place"], row["start"], row["end"],
                               _json_list(row["organisers"]), _json_list(row["supporters"]),
                               row["description"], loader.ref(row),
-                              statements.postponements(db, row["id"]))
+                              statements.postponements(db, row["id"]),
+                              _json_list(row["topics"]))
             parts: dict[str, Any] = {
                 "days": loader.days(), "agreements": loader.agreements(),
                 "proposals": loader.proposals(), "figures": loader.figures(),

@@ -188,20 +188,21 @@ def participant_groups(b: Briefing) -> list[Group]:
 
 
 @dataclass(frozen=True)
-class Theme:
-    """Notes that share a tag: a theme of the conference (`name` None for untagged ones)."""
+class NoteGroup:
+    """Notes that share a tag (`name` None for untagged ones). A tag is the recorder's
+    word for a note, not a theme of the conference: those are its recorded topics."""
 
     name: str | None
     notes: tuple[Note, ...]
 
 
-def themes(b: Briefing) -> list[Theme]:
+def note_groups(b: Briefing) -> list[NoteGroup]:
     """The notes grouped by their tags, in order of first mention; untagged notes last."""
     grouped: dict[str | None, list[Note]] = {}
     for note in b.notes:
         grouped.setdefault(note.topic, []).append(note)
-    named = [Theme(name, tuple(ns)) for name, ns in grouped.items() if name is not None]
-    return named + ([Theme(None, tuple(grouped[None]))] if None in grouped else [])
+    named = [NoteGroup(name, tuple(ns)) for name, ns in grouped.items() if name is not None]
+    return named + ([NoteGroup(None, tuple(grouped[None]))] if None in grouped else [])
 
 
 def acronyms(b: Briefing) -> list[tuple[str, str]]:
@@ -220,7 +221,7 @@ def sections(b: Briefing) -> list[Section]:
         ("commitments", "Progress on commitments", b.commitments),
         ("proceedings", "Proceedings", b.days), ("proposals", "Proposals", b.proposals),
         ("meetings", "Meetings on the sidelines", b.meetings),
-        ("delegations", "Delegations", b.delegations), ("themes", "Themes", b.notes),
+        ("delegations", "Delegations", b.delegations), ("notes", "Notes", b.notes),
     ]
     annexes = [
         ("participants", "Participants", b.participants),
@@ -344,7 +345,7 @@ def render_html(b: Briefing, *, attachment_base: str,
     html = template.render(
         b=b, css=Markup(stylesheet), charts=[_markup(c) for c in drawn],
         sections=chapters, titles={s.id: s.title for s in chapters},
-        participant_groups=participant_groups(b), themes=themes(b), acronyms=acronyms(b),
+        participant_groups=participant_groups(b), note_groups=note_groups(b), acronyms=acronyms(b),
         day_title=lambda day: day_title(b, day), labels=LABELS, kind_names=KIND_NAMES,
         citations=Citations(b.sources), principal=principal_source(b),
         attachment_base=attachment_base, kind_label=kind_label(b),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..statements import AGREED, Postponement, Status, agreement_status
+from ..statements import AGREED, Due, Postponement, Status, agreement_status
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,8 @@ class Proposal:
     proposer_role: str | None
     session: str | None
     ref: Ref
+    #: a recorded commitment takes it up
+    taken_up: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ class Commitment:
     point: int | None
     text: str
     owners: str
-    due: str | None
+    due: Due
     status: str
     status_at: str | None
     note: str | None
@@ -293,6 +295,8 @@ class Conference:
     ref: Ref
     #: its postponements, as recorded (the dates above are those it was held on)
     postponed: tuple[Postponement, ...] = ()
+    #: the topics on its agenda, as recorded: its themes (a note's tags are not)
+    topics: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,9 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import statements
 from ..errors import NotFound, RenderError
+from ..statements import Due
 from ..store import sqlite
 from .data import build_stamp, connect
 from .model import Stamp
@@ -33,7 +35,7 @@ class Followed:
     point: int | None
     text: str
     owners: str
-    due: str | None
+    due: Due
     status: str
     history: tuple[Update, ...]
 
@@ -69,5 +71,6 @@ def _load(db: sqlite3.Connection, conference: str | None) -> Report:
                         for u in db.execute("select * from progress where commitment_id = ? "
                                             "order by event_seq", (r["id"],)))
         out.append(Followed(r["id"], r["conference"], r["point"], r["text"] or "",
-                            r["owners"] or "", r["due"], r["status"], history))
+                            r["owners"] or "", statements.due(db, r["id"]), r["status"],
+                            history))
     return Report(tuple(out), build_stamp(db))

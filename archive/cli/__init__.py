@@ -35,6 +35,31 @@ class Context:
         return Archive(self.root, self.recorder).require()
 
 
+class Once(click.Command):
+    """A command whose single-value options refuse to be given twice: click keeps the
+    last of `--source a --source b` and drops the first without a word, and a fact would
+    be recorded with one of two sources the user gave. Repeatable options (`--quote`,
+    `--party`...) are `multiple` and keep every value."""
+
+    def make_parser(self, ctx: click.Context) -> Any:
+        parser = super().make_parser(ctx)
+        parse = parser.parse_args
+
+        def parse_once(args: list[str]) -> Any:
+            opts, rest, order = parse(args)
+            for param in dict.fromkeys(order):
+                given = sum(1 for p in order if p is param)
+                if given > 1 and isinstance(param, click.Option) and not (
+                        param.multiple or param.count or param.is_flag):
+                    raise click.UsageError(
+                        f"{param.opts[0]} was given {given} times; it takes one value, and "
+                        "the others would be lost (give it once)", ctx)
+            return opts, rest, order
+
+        parser.parse_args = parse_once  # type: ignore[method-assign]
+        return parser
+
+
 #: An option as its declarations and attributes, made once and used by every command
 #: that has it (a decorator with `options`, a generated command with `made`).
 Spec = tuple[list[str], dict[str, Any]]
@@ -82,9 +107,17 @@ def progress_bar(label: str) -> Iterator[Progress | None]:
 pass_context = click.make_pass_decorator(Context)
 
 
-class ArchiveGroup(click.Group):
+class Command(Once):
+    """Every `archive` command (repeated single-value options refused)."""
+
+
+class ArchiveGroup(Once, click.Group):
     """Turns every ArchiveError into `Error: ...` with exit code 1, in one place (and an
-    error of the operating system into the `StorageError` that names its file)."""
+    error of the operating system into the `StorageError` that names its file). Its
+    commands are `Command`s and its groups `ArchiveGroup`s."""
+
+    command_class = Command
+    group_class = type
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:

@@ -23,7 +23,18 @@ from ..append.recorder import Recorder, Result, open_input
 from ..core.events import PAYLOADS, Delegate, Payload, Point, Source
 from ..core.payloads import number_points, parse_delegate
 from ..core.validate import members, unwrap
-from . import AS_JSON, EXPECT_SEQ, Context, cited, cli, made, options, pass_context
+from . import (
+    AS_JSON,
+    EXPECT_SEQ,
+    ArchiveGroup,
+    Command,
+    Context,
+    cited,
+    cli,
+    made,
+    options,
+    pass_context,
+)
 
 #: Fields the archive fills in itself (an entity's id, a file's hash).
 HIDDEN = {"entity", "sha256"}
@@ -93,7 +104,7 @@ def init(ctx: Context, directory: Path | None, store: str | None) -> None:
 # ---------------------------------------------------------------- add
 
 
-class _Add(click.Group):
+class _Add(ArchiveGroup):
     """`archive add`: one subcommand per kind of fact, each built when it is asked for
     (building every one, reading each payload's fields, was ~20 ms of each start)."""
 
@@ -227,7 +238,7 @@ def _make_add_command(cls: type[Payload]) -> click.Command:
     ]
     doc = inspect.cleandoc(cls.__doc__ or "")
     assert cls.COMMAND is not None
-    return click.Command(cls.COMMAND, callback=command, params=list(params),
+    return Command(cls.COMMAND, callback=command, params=list(params),
                          help=f"{doc}\n\nEvent type: {cls.TYPE}.")
 
 

@@ -7,7 +7,8 @@ proposal that was taken up, owned by entities (a country, an organisation) or by
 named in words ("participating governments"), due by a date that may be partial. Its
 status changes only by `progress.recorded` events, each with its evidence (a source is
 required); a wrong update is corrected or retracted like any event, and the current
-status is that of the latest live update (`agreed` before any).
+status is that of the latest live update (`agreed` before any). Its due date moves only
+by `commitment.rescheduled` events, with their evidence: the date in force is the latest.
 """
 
 from __future__ import annotations
@@ -84,6 +85,25 @@ class ProgressRecorded(Payload, frozen=True):
     commitment: Annotated[Id, Meta(description="The commitment (its id).")]
     status: Annotated[ProgressStatus, Meta(description="Its status now.")]
     note: Annotated[Text | None, Meta(description="What the evidence says.")] = None
+
+
+class CommitmentRescheduled(Payload, frozen=True):
+    """A commitment's due date moved (the meeting it was due at was postponed, the
+    parties agreed a new deadline), with its evidence (`--source` is required) and why.
+    The due date in force is the latest live rescheduling's; the one first agreed stays
+    as history, and "overdue" is counted from the date in force."""
+
+    TYPE = "commitment.rescheduled"
+    COMMAND = "rescheduling"
+    TABLES = ("reschedulings",)
+    EVIDENCE: ClassVar[bool] = True
+    DATES = ("due",)
+    REFS = {"conference": "conference", "commitment": "commitment"}
+    conference: ConferenceRef
+    commitment: Annotated[Id, Meta(description="The commitment (its id).")]
+    due: Annotated[PartialDate, Meta(description="When it is due now (a date, or partial: "
+                                                 "YYYY-MM).")]
+    reason: Annotated[Text | None, Meta(description="Why it moved, as the source says.")] = None
 
 
 class FollowupHeld(Payload, frozen=True):

@@ -17,7 +17,7 @@ from msgspec import Meta
 
 from ..errors import InvalidEvent
 from .base import Payload
-from .commitments import CommitmentMade, FollowupHeld, ProgressRecorded
+from .commitments import CommitmentMade, CommitmentRescheduled, FollowupHeld, ProgressRecorded
 from .payloads import (
     AgreementReached,
     AttachmentAdded,
@@ -51,7 +51,7 @@ PAYLOADS: tuple[type[Payload], ...] = (
     EntityRecorded,
     DelegationSent, SpeechDelivered, ProposalMade, AgreementReached, MeetingHeld,
     FigureCited, FollowupScheduled, AttachmentAdded, NoteRecorded,
-    CommitmentMade, ProgressRecorded, FollowupHeld,
+    CommitmentMade, ProgressRecorded, CommitmentRescheduled, FollowupHeld,
     EventCorrected, EventRetracted, EntitiesMerged, EntitiesUnmerged,
 )
 #: Event types that fix other events; they are never themselves fixed.

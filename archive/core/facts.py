@@ -11,6 +11,7 @@ from .events import (
     AgreementReached,
     AttachmentAdded,
     CommitmentMade,
+    CommitmentRescheduled,
     ConferenceHeld,
     ConferencePostponed,
     DelegationSent,
@@ -352,6 +353,15 @@ def _(data: ProgressRecorded, env: Envelope, state: State) -> list[Op]:
         "id": env.id, "conference_id": data.conference, "commitment_id": data.commitment,
         "status": data.status, "note": data.note, **_prov(env)}),
         *_text("progress", _words(data.status, data.note), env.id, "progress", env,
+               data.conference)]
+
+
+@facts.register
+def _(data: CommitmentRescheduled, env: Envelope, state: State) -> list[Op]:
+    return [Insert("reschedulings", {
+        "id": env.id, "conference_id": data.conference, "commitment_id": data.commitment,
+        "due": data.due, "reason": data.reason, **_prov(env)}),
+        *_text("rescheduling", _words(data.reason), env.id, "reschedulings", env,
                data.conference)]
 
 

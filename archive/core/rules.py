@@ -29,6 +29,7 @@ from .events import (
     MENTIONS,
     AgreementReached,
     CommitmentMade,
+    CommitmentRescheduled,
     EntitiesMerged,
     EntitiesUnmerged,
     EventCorrected,
@@ -92,6 +93,11 @@ def check(data: Payload, view: cat.View, refs: list[tuple[str, str, str]] | None
                                    f"{known.kind}, not a {data.kind}")
         elif isinstance(data, CommitmentMade):
             _check_commitment(data, view)
+        elif isinstance(data, CommitmentRescheduled):
+            made = view.current(data.commitment)
+            if getattr(made, "conference", data.conference) != data.conference:
+                raise InvalidEvent(f"field `data.conference`: the commitment "
+                                   f"{data.commitment} belongs to another conference")
         elif isinstance(data, FollowupHeld):
             scheduled = view.current(data.followup)
             if getattr(scheduled, "conference", None) == data.held_as:

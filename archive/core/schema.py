@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Bumped whenever the tables change shape; a database built by another version is rebuilt.
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 
 PROVENANCE = (
     ("event_id", "text", "Id of the event (log line) that recorded this fact"),
@@ -323,7 +323,8 @@ TABLES: tuple[Table, ...] = (
         ("wording", "text", "Its wording, when not the point's or proposal's own"),
         ("owners", "text", "Who owns it, by name"),
         ("owner_names", "text", "Owners named as groups, in words (JSON array)"),
-        ("due", "text", "When it is due (a date or partial date)"),
+        ("due", "text", "When it was first due (a date or partial date); the date in force "
+                        "is in `commitment_status`, after any rescheduling"),
     ], fks=(_CONF, ("agreement_id", "agreements", "id"), ("proposal_id", "proposals", "id"),
             _SEQ), label="owners", facets=("due",), sort="event_seq"),
     _t("commitment_owners", "The countries, organisations and people that own each "
@@ -344,6 +345,15 @@ TABLES: tuple[Table, ...] = (
         ("note", "text", "What the evidence says"),
     ], fks=(_CONF, ("commitment_id", "commitments", "id"), _SEQ), label="status",
        facets=("status",), sort="event_seq"),
+    _t("reschedulings", "Every move of a commitment's due date, with its evidence (the "
+       "source and locator of the row) and why.", [
+        ("id", "text", "The `commitment.rescheduled` event id"),
+        ("conference_id", "text", "The conference of the commitment"),
+        ("commitment_id", "text", "The commitment"),
+        ("due", "text", "When it is due from then"),
+        ("reason", "text", "Why it moved"),
+    ], fks=(_CONF, ("commitment_id", "commitments", "id"), _SEQ), label="due",
+       sort="event_seq"),
     _t("followups_held", "Follow-up meetings that took place, and the conference in the "
        "archive that was each.", [
         ("id", "text", "The `followup.held` event id"),
@@ -446,9 +456,12 @@ VIEWS: dict[str, str] = {
     "people": "select * from entities where kind = 'person'",
     "organisations": "select * from entities where kind = 'organisation'",
     "countries": "select * from entities where kind = 'country'",
-    # each commitment's current status: its latest live update (`agreed` before any)
+    # each commitment's current status: its latest live update (`agreed` before any), and
+    # its due date in force: its latest live rescheduling's (the one agreed before any)
     "commitment_status": """select c.id, c.conference_id, c.agreement_id, c.point,
-  c.proposal_id, coalesce(c.wording, i.text, p.text) as text, c.owners, c.due,
+  c.proposal_id, coalesce(c.wording, i.text, p.text) as text, c.owners,
+  coalesce(r.due, c.due) as due, c.due as first_due, r.reason as rescheduled_because,
+  (select count(*) from reschedulings x where x.commitment_id = c.id) as reschedulings,
   coalesce(u.status, 'agreed') as status, u.at as status_at, u.note as last_note,
   u.source_url as evidence_url, u.source_locator as evidence_locator,
   (select count(*) from progress x where x.commitment_id = c.id) as updates,
@@ -457,7 +470,10 @@ from commitments c
 left join agreement_items i on i.agreement_id = c.agreement_id and i.n = c.point
 left join proposals p on p.id = c.proposal_id
 left join progress u on u.id = (select x.id from progress x where x.commitment_id = c.id
-                                order by x.event_seq desc limit 1)""",
+                                order by x.event_seq desc limit 1)
+left join reschedulings r on r.id = (select x.id from reschedulings x
+                                     where x.commitment_id = c.id
+                                     order by x.event_seq desc limit 1)""",
 }
 
 #: Every column that holds an entity id: rewritten when entities merge.

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.schema import TABLES, VIEWS
+from ..statements import AGREEMENT_STATUS
 from ..store import durable
 from ..store.layout import Layout, stamp_of
 from ..store.sqlite import read_only
@@ -48,17 +49,26 @@ FEED_LABELS = {
     "conference.held": "Conference", "conference.postponed": "Postponed",
     "session.held": "Session", "participant.attended": "Took part",
     "speech.delivered": "Speech", "proposal.made": "Proposal",
-    "agreement.reached": "Agreed", "figure.cited": "Figure", "followup.scheduled":
+    "agreement.reached": "Agreement", "figure.cited": "Figure", "followup.scheduled":
     "Follow-up", "attachment.added": "Photo or document", "note.recorded": "Note",
     "delegation.sent": "Delegation", "meeting.held": "Meeting", "source.cited": "Source",
     "event.corrected": "Correction", "event.retracted": "Retraction",
     "entities.merged": "Merged", "entities.unmerged": "Unmerged",
     "commitment.made": "Commitment", "progress.recorded": "Progress",
+    "commitment.rescheduled": "Due date moved",
     "followup.held": "Follow-up held"}
 
 
 def _feed_sql() -> str:
-    labels = " ".join(f"when '{t}' then '{label}'" for t, label in FEED_LABELS.items())
+    # an agreement is labelled by its recorded status ("Proposed: ..."), never "Agreed"
+    # for a text that was only proposed: the words are the statements' own
+    said = " ".join(f"when '{status}' then '{words.word}'"
+                    for status, words in AGREEMENT_STATUS.items() if status is not None)
+    agreement = (f"case json_extract(e.data, '$.status') {said} else case when "
+                 f"json_extract(e.data, '$.status') is null then "
+                 f"'{AGREEMENT_STATUS[None].word}' else 'Agreement' end end")
+    labels = f"when 'agreement.reached' then {agreement} " + " ".join(
+        f"when '{t}' then '{label}'" for t, label in FEED_LABELS.items())
     text = ("coalesce(" + ", ".join(f"json_extract(e.data, '$.{f}')" for f in (
         "name", "title", "summary", "text", "counts", "caption", "outcome", "reason",
         "note", "status")) + ")")
@@ -115,9 +125,11 @@ order by "when", x.event_seq""",
     },
     "overdue": {
         "title": "Commitments overdue",
-        "description": "Commitments past their due date and not done or dropped, the most "
-                       "overdue first (as of today, or the date given as `today`).",
-        "sql": """select c.text, c.owners, c.due, c.status, c.status_at, c.last_note,
+        "description": "Commitments past their due date in force (after any rescheduling) "
+                       "and not done or dropped, the most overdue first (as of today, or "
+                       "the date given as `today`).",
+        "sql": """select c.text, c.owners, c.due, c.first_due, c.reschedulings, c.status,
+  c.status_at, c.last_note,
   cast(julianday(coalesce(nullif(:today, ''), date('now')))
        - julianday(case length(c.due) when 4 then c.due || '-12-31'
                    when 7 then date(c.due || '-01', '+1 month', '-1 day')

@@ -10,6 +10,7 @@ from ..core.events import (
     MENTIONS,
     AgreementReached,
     AttachmentAdded,
+    CommitmentRescheduled,
     ConferenceHeld,
     EntitiesMerged,
     EntitiesUnmerged,
@@ -83,6 +84,9 @@ def describe(data: Payload, names: dict[str, str]) -> str:
             return f"{data.kind}: {_short(data.caption, 50)}{present}"
         case NoteRecorded():
             return _short(data.text)
+        case CommitmentRescheduled():
+            why = f": {_short(data.reason, 40)}" if data.reason else ""
+            return f"{data.commitment} now due {data.due}{why}"
         case EventCorrected():
             return f"corrects {data.target}: {', '.join(sorted(data.changes))}"
         case EventRetracted():
