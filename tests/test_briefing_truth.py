@@ -74,7 +74,7 @@ def test_every_count_in_the_summary_is_the_databases(astana: tuple[str, sqlite3.
                                                      ) -> None:
     text, db = astana
     counts = {
-        r"records (\d+) countr": "select count(distinct entity_id) from participations "
+        r"names them: (\d+) countr": "select count(distinct entity_id) from participations "
                                  "where kind = 'country'",
         r"(\d+) international bod": "select count(*) from entities where kind = "
                                     "'organisation' and category like '%international%'",

@@ -150,6 +150,21 @@ def test_canned_queries_answer(ds):
         by_country.json()["rows"]
 
 
+def test_every_query_page_is_titled_by_what_it_answers_not_its_sql(ds):
+    import html
+    import re
+
+    for name, query in QUERIES.items():
+        page = get(ds, f"/archive/{name}?q=borders&seq=0")
+        assert page.status_code == 200, name
+        title = html.unescape(re.search(r"<title>(.*?)</title>", page.text, re.S).group(1))
+        assert "select" not in title.lower() and len(title) < 120, (name, title)
+        expected = "Search: borders" if name == "search" else query.get("title", name)
+        assert title.strip().startswith(expected), (name, title)
+    sql = get(ds, "/archive?sql=select+1")
+    assert "<title>archive: SQL query</title>" in sql.text
+
+
 def test_the_served_file_is_read_through_a_memory_map(ds):
     """Every connection maps the immutable file (its pages are read where they lie: at 1M
     events a search's count and first page take half as long); 2 GiB is SQLite's cap."""

@@ -185,3 +185,49 @@ def test_themes_are_the_recorded_topics_and_a_tag_is_no_theme(tmp_path: Path) ->
     assert "Themes water security; trade" in text
     assert "Themes discussed" not in text and "Theme outcome" not in text
     assert "Notes Tagged “outcome” The forum closed early." in text
+
+
+@pytest.mark.parametrize("name,said", [
+    ("Government of Kazakhstan", "the Government of Kazakhstan"),
+    ("Government of the United States", "the Government of the United States"),
+    ("OSCE Programme Office in Astana", "the OSCE Programme Office in Astana"),
+    ("Organization for Security and Co-operation in Europe",
+     "the Organization for Security and Co-operation in Europe"),
+    ("United Nations", "the United Nations"), ("Netherlands", "the Netherlands"),
+    ("Kazakhstan", "Kazakhstan"), ("UNODC", "UNODC"), ("The Asia Foundation",
+                                                     "The Asia Foundation"),
+    ("Bosnia and Herzegovina", "Bosnia and Herzegovina"), ("Казахстан", "Казахстан"),
+])
+def test_a_name_in_running_text_takes_its_article(name: str, said: str) -> None:
+    from archive.briefing.document import in_prose
+
+    assert in_prose(name) == said
+
+
+def test_the_astana_summary_says_who_organised_it_in_prose(astana_briefed: Path) -> None:
+    text = visible(astana_briefed / "exports" / "briefing.html")
+    assert ("organised by the Government of Kazakhstan, the Government of the United States "
+            "with support from the OSCE Programme Office in Astana.") in text
+    assert "The archive records" not in text
+    assert "Taking part, as the record names them: " in text
+
+
+@pytest.mark.parametrize("name", [
+    "Central and South Asian Regional Conference on Countering Violent Extremism",
+    "Summit", "W" * 90, "Conference of the Parties to the United Nations Framework "
+    "Convention on Climate Change, twenty-first session",
+    "Совещание по взаимодействию и мерам доверия в Азии, шестой саммит глав государств",
+])
+def test_a_running_head_fits_its_box_and_ends_on_a_whole_word(name: str) -> None:
+    """What the page shows, measured with the font the head is set in (DejaVu Sans 7.5pt in
+    55% of the 140 mm measure): a longer name is cut after a whole word, never clipped."""
+    from PIL import ImageFont
+
+    from archive.briefing.document import running_head
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 750)
+    head = running_head(name)
+    assert font.getlength(head) / 100 * 25.4 / 72 <= 0.55 * 140
+    if head != name:
+        kept = head.removesuffix("…")
+        assert name.startswith(kept) and (name[len(kept)] == " " or " " not in kept)

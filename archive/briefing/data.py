@@ -397,7 +397,8 @@ class _Loader:
             members[r["delegation_id"]].append(Delegate(
                 self.name(r["entity_id"]) or r["entity_id"], r["post"], bool(r["is_head"])))
         return tuple(
-            Delegation(r["id"], self.name(r["country_id"]) or "", tuple(members[r["id"]]), ref)
+            Delegation(r["id"], self.name(r["country_id"]) or "", tuple(members[r["id"]]), ref,
+                       r["description"])
             for r in self.fact_rows("delegations") if self.keep(r, ref := self.ref(r)))
 
     def attachments(self) -> tuple[Attachment, ...]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import dataclasses
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -205,6 +206,79 @@ def note_groups(b: Briefing) -> list[NoteGroup]:
     return named + ([NoteGroup(None, tuple(grouped[None]))] if None in grouped else [])
 
 
+#: Names read with "the" in running text: an institution "of" or "for" something (the
+#: Government of Kazakhstan, the Organization for Security and Co-operation in Europe),
+#: and the few countries and bodies whose names are plural or a description.
+_THE = re.compile(
+    r"^(?:(?:[A-Z][\w'-]*\s+){1,4}(?:of|for|on|in)\s|United\s|European\s|Netherlands\b|"
+    r"Philippines\b|Maldives\b|Bahamas\b|Gambia\b)")
+#: Names that begin with a word that takes no article (a country of that shape).
+_NO_THE = re.compile(r"^(?:Bosnia|Trinidad|Antigua|Saint|St\.|São|Sao|Papua|Turks)\b")
+
+
+_LINKING = frozenset("a an and at by for in of on or the to with".split())
+#: The running head's box: 55% of the 140 mm measure, set in DejaVu Sans 7.5pt.
+HEAD_MM = 0.55 * 140
+HEAD_PT = 7.5
+DEJAVU_SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+@functools.cache
+def _advances() -> tuple[dict[int, int], int] | None:
+    """Each character's advance width in DejaVu Sans (font units), and units per em."""
+    try:
+        from fontTools.ttLib import TTFont
+
+        font = TTFont(DEJAVU_SANS, lazy=True)
+        metrics = font["hmtx"]
+        return ({cp: metrics[glyph][0] for cp, glyph in font.getBestCmap().items()},
+                int(font["head"].unitsPerEm))
+    except Exception:  # no such font here: measured as an average width below
+        return None
+
+
+def width_mm(text: str, size_pt: float = HEAD_PT) -> float:
+    """How wide `text` is set in DejaVu Sans at `size_pt` (an average glyph for a
+    character the font lacks, or without the font)."""
+    known = _advances()
+    if known is None:
+        return len(text) * 0.62 * size_pt * 25.4 / 72
+    advances, em = known
+    units = sum(advances.get(ord(c), em * 0.62) for c in text)
+    return units / em * size_pt * 25.4 / 72
+
+
+def running_head(name: str, room: float = HEAD_MM) -> str:
+    """A name that fits the running head, cut after a whole word with an ellipsis
+    ("Central and South Asian Regional Conference…"), never clipped in a word."""
+    name = " ".join(name.split())
+    if width_mm(name) <= room:
+        return name
+    room -= width_mm("…")
+    words: list[str] = []
+    for word in name.split(" "):
+        if width_mm(" ".join([*words, word])) > room:
+            break
+        words.append(word)
+    if not words:  # one word wider than the box: as many letters as fit
+        cut = name
+        while cut and width_mm(cut) > room:
+            cut = cut[:-1]
+        return cut + "…"
+    while len(words) > 1 and words[-1].lower() in _LINKING:
+        words.pop()  # "Conference…", not "Conference on…"
+    return " ".join(words).rstrip(",;:–-") + "…"
+
+
+def in_prose(name: str) -> str:
+    """A name as running text says it: "organised by the Government of Kazakhstan" (a
+    cover line or a heading says the bare name). A name that already begins with an
+    article, or is not English-shaped, is left as it is."""
+    if not name or name[:4].lower() == "the " or _NO_THE.match(name) or not _THE.match(name):
+        return name
+    return f"the {name}"
+
+
 def acronyms(b: Briefing) -> list[tuple[str, str]]:
     """Short names the briefing uses, with the names they stand for, alphabetically."""
     pairs = {(p.short_name, p.name) for p in b.participants
@@ -304,6 +378,8 @@ def environment() -> Environment:
     env.filters["daterange"] = daterange
     env.filters["source_kind"] = lambda kind: SOURCE_KINDS.get(kind, "A source")
     env.filters["where"] = paragraphs
+    env.filters["in_prose"] = in_prose
+    env.filters["running_head"] = running_head
     return env
 
 

@@ -183,6 +183,7 @@ class Delegation:
     country: str
     members: tuple[Delegate, ...]
     ref: Ref
+    description: str | None = None
 
 
 @dataclass(frozen=True)
