@@ -181,6 +181,51 @@ def test_export_of_one_conference_stands_on_its_own(two, tmp_path):
         db.close()
 
 
+def test_one_conferences_export_records_a_speaker_another_one_first_recorded(tmp_path):
+    """A speaker first recorded at an earlier conference: no line of the later one creates
+    them, so its export records them on their own (`entity.recorded`, with the name in
+    force after a correction), and it imports into an empty archive."""
+    src = tmp_path / "src"
+    run(src, "init")
+    run(src, "add", "conference", "--id", "m1", "--name", "First", "--source", "urn:r1")
+    run(src, "add", "participant", "--kind", "person", "--name", "Ana Pira", "--id", "p1",
+        "--source", "urn:r1")
+    run(src, "correct", "p1", "--set", "name=Ana Pera", "--reason", "misspelt")
+    run(src, "add", "conference", "--id", "m2", "--name", "Second", "--source", "urn:r2")
+    run(src, "add", "speech", "--conference", "m2", "--speaker", "Ana Pera", "--quote", "Hi",
+        "--source", "urn:r2")
+    out = tmp_path / "m2.jsonl"
+    run(src, "export", "--conference", "m2", "-o", str(out))
+    lines = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [x["type"] for x in lines] == ["conference.held", "entity.recorded",
+                                          "speech.delivered"]
+    assert lines[1]["data"]["name"] == "Ana Pera"
+    alone = tmp_path / "alone"
+    run(alone, "init")
+    run(alone, "import", str(out))
+    assert run(alone, "import", str(out)).startswith("imported 0")
+    db = sqlite3.connect(Archive(alone).build().path)
+    try:
+        assert db.execute("select e.name from speeches s join entities e on e.id = "
+                          "s.speaker_id").fetchall() == [("Ana Pera",)]
+    finally:
+        db.close()
+
+
+def test_an_imported_fact_citing_an_unrecorded_source_id_is_refused(tmp_path):
+    root = tmp_path / "a"
+    record(root, "c14")
+    line = {"type": "note.recorded", "source": {"url": "report-9"},
+            "data": {"conference": "c14", "text": "A note"}}
+    (tmp_path / "x.jsonl").write_text(json.dumps(line) + "\n")
+    before = (root / "events" / "events.jsonl").read_bytes()
+    out = run(root, "import", str(tmp_path / "x.jsonl"), ok=False)
+    assert out == ("Error: import line 1: field `source.url`: no source has the id "
+                   "'report-9'; import its `source.cited` line first, or give a URL; nothing "
+                   "was imported\n")
+    assert (root / "events" / "events.jsonl").read_bytes() == before
+
+
 def test_the_same_id_with_other_content_is_an_error_naming_both(tmp_path):
     root = tmp_path / "a"
     record(root, "c14")

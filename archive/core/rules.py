@@ -37,6 +37,8 @@ from .events import (
     FollowupHeld,
     Payload,
     SessionHeld,
+    Source,
+    SourceCited,
     apply_changes,
     references,
 )
@@ -73,6 +75,15 @@ def check_references(refs: list[tuple[str, str, str]], view: cat.View, what: str
         if not found.live:
             done = "undone" if kind == "merge" else "retracted"
             raise NotFound(f"{what}field `data.{name}`: the {kind} {ref!r} was {done}")
+
+
+def cites_unknown_source(source: Source | None, view: cat.View) -> bool:
+    """Does a fact cite, as its source, an id (no scheme: not a URL or `urn:`) that no
+    live recorded source has? The same rule for `archive add` and `archive import`."""
+    if source is None or ":" in source.url:
+        return False
+    cited = view.event(source.url)
+    return cited is None or cited.type != SourceCited.TYPE or not cited.live
 
 
 def check(data: Payload, view: cat.View, refs: list[tuple[str, str, str]] | None = None,

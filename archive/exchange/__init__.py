@@ -17,7 +17,7 @@ archive's events in, matching its entities to this archive's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import msgspec
@@ -25,9 +25,11 @@ import msgspec
 from ..core.catalogue import name_key
 from ..core.codec import parse_line
 from ..core.events import (
+    MENTIONS,
     ConferenceHeld,
     EntitiesMerged,
     EntitiesUnmerged,
+    EntityRecorded,
     EventCorrected,
     EventRetracted,
     SourceCited,
@@ -79,37 +81,49 @@ def log_lines(log: EventLog) -> Iterator[bytes]:
 
 def export_lines(log: EventLog, conference: str | None = None) -> Iterator[bytes]:
     """The log's events as import lines (each with its newline): all of them, or one
-    conference's (`select`)."""
-    wanted = None if conference is None else select(
-        (line for _, _, line in log.lines()), conference)
-    for _, _, line in log.lines():
-        if wanted is None or _id_of(line) in wanted.ids:
+    conference's (`select`), which import on their own into an empty archive."""
+    if conference is None:
+        for _, _, line in log.lines():
             yield import_line(line) + b"\n"
+        return
+    wanted = select(lambda: (line for _, _, line in log.lines()), conference)
+    for _, _, line in log.lines():
+        ident = _id_of(line)
+        if ident in wanted.ids:
+            yield import_line(line) + b"\n"
+        if ident == wanted.conference:  # before any fact of it names them
+            yield from (record + b"\n" for record in wanted.records)
 
 
 @dataclass
 class Selection:
-    """The events of one conference, and what they need to stand on their own."""
+    """The events of one conference, and what they need to stand on their own: `records`
+    are `entity.recorded` import lines for the people, organisations and countries it
+    names that were first recorded at another conference (so no line of this one
+    creates them), with their name, kind, short name and category as then in force."""
 
     conference: str
     ids: set[str] = field(default_factory=set)
+    records: list[bytes] = field(default_factory=list)
 
 
 def _id_of(line: bytes) -> str:
     return _decode(line).id
 
 
-def select(lines: Iterable[bytes], conference: str) -> Selection:
+def select(lines: Callable[[], Iterable[bytes]], conference: str) -> Selection:
     """Which events belong to `conference` (an id, or a name in any case): the conference,
     every fact recorded for it, the corrections and retractions of those (and of them),
-    the sources they cite, and the merges and unmerges between entities they name.
-    Reads the lines twice (it is given an iterable it can ask for again)."""
-    events = [parse_line(line) for line in lines]
-    cid = _conference_id(events, conference)
+    the sources they cite, the merges and unmerges between entities they name, and a
+    record of each entity they name that another conference created. Streams the lines
+    three times (`lines()` gives them again); it keeps ids, not events."""
+    cid = _conference_id(lines(), conference)
     picked: set[str] = set()
     entities: set[str] = set()
+    created: set[str] = set()
     cited: set[str] = set()
-    for event in events:
+    for line in lines():
+        event = parse_line(line)
         data = event.data
         mine = (isinstance(data, ConferenceHeld) and event.id == cid) or \
             getattr(data, "conference", None) == cid or \
@@ -118,23 +132,40 @@ def select(lines: Iterable[bytes], conference: str) -> Selection:
             continue
         picked.add(event.id)
         entities.update(ref for _, kind, ref in references(data) if kind == "entity")
-        entity = getattr(data, "entity", None)
-        if isinstance(entity, str):
-            entities.add(entity)
+        if isinstance(data, MENTIONS):
+            entities.add(data.entity)
+            created.add(data.entity)
         if event.source is not None:
             cited.add(event.source.url)
-    for event in events:  # in log order, so a fix follows what it fixes
+    needed = entities - created
+    first: dict[str, str] = {}  # entity -> the event that first recorded it elsewhere
+    said: dict[str, dict[str, object]] = {}
+    for line in lines():  # in log order, so a fix follows what it fixes
+        event = parse_line(line)
         data = event.data
         if (isinstance(data, SourceCited) and event.id in cited) or \
                 (isinstance(data, EntitiesMerged) and {data.kept, data.merged} <= entities) \
                 or (isinstance(data, EntitiesUnmerged) and data.merge in picked) or \
                 (isinstance(data, (EventCorrected, EventRetracted)) and data.target in picked):
             picked.add(event.id)
-    return Selection(cid, picked)
+        if isinstance(data, MENTIONS) and data.entity in needed and data.entity not in first:
+            first[data.entity] = event.id
+            said[data.entity] = {k: getattr(data, k) for k in (
+                "kind", "name", "short_name", "category") if getattr(data, k, None)}
+        elif isinstance(data, EventCorrected):
+            for entity, event_id in first.items():
+                if data.target == event_id:
+                    said[entity].update({k: v for k, v in data.changes.items()
+                                         if k in ("name", "short_name", "category")})
+    records = [_encode({"id": f"{entity}-recorded", "type": EntityRecorded.TYPE,
+                        "v": EntityRecorded.VERSION, "data": {"entity": entity, **said[entity]}})
+               for entity in sorted(first)]
+    return Selection(cid, picked, records)
 
 
-def _conference_id(events: list, wanted: str) -> str:
-    known = [(e.id, e.data.name) for e in events if isinstance(e.data, ConferenceHeld)]
+def _conference_id(lines: Iterable[bytes], wanted: str) -> str:
+    known = [(e.id, e.data.name) for e in map(parse_line, lines)
+             if isinstance(e.data, ConferenceHeld)]
     for id_, name in known:
         if wanted == id_ or name_key(wanted) == name_key(name):
             return id_
