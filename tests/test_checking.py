@@ -54,6 +54,7 @@ def _retract_a_fix(log: Log) -> None:
         recorded_at="2015-07-02T09:00:00Z", recorded_by="tests")
 
 
+@pytest.mark.slow  # two real briefings, checked in a child process
 def test_a_briefing_checked_beside_is_the_briefing_checked_first(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         beside: list[checking.Check]) -> None:
@@ -72,6 +73,7 @@ def test_a_briefing_checked_beside_is_the_briefing_checked_first(
     assert len(beside) == 2
 
 
+@pytest.mark.slow  # a real render per kind, after a failed check
 @pytest.mark.parametrize("kind", ["pdf", "html", "progress"])
 def test_a_log_that_fails_the_check_gets_no_document(
         tmp_path: Path, beside: list[checking.Check], kind: str) -> None:

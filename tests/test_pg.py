@@ -52,6 +52,7 @@ def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
 # ---------------------------------------------------------------- folders on one store
 
 
+@pytest.mark.slow  # two archives over one real server
 def test_a_second_machine_joins_and_both_append(tmp_path: Path, pg_url: str) -> None:
     first, second = tmp_path / "laptop-1", tmp_path / "laptop-2"
     assert arc(first, "init", "--store", pg_url).stdout.startswith("created")

@@ -325,6 +325,7 @@ def _gone(pid: int, timeout: float = 15) -> bool:
     return False
 
 
+@pytest.mark.slow  # a real datasette started and signalled per case
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
 def test_stopping_archive_serve_stops_datasette(tmp_path, how, children):
     """Port 0 takes a free port and says which; SIGTERM (handled) and SIGKILL (the child

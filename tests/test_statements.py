@@ -206,8 +206,8 @@ def test_a_name_in_running_text_takes_its_article(name: str, said: str) -> None:
 
 def test_the_astana_summary_says_who_organised_it_in_prose(astana_briefed: Path) -> None:
     text = visible(astana_briefed / "exports" / "briefing.html")
-    assert ("organised by the Government of Kazakhstan, the Government of the United States "
-            "with support from the OSCE Programme Office in Astana.") in text
+    assert ("organised by the Government of Kazakhstan and the Government of the United "
+            "States, with support from the OSCE Programme Office in Astana.") in text
     assert "The archive records" not in text
     assert "Taking part, as the record names them: " in text
 

@@ -10,6 +10,7 @@ import calendar
 import dataclasses
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -270,6 +271,12 @@ def running_head(name: str, room: float = HEAD_MM) -> str:
     return " ".join(words).rstrip(",;:–-") + "…"
 
 
+def and_join(items: Iterable[str]) -> str:
+    """`a`, `a and b`, `a, b and c`: a list as a sentence says it."""
+    words = list(items)
+    return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def in_prose(name: str) -> str:
     """A name as running text says it: "organised by the Government of Kazakhstan" (a
     cover line or a heading says the bare name). A name that already begins with an
@@ -379,6 +386,7 @@ def environment() -> Environment:
     env.filters["source_kind"] = lambda kind: SOURCE_KINDS.get(kind, "A source")
     env.filters["where"] = paragraphs
     env.filters["in_prose"] = in_prose
+    env.filters["and_join"] = and_join
     env.filters["running_head"] = running_head
     return env
 
