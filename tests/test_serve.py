@@ -378,3 +378,30 @@ def test_csv_downloads_cannot_run_as_formulas(tmp_path, children):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_figures_people_and_places_are_searched_on_their_own_tables(astana_briefed):
+    """`?_search=` on a table other than `texts` is no longer ignored: a figure is found
+    by its number and what it counts, a person or body by name or short name, a
+    conference by its place; the table's description says so."""
+    ds = make_datasette(astana_briefed / "exports" / "archive.db", astana_briefed)
+
+    def found(table: str, words: str) -> list[dict]:
+        url = f"/archive/{table}.json?_shape=objects&" + urllib.parse.urlencode(
+            {"_search": words})
+        return get(ds, url).json()["rows"]
+
+    with sqlite3.connect(astana_briefed / "exports" / "archive.db") as db:
+        (total,) = db.execute("select count(*) from figures").fetchone()
+        (eighteen,) = db.execute("select count(*) from figures where value = 18").fetchone()
+    assert total > 1 and eighteen >= 1
+    assert {r["value"] for r in found("figures", "18")} == {18.0}
+    assert all("countries" in r["counts"] for r in found("figures", "countries"))
+    assert [r["short_name"] for r in found("entities", "OSCE") if r["short_name"]]
+    assert [r["id"] for r in found("conferences", "Astana")] == ["astana15"]
+    assert found("figures", "nothing-like-this") == []
+    described = metadata()["databases"]["archive"]["tables"]
+    for table in ("figures", "entities", "conferences"):
+        assert "?_search=" in described[table]["description"], table
+    page = get(ds, "/archive/figures")
+    assert 'name="_search"' in page.text  # Datasette's own search box

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Bumped whenever the tables change shape; a database built by another version is rebuilt.
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 
 PROVENANCE = (
     ("event_id", "text", "Id of the event (log line) that recorded this fact"),
@@ -36,6 +36,9 @@ class Table:
     hidden: bool = False
     provenance: bool = True
     extra: dict[str, object] = field(default_factory=dict)
+    #: Columns its own full-text index holds (`<name>_fts`): Datasette's search box and
+    #: `?_search=` on the table find its rows by them.
+    search: tuple[str, ...] = ()
 
     @property
     def all_columns(self) -> tuple[tuple[str, str, str], ...]:
@@ -68,7 +71,8 @@ TABLES: tuple[Table, ...] = (
         ("number", "integer", "Its number in the series"),
         ("host_country", "text", "The host country"),
         ("topics", "text", "Topics on its agenda (JSON array)"),
-    ], fks=(_SEQ,), label="name", facets=("series",), sort="start"),
+    ], fks=(_SEQ,), label="name", facets=("series",), sort="start",
+       search=("name", "place", "series", "description", "topics")),
     _t("postponements", "Conferences postponed or moved: the date and place they had been "
        "set for, the new ones, and why.", [
         ("id", "text", "The `conference.postponed` event id"),
@@ -114,7 +118,8 @@ TABLES: tuple[Table, ...] = (
         ("first_event_id", "text", "The event that first named this entity"),
         ("short_name", "text", "Acronym or short name (e.g. OSCE)"),
     ], fks=(("country_id", "entities", "id"),), indexes=(("kind",), ("name",)),
-       label="name", facets=("kind", "category", "country_id"), sort="name", provenance=False),
+       label="name", facets=("kind", "category", "country_id"), sort="name", provenance=False,
+       search=("name", "aliases", "short_name", "category")),
     _t("entity_aliases", "Entities merged into another: the id and name that now point to the "
        "kept entity.", [
         ("id", "text", "The merged (no longer used) entity id"),
@@ -262,7 +267,8 @@ TABLES: tuple[Table, ...] = (
         ("qualifier", "text", "exactly, about, more than, at least, fewer than or up to"),
         ("cited_by_id", "text", "Who cited it (empty when the source states it)"),
     ], fks=(_CONF, _SESSION, ("cited_by_id", "entities", "id"), _SEQ),
-       label="counts", facets=("cited_by_id", "unit"), sort="event_seq"),
+       label="counts", facets=("cited_by_id", "unit"), sort="event_seq",
+       search=("value", "unit", "counts", "qualifier")),
     _t("followups", "Meetings that follow from a conference.", [
         ("id", "text", "Follow-up id (the `followup.scheduled` event id)"),
         ("conference_id", "text", "The conference"),

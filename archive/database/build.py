@@ -89,6 +89,10 @@ def create_search_and_views(conn: sqlite3.Connection) -> None:
 
     db = sqlite_utils.Database(conn)
     db.table(FTS_TABLE).enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize="porter")
+    for table in TABLES:  # the tables searched on their own: figures, people, places
+        if table.search:
+            db.table(table.name).enable_fts(list(table.search), create_triggers=True,
+                                            tokenize="porter")
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
 

@@ -287,8 +287,10 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
     """Datasette metadata for the archive database."""
     tables: dict[str, Any] = {}
     for table in TABLES:
+        searched = (f" Search it by {', '.join(table.search)}: the search box, or "
+                    "`?_search=WORDS`." if table.search else "")
         entry: dict[str, Any] = {
-            "description": table.description,
+            "description": table.description + searched,
             "columns": {name: desc for name, _, desc in table.all_columns},
         }
         if table.label:
@@ -308,7 +310,8 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
         entry.update(table.extra)
         tables[table.name] = entry
     for view in VIEWS:
-        tables[view] = {"description": f"The {view} in `entities`.",
+        tables[view] = {"description": f"The {view} in `entities` (search them there, by "
+                                       "name, alias, short name or category).",
                         "label_column": "name",
                         "facets": [{"cached": "category"}, {"cached": "country_id"}]}
     tables["commitment_status"] = {
