@@ -114,7 +114,9 @@ def test_add_participant(archive_dir: Path, run_cli: RunCli) -> None:
                         "--country", "New Zealand", "--category", "international body",
                         "--json"))
     out = json.loads(result.stdout)
-    assert [e["type"] for e in out] == ["participant.attended"] * 3
+    # the organisation and the country are named, not said to take part: each is
+    # recorded on its own, and only Helen Clark is a participant
+    assert [e["type"] for e in out] == ["entity.recorded"] * 2 + ["participant.attended"]
     assert all(e["written"] for e in out)
     assert "affiliation: new organisation 'UNDP'" in result.stderr
     assert "country: new country 'New Zealand'" in result.stderr

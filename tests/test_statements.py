@@ -231,3 +231,61 @@ def test_a_running_head_fits_its_box_and_ends_on_a_whole_word(name: str) -> None
     if head != name:
         kept = head.removesuffix("…")
         assert name.startswith(kept) and (name[len(kept)] == " " or " " not in kept)
+
+
+def test_the_record_says_chair_country_and_standings_and_adds_no_participation(
+        tmp_path: Path) -> None:
+    """A conference's chair, the country a speaker spoke for, a host that was also a
+    member: said as recorded; and a name given only as someone's organisation or a
+    chair is recorded on its own, never as a participant no command asked for."""
+    root = tmp_path / "a"
+    cli_ok(root, "init", str(root))
+    cli_ok(root, "add", "conference", "--id", "m1", "--name", "Water Forum", "--chair",
+           "Ana Pera", "--source", "urn:r")
+    cli_ok(root, "add", "participant", "--kind", "country", "--name", "Utopia", "--status",
+           "host", "--also", "member", "--source", "urn:r")
+    cli_ok(root, "add", "speech", "--speaker", "Ion Vale", "--affiliation",
+           "Example Institute", "--country", "Utopia", "--quote", "Hello", "--source", "urn:r")
+    cli_ok(root, "briefing", "--html", "--no-verify")
+    text = visible(root / "exports" / "briefing.html")
+    assert "Ana Pera chaired it." in text
+    assert "Ion Vale , Example Institute, for Utopia" in text or \
+        "Ion Vale, Example Institute, for Utopia" in text
+    assert "Utopia (also member)" in text
+    with sqlite3.connect(root / "exports" / "archive.db") as db:
+        taking_part = {r[0] for r in db.execute(
+            "select e.name from participations p join entities e on e.id = p.entity_id")}
+        assert taking_part == {"Utopia", "Ion Vale"}
+        assert db.execute("select e.name from conferences c join entities e on e.id = "
+                          "c.chair_id").fetchall() == [("Ana Pera",)]
+
+
+def test_a_meeting_is_counted_in_each_series_it_belongs_to(tmp_path: Path) -> None:
+    root = tmp_path / "a"
+    cli_ok(root, "init", str(root))
+    for cid, name, number, ordinal, start in (
+            ("m1", "First Ministers Meeting", "1", "Ministers Meetings=1", "2031-03-01"),
+            ("m2", "Summit", "2", "Summits=1", "2031-11-10"),
+            ("m3", "Second Ministers Meeting", "3", "Ministers Meetings=2", "2032-03-01")):
+        cli_ok(root, "add", "conference", "--id", cid, "--name", name, "--series",
+               "Example Process", "--number", number, "--ordinal", ordinal, "--start", start,
+               "--source", "urn:r")
+    bad = CliRunner().invoke(cli, ["--archive", str(root), "add", "conference", "--name",
+                                   "X", "--ordinal", "Summits=second"])
+    assert bad.exit_code == 1 and bad.output.startswith("Error: ") and "number" in bad.output
+    from archive.app import Archive
+
+    result = Archive(root).brief_series(series="ministers meetings", html=True, verify=False)
+    text = visible(result.path)
+    assert "First Ministers Meeting" in text and "Second Ministers Meeting" in text
+    assert "Summit " not in text.replace("Summits", "")
+    assert "No. 1" in text and "No. 2" in text and "No. 3" not in text
+    whole = visible(Archive(root).brief_series(series="Example Process", html=True,
+                                               verify=False).path)
+    assert "No. 3" in whole
+    with sqlite3.connect(root / "exports" / "archive.db") as db:
+        assert db.execute("select conference_id, series, number, main from "
+                          "conference_series order by id").fetchall() == [
+            ("m1", "Example Process", 1, 1), ("m1", "Ministers Meetings", 1, 0),
+            ("m2", "Example Process", 2, 1), ("m2", "Summits", 1, 0),
+            ("m3", "Example Process", 3, 1), ("m3", "Ministers Meetings", 2, 0)]

@@ -168,7 +168,8 @@ class Recorder:
             for item in items:  # names, or delegates {"entity": name, "post": post}
                 name = item if isinstance(item, str) else item["entity"]
                 extra = {} if isinstance(item, str) else {"role": item.get("post")}
-                ident = self._resolve(adding, kind, name_field, name, {**fields, **extra})
+                ident = self._resolve(adding, kind, name_field, name, {**fields, **extra},
+                                      takes_part=name_field not in cls.NAMES_ONLY)
                 resolved.append(ident if isinstance(item, str) else {**item, "entity": ident})
             fields[name_field] = resolved if isinstance(value, list) else resolved[0]
 
@@ -185,9 +186,12 @@ class Recorder:
             f"{fields.get('name')!r} ({fields['entity']})")
 
     def _resolve(self, adding: _Adding, default: str, name_field: str, value: str,
-                 fields: dict[str, Any]) -> str:
+                 fields: dict[str, Any], takes_part: bool = True) -> str:
         """The id a name given for `name_field` means: found, or created as a `default`
-        (a person, organisation or country)."""
+        (a person, organisation or country): a participant of the conference when the
+        fact says they took part (a speaker, a party), else a record of its own (a
+        speaker's organisation, a commitment's owner), so that no participation is
+        recorded that no command asked for."""
         known, result = adding.known, adding.result
         conference = fields.get("conference")
         if name_field in ("session", "parent"):
@@ -211,7 +215,7 @@ class Recorder:
                 result.messages.append(f"{name_field}: known {info.kind} {info.name!r} "
                                        f"({found})")
             return found
-        if conference is None:
+        if conference is None and takes_part:
             raise NotFound(f"no {default} named {value!r}")
         if not adding.new and (chosen := self._near(adding, default, name_field, value)):
             return chosen
@@ -222,14 +226,18 @@ class Recorder:
             for key in ("role", "affiliation", "country"):
                 if fields.get(key) is not None and key != name_field:
                     extra[key] = fields[key]
-        created = make_payload(ParticipantAttended.TYPE, {
-            "conference": conference, "entity": ident, "kind": default, "name": value, **extra})
+        if takes_part:
+            type_, data = ParticipantAttended.TYPE, {"conference": conference, **extra}
+        else:
+            type_, data = EntityRecorded.TYPE, {}
+        created = make_payload(type_, {**data, "entity": ident, "kind": default, "name": value})
         rules.check(created, known)
         event_id = self.new_id()
-        known.learn(event_id, 0, ParticipantAttended.TYPE, created)
-        adding.pending.append(Pending(event_id, ParticipantAttended.TYPE, created, adding.at,
-                                      adding.source))
-        result.messages.append(f"{name_field}: new {default} {value!r} ({ident})")
+        known.learn(event_id, 0, type_, created)
+        adding.pending.append(Pending(event_id, type_, created, adding.at, adding.source))
+        result.messages.append(f"{name_field}: new {default} {value!r} ({ident})"
+                               + ("" if takes_part else ", recorded on its own (not as a "
+                                  "participant)"))
         return ident
 
     def _near(self, adding: _Adding, kind: str, name_field: str, value: str) -> str | None:

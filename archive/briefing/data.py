@@ -246,7 +246,7 @@ class _Loader:
             speech = Speech(
                 row["id"], row["speaker_name"] or self.name(row["speaker_id"]) or "Unknown",
                 row["role"], self.name(row["affiliation_id"]), row["kind"], row["summary"],
-                tuple(quotes.get(row["id"], ())), day, ref)
+                tuple(quotes.get(row["id"], ())), day, ref, self.name(row["country_id"]))
             # a speech outside any session is grouped by its kind ("Opening remarks")
             group = row["session_id"] or f"kind:{row['kind']}"
             grouped[(speech.day, group)].append(speech)
@@ -334,7 +334,8 @@ class _Loader:
         out = [Participant(r["id"], r["kind"], self.name(r["entity_id"]) or r["name_given"],
                            r["role"], self.name(r["affiliation_id"]),
                            self.name(r["country_id"]), r["category"], self.ref(r),
-                           r["status"] or "participant", self.short_names.get(r["entity_id"]))
+                           r["status"] or "participant", self.short_names.get(r["entity_id"]),
+                           tuple(_json_list(r["also"])))
                for r in rows]
         out.sort(key=lambda p: (kinds.get(p.kind, 3), p.sort_key))
         return tuple(out)
@@ -494,7 +495,7 @@ def load(db_path: Path, *, root: Path, conference: str | None = None,
                               _json_list(row["organisers"]), _json_list(row["supporters"]),
                               row["description"], loader.ref(row),
                               statements.postponements(db, row["id"]),
-                              _json_list(row["topics"]))
+                              _json_list(row["topics"]), loader.name(row["chair_id"]))
             parts: dict[str, Any] = {
                 "days": loader.days(), "agreements": loader.agreements(),
                 "proposals": loader.proposals(), "figures": loader.figures(),

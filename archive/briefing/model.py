@@ -71,6 +71,8 @@ class Speech:
     quotes: tuple[Quote, ...]
     day: str | None
     ref: Ref
+    #: the country the speaker spoke for, when the record says
+    country: str | None = None
 
 
 @dataclass(frozen=True)
@@ -243,6 +245,8 @@ class Participant:
     status: str = "participant"
     #: the short name or acronym the archive records ("OSCE")
     short_name: str | None = None
+    #: the other standings it had there as well ("member", for a host)
+    also: tuple[str, ...] = ()
 
     @property
     def sort_key(self) -> tuple[str, str]:
@@ -298,6 +302,8 @@ class Conference:
     postponed: tuple[Postponement, ...] = ()
     #: the topics on its agenda, as recorded: its themes (a note's tags are not)
     topics: tuple[str, ...] = ()
+    #: who chaired it, when the record says
+    chair: str | None = None
 
 
 @dataclass(frozen=True)

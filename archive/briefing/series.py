@@ -90,18 +90,33 @@ def load_series(db_path: Path, name: str | None) -> Series:
 
 def _load(db: sqlite3.Connection, name: str | None) -> Series:
     rows = list(db.execute("select * from conferences order by start, number, event_seq"))
-    names = sorted({r["series"] for r in rows if r["series"]})
+    # every series each conference is counted in (its main one and its other ordinals)
+    member: dict[str, dict[str, int | None]] = {}
+    for cid, series, number in db.execute(
+            "select conference_id, series, number from conference_series order by id"):
+        member.setdefault(cid, {})[series] = number
+    names = sorted({s for counted in member.values() for s in counted})
     if name is None:
         if len(names) > 1:
             raise Ambiguous(f"the archive holds {len(names)} series; choose one with "
                             f"--series NAME (series: {', '.join(names)})")
         name = names[0] if names else None
     if name is not None:
-        wanted = [r for r in rows if name_key(r["series"] or "") == name_key(name)]
+        key = name_key(name)
+        wanted = [r for r in rows if any(name_key(s) == key for s in member.get(r["id"], {}))]
         if not wanted:
             raise NotFound(f"no series {name!r} in the archive (series: "
                            f"{', '.join(names) or 'none'})")
-        rows, name = wanted, wanted[0]["series"]
+        rows = wanted
+        name = next(s for s in member[wanted[0]["id"]] if name_key(s) == key)
+
+    def number_in(r: sqlite3.Row) -> int | None:
+        """The conference's number in the series briefed (its main number without one)."""
+        if name is None:
+            return r["number"]
+        return next((n for s, n in member.get(r["id"], {}).items()
+                     if name_key(s) == name_key(name)), None)
+
     if not rows:
         raise NotFound("the archive records no conference yet; nothing to brief")
     ids = [r["id"] for r in rows]
@@ -116,7 +131,7 @@ def _load(db: sqlite3.Connection, name: str | None) -> Series:
             f if f.held_as_name else replace(f, held_as_name=_held_as(f, r, rows))
             for f in statements.followups(db, r["id"]))
         meetings.append(Meeting(
-            r["id"], r["name"], r["number"], r["place"], r["start"], r["end"],
+            r["id"], r["name"], number_in(r), r["place"], r["start"], r["end"],
             db.execute("select count(distinct entity_id) from participations where "
                        "conference_id = ? and kind = 'country'", (r["id"],)).fetchone()[0],
             db.execute("select count(*) from speeches where conference_id = ?",

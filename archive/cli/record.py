@@ -21,7 +21,7 @@ import msgspec
 from ..app import Archive
 from ..append.recorder import Recorder, Result, open_input
 from ..core.events import PAYLOADS, Delegate, Payload, Point, Source
-from ..core.payloads import number_points, parse_delegate
+from ..core.payloads import Ordinal, number_points, parse_delegate, parse_ordinal
 from ..core.validate import members, unwrap
 from . import (
     AS_JSON,
@@ -206,6 +206,8 @@ def _make_add_command(cls: type[Payload]) -> click.Command:
         for name, shape in shapes.items():
             if name in values and shape is Point:
                 values[name] = number_points(values[name])
+            elif name in values and shape is Ordinal:
+                values[name] = [parse_ordinal(v) for v in values[name]]
             elif name in values and shape is Delegate:
                 value = values[name]
                 values[name] = ([parse_delegate(v) for v in value]

@@ -33,6 +33,10 @@ class Payload(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defa
     #: Entity references a new name creates, and of which kind (`--speaker NEW` makes a
     #: person); the others create a person too.
     CREATES: ClassVar[dict[str, str]] = {}
+    #: Entity fields that name someone without saying they took part (a speaker's
+    #: organisation, a commitment's owner): a new name there is recorded on its own
+    #: (`entity.recorded`), never as a participant of the conference.
+    NAMES_ONLY: ClassVar[tuple[str, ...]] = ()
     #: Options named otherwise than their field (`--with` for a meeting's participants).
     OPTIONS: ClassVar[dict[str, str]] = {}
     #: Must cite its evidence: recorded only with a source.

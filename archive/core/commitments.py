@@ -38,6 +38,7 @@ class CommitmentMade(Payload, frozen=True):
     REFS = {"conference": "conference", "agreement": "agreement", "proposal": "proposal",
             "owners": "entity"}
     CREATES: ClassVar[dict[str, str]] = {"owners": "country"}
+    NAMES_ONLY = ("owners",)
     OPTIONS: ClassVar[dict[str, str]] = {"owners": "--owner", "owner_names": "--owner-name"}
     conference: ConferenceRef
     agreement: Annotated[Id | None, Meta(description="The agreement (its id).")] = None

@@ -97,11 +97,18 @@ def _(data: ConferenceHeld, env: Envelope, state: State) -> list[Op]:
         "end": data.end, "organisers": to_json(data.organisers),
         "supporters": to_json(data.supporters), "description": data.description,
         "series": data.series, "number": data.number, "host_country": data.host_country,
-        "topics": to_json(data.topics), **_prov(env)}),
+        "topics": to_json(data.topics), "chair_id": resolve(state, data.chair),
+        **_prov(env)}),
         *_text("conference", _words(data.name, data.series, data.place, data.host_country,
                                     *data.topics), env.id, "conferences", env,
                env.id, who=_words(*data.organisers, *data.supporters), part="name"),
-        *_text("description", data.description, env.id, "conferences", env, env.id)]
+        *_text("description", data.description, env.id, "conferences", env, env.id),
+        *(Insert("conference_series", {
+            "id": f"{env.id}/{n}", "conference_id": env.id, "series": series,
+            "number": number, "main": int(n == 0), **_prov(env)})
+          for n, (series, number) in enumerate(
+              ([(data.series, data.number)] if data.series else [])
+              + [(o.series, o.number) for o in data.ordinals], 0 if data.series else 1))]
 
 
 @facts.register
@@ -155,7 +162,8 @@ def _(data: ParticipantAttended, env: Envelope, state: State) -> list[Op]:
         "kind": data.kind, "name_given": data.name, "role": data.role,
         "affiliation_id": resolve(state, data.affiliation), "country_id": country,
         "category": data.category, "description": data.description, "status": data.status,
-        "short_name": data.short_name, **_prov(env)}))
+        "short_name": data.short_name, "also": to_json(data.also) if data.also else None,
+        **_prov(env)}))
     earlier = [] if known is None else [a for a in (*known.aliases, known.name)
                                         if a != data.name]
     ops += _text("participant", _words(data.role, data.category, data.status,
@@ -238,7 +246,8 @@ def _(data: SpeechDelivered, env: Envelope, state: State) -> list[Op]:
         "id": env.id, "conference_id": data.conference, "session_id": data.session,
         "speaker_id": speaker, "speaker_name": known.name if known else None,
         "role": data.role, "affiliation_id": resolve(state, data.affiliation),
-        "kind": data.kind, "summary": data.summary, "quote_count": len(data.quotes),
+        "country_id": resolve(state, data.country), "kind": data.kind,
+        "summary": data.summary, "quote_count": len(data.quotes),
         **_prov(env)})]
     said_by = _words(known.name if known else None, data.role)
     ops += _text("summary", data.summary, env.id, "speeches", env, data.conference, speaker,

@@ -32,6 +32,21 @@ class Delegate(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False
     post: Name | None = None
 
 
+class Ordinal(msgspec.Struct, frozen=True, forbid_unknown_fields=True, gc=False):
+    """A conference's number in a series other than its main one."""
+
+    series: Name
+    number: Annotated[int, Meta(ge=1)]
+
+
+def parse_ordinal(text: str) -> dict[str, Any]:
+    """An ordinal as typed: `SERIES=N` ("Example Process=3"); N is checked as a number."""
+    series, sep, number = text.rpartition("=")
+    number = number.strip()
+    value: Any = int(number) if number.isascii() and number.isdigit() else number
+    return {"series": series.strip() if sep else text, "number": value if sep else None}
+
+
 def number_points(texts: list[str]) -> list[dict[str, Any]]:
     """Points as typed: `12=TEXT` is point 12; a plain TEXT is the point after the last."""
     out: list[dict[str, Any]] = []
@@ -57,11 +72,15 @@ class ConferenceHeld(Payload, frozen=True):
     Every other fact belongs to a conference; its id is this event's id."""
 
     TYPE = "conference.held"
-    HISTORY = "Version 2 added the series, number, host country and topics."
+    HISTORY = ("Version 2 added the series, number, host country and topics; `chair` and "
+               "`ordinals` are optional fields added later (lines without them read as "
+               "before).")
     VERSION = 2
     COMMAND = "conference"
-    TABLES = ("conferences",)
+    TABLES = ("conferences", "conference_series")
     DATES = ("start", "end")
+    REFS = {"chair": "entity"}
+    NAMES_ONLY = ("chair",)
     name: Annotated[Name, Meta(description="The name, verbatim in any script.")]
     place: Annotated[Name | None, Meta(description="City or venue.")] = None
     start: Annotated[
@@ -79,6 +98,14 @@ class ConferenceHeld(Payload, frozen=True):
         Meta(description="Its number in the series (14 for the 14th summit).")] = None
     host_country: Annotated[Name | None, Meta(description="The host country.")] = None
     topics: Annotated[list[Name], Meta(description="A topic on its agenda (repeat).")] = []
+    chair: Annotated[
+        Id | None,
+        Meta(description="Who chaired the conference (name or id); a new name is recorded "
+                         "on its own, not as a participant.")] = None
+    ordinals: Annotated[
+        list[Ordinal],
+        Meta(description="Its number in another series too, as SERIES=N, e.g. 'Ministers "
+                         "Meetings=2' (repeat).")] = []
 
 
 class EntityRecorded(Payload, frozen=True):
@@ -91,6 +118,7 @@ class EntityRecorded(Payload, frozen=True):
     TABLES = ("entity_records",)
     IDS = ("entity",)
     CREATES = {"country": "country"}
+    NAMES_ONLY = ("country",)
     REFS = {"country": "entity"}
     OPTIONS = {"aliases": "--alias"}
     entity: Annotated[Id, Meta(description="Its id (a new name creates one).")]
@@ -132,11 +160,13 @@ class ParticipantAttended(Payload, frozen=True):
     id of the country, organisation or person; the first mention creates it."""
 
     TYPE = "participant.attended"
-    HISTORY = "Version 2 added `status` and `short_name`."
+    HISTORY = ("Version 2 added `status` and `short_name`; `also` (further standings) is an "
+               "optional field added later.")
     VERSION = 2
     COMMAND = "participant"
     TABLES = ("participations",)
     CREATES = {"affiliation": "organisation", "country": "country"}
+    NAMES_ONLY = ("affiliation", "country")
     IDS = ("entity",)
     REFS = {"conference": "conference", "affiliation": "entity", "country": "entity"}
     conference: ConferenceRef
@@ -161,6 +191,10 @@ class ParticipantAttended(Payload, frozen=True):
     description: Description = None
     status: Annotated[
         Status, Meta(description="Its standing at the conference.")] = "participant"
+    also: Annotated[
+        list[Status],
+        Meta(description="Another standing it had there as well, e.g. member for a host "
+                         "(repeat).")] = []
     short_name: Annotated[
         Name | None, Meta(description="Acronym or short name, e.g. OSCE.")] = None
 
@@ -173,10 +207,11 @@ class SpeechDelivered(Payload, frozen=True):
     HISTORY = "Version 2 turned the single `quote` of version 1 into the list `quotes`."
     COMMAND = "speech"
     TABLES = ("speeches", "quotes")
-    CREATES = {"affiliation": "organisation"}
+    CREATES = {"affiliation": "organisation", "country": "country"}
+    NAMES_ONLY = ("affiliation", "country")
     VERSION = 2
     REFS = {"conference": "conference", "speaker": "entity", "affiliation": "entity",
-            "session": "session"}
+            "country": "entity", "session": "session"}
     conference: ConferenceRef
     speaker: Annotated[Id, Meta(description="Who spoke (name or id); a new name creates a person.")]
     kind: Annotated[
@@ -188,6 +223,10 @@ class SpeechDelivered(Payload, frozen=True):
     affiliation: Annotated[
         Id | None,
         Meta(description="Organisation (name or id); created on first mention.")] = None
+    country: Annotated[
+        Id | None,
+        Meta(description="The country the speaker spoke for (name or id); created on first "
+                         "mention.")] = None
     session: SessionRef = None
     summary: Annotated[Text | None, Meta(description="What was said, in brief.")] = None
     quotes: Annotated[list[Text], Meta(description="A verbatim quote (repeat for several).")] = []
@@ -339,6 +378,7 @@ class NoteRecorded(Payload, frozen=True):
     COMMAND = "note"
     TABLES = ("notes", "note_subjects")
     REFS = {"conference": "conference", "session": "session", "about": "entity"}
+    NAMES_ONLY = ("about",)
     conference: ConferenceRef
     text: Annotated[Text, Meta(description="The text, verbatim.")]
     tags: Annotated[list[Name], Meta(description="A tag (repeat).")] = []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Bumped whenever the tables change shape; a database built by another version is rebuilt.
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "10"
 
 PROVENANCE = (
     ("event_id", "text", "Id of the event (log line) that recorded this fact"),
@@ -71,8 +71,19 @@ TABLES: tuple[Table, ...] = (
         ("number", "integer", "Its number in the series"),
         ("host_country", "text", "The host country"),
         ("topics", "text", "Topics on its agenda (JSON array)"),
-    ], fks=(_SEQ,), label="name", facets=("series",), sort="start",
+        ("chair_id", "text", "Who chaired it"),
+    ], fks=(_SEQ, ("chair_id", "entities", "id")), label="name", facets=("series",),
+       sort="start",
        search=("name", "place", "series", "description", "topics")),
+    _t("conference_series", "Every series a conference belongs to, with its number in each: "
+       "its main series (`series`, `number` in `conferences`) and any other it is counted in "
+       "(the Nth of a whole process, the Mth of one kind of meeting in it).", [
+        ("id", "text", "The conference id, a slash and the series' place (0: its main one)"),
+        ("conference_id", "text", "The conference"),
+        ("series", "text", "The series"),
+        ("number", "integer", "Its number in that series"),
+        ("main", "integer", "1 for the conference's main series"),
+    ], fks=(_CONF, _SEQ), label="series", facets=("series",), sort="id"),
     _t("postponements", "Conferences postponed or moved: the date and place they had been "
        "set for, the new ones, and why.", [
         ("id", "text", "The `conference.postponed` event id"),
@@ -144,6 +155,8 @@ TABLES: tuple[Table, ...] = (
         ("status", "text", "host, organiser, supporter, member, observer, guest or "
                            "participant"),
         ("short_name", "text", "Acronym or short name"),
+        ("also", "text", "Other standings it had there as well (JSON array), e.g. member "
+                         "for a host"),
     ], fks=(_CONF, ("entity_id", "entities", "id"), ("affiliation_id", "entities", "id"),
             ("country_id", "entities", "id"), _SEQ),
        indexes=(("kind",), ("status",)), label="name_given",
@@ -177,11 +190,12 @@ TABLES: tuple[Table, ...] = (
         ("speaker_name", "text", "The speaker's name (copied from `entities` for reading)"),
         ("role", "text", "The speaker's role when speaking"),
         ("affiliation_id", "text", "Organisation the speaker spoke for"),
+        ("country_id", "text", "Country the speaker spoke for"),
         ("kind", "text", "opening, keynote, panel, closing, interview, remark or statement"),
         ("summary", "text", "Summary of what was said"),
         ("quote_count", "integer", "How many verbatim quotes are recorded"),
     ], fks=(_CONF, _SESSION, ("speaker_id", "entities", "id"),
-            ("affiliation_id", "entities", "id"), _SEQ),
+            ("affiliation_id", "entities", "id"), ("country_id", "entities", "id"), _SEQ),
        indexes=(("kind",),), label="speaker_name",
        # One facet: `session_id` (~12k values at 1M events) cost ~60 ms a page. Each
        # row of this wide table costs ~0.4 ms to render: 20 a page keep it under 50 ms.
