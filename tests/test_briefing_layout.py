@@ -114,3 +114,27 @@ def test_format_number(value: float, shown: str) -> None:
 def test_emoji_are_drawn_with_a_font_that_has_them(pdf: Path) -> None:
     assert "Symbola" in fonts(pdf)
     assert contains(text(pdf), "We \N{THUMBS UP SIGN} agree \N{PARTY POPPER}")
+
+
+#: Words only the PDF prints (its page numbers, the attached log's note, a photo's label).
+PDF_ONLY = {"Page", "Photo", "Attached", "PDF", "carries", "file", "events", "jsonl", "so",
+            "anyone", "can", "attached", "pdf", "FILE"}
+
+
+def test_no_word_of_the_shipped_briefing_is_broken_in_the_middle(astana_briefed: Path
+                                                                  ) -> None:
+    """Every word the PDF shows is a word of the same briefing as HTML (where nothing
+    wraps inside a word): a table cell that broke "Kazakhstan" into "Kazakh" and "stan"
+    would show fragments that are no words of the briefing."""
+    import html as markup
+    import re
+
+    page = (astana_briefed / "exports" / "briefing.html").read_text(encoding="utf-8")
+    page = re.sub(r"<style.*?</style>", " ", page, flags=re.S)
+    vocabulary = set(re.findall(r"\w+", markup.unescape(re.sub(r"<[^>]+>", " ", page))))
+    shown = {token: n for n, *_, word in words(astana_briefed / "exports" / "briefing.pdf")
+             for token in re.findall(r"\w+", markup.unescape(word))}
+    broken = {t: n for t, n in shown.items()
+              if t not in vocabulary and t not in PDF_ONLY and not t.isdigit()}
+    assert broken == {}
+    assert len(shown) > 700  # the whole briefing was read
