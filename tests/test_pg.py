@@ -190,15 +190,21 @@ def test_push_and_export_give_back_the_shipped_log(tmp_path: Path, pg_url: str) 
 
 
 @pytest.mark.slow
-def test_push_and_export_a_generated_100k_log(tmp_path: Path, pg_url: str) -> None:
+def test_push_and_export_a_generated_log_of_several_batches(tmp_path: Path, pg_url: str
+                                                            ) -> None:
+    """Three import batches (`importer.BATCH`) and more: pushed in one COPY, exported back
+    byte for byte (100k events took 17 s here and met no other step)."""
     from bench.generate import write_import
+
+    from archive.append.importer import BATCH
 
     root = tmp_path / "big"
     arc(root, "init")
     lines = tmp_path / "import.jsonl"
-    write_import(lines, 100_000, seed=3)
+    size = 3 * BATCH + 1_234
+    write_import(lines, size, seed=3)
     arc(root, "import", str(lines), timeout=600)
-    assert Log(root).head().seq == 100_000
+    assert Log(root).head().seq == size
     _round_trip(root, pg_url, tmp_path)
 
 
