@@ -209,3 +209,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+    # Longest first, so that no worker starts a minute-long test when the others are done:
+    # modules with kill tests, then modules with slow tests, then the rest; a module's
+    # tests stay together (its fixtures are made once) and in their order.
+    rank: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        weight = 0 if item.get_closest_marker("faults") else \
+            1 if item.get_closest_marker("slow") else 2
+        rank[module] = min(rank.get(module, 2), weight)
+    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])

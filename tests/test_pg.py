@@ -194,9 +194,8 @@ def test_push_and_export_a_generated_log_of_several_batches(tmp_path: Path, pg_u
                                                             ) -> None:
     """Three import batches (`importer.BATCH`) and more: pushed in one COPY, exported back
     byte for byte (100k events took 17 s here and met no other step)."""
-    from bench.generate import write_import
-
     from archive.append.importer import BATCH
+    from bench.generate import write_import
 
     root = tmp_path / "big"
     arc(root, "init")
