@@ -58,12 +58,18 @@ def _span(results: list[dict]) -> tuple[float, int]:
             sum(r["count"] for r in results))
 
 
+def _writers(ctx: Context) -> tuple[int, ...]:
+    """How many concurrent writers each row is measured with: every count, or (--quick, a
+    smoke test) one and the most, which run the same code as the counts between."""
+    return (WRITERS[0], WRITERS[-1]) if ctx.quick else WRITERS
+
+
 def appends(ctx: Context, server) -> list[Row]:  # noqa: ANN001
     rows: list[Row] = []
     total = 24 if ctx.quick else 240
     file_span: dict[int, float] = {}
     for store in ("file", "postgresql"):
-        for k in WRITERS:
+        for k in _writers(ctx):
             base = ctx.scratch(f"pg-append-{store}-{k}")
             url = server.new_database() if store == "postgresql" else None
             folders = [base / f"m{i}" for i in range(k if url else 1)]
@@ -92,7 +98,7 @@ def locks(ctx: Context, server) -> list[Row]:  # noqa: ANN001
     total = 96 if ctx.quick else 2400
     advisory: dict[int, float] = {}
     for mode in ("advisory", "table", "serializable"):
-        for k in WRITERS:
+        for k in _writers(ctx):
             url = server.new_database()
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("create table lockbench (seq bigint primary key, data bytea)")
