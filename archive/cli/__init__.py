@@ -35,8 +35,8 @@ class Context:
         return Archive(self.root, self.recorder).require()
 
 
-class Once(click.Command):
-    """A command whose single-value options refuse to be given twice: click keeps the
+class Command(click.Command):
+    """Every `archive` command: its single-value options refuse to be given twice: click keeps the
     last of `--source a --source b` and drops the first without a word, and a fact would
     be recorded with one of two sources the user gave. Repeatable options (`--quote`,
     `--party`...) are `multiple` and keep every value."""
@@ -107,11 +107,7 @@ def progress_bar(label: str) -> Iterator[Progress | None]:
 pass_context = click.make_pass_decorator(Context)
 
 
-class Command(Once):
-    """Every `archive` command (repeated single-value options refused)."""
-
-
-class ArchiveGroup(Once, click.Group):
+class ArchiveGroup(Command, click.Group):
     """Turns every ArchiveError into `Error: ...` with exit code 1, in one place (and an
     error of the operating system into the `StorageError` that names its file). Its
     commands are `Command`s and its groups `ArchiveGroup`s."""
