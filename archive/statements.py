@@ -174,14 +174,18 @@ class Due:
         return self.moves[-1].due if self.moves else self.first
 
 
-def due(db: sqlite3.Connection, commitment_id: str) -> Due:
-    """The due date of a commitment, in force and as agreed, with its moves in order."""
-    first = db.execute("select due from commitments where id = ?",
-                       (commitment_id,)).fetchone()
-    return Due(first[0] if first else None, tuple(
-        Rescheduling(*r) for r in db.execute(
-            "select id, due, reason, source_url, source_locator from reschedulings where "
-            "commitment_id = ? order by event_seq", (commitment_id,))))
+def dues(db: sqlite3.Connection, conference_id: str | None = None) -> dict[str, Due]:
+    """The due date of each commitment (of one conference, by id, when given), in force
+    and as agreed, with its moves in order: two queries, whatever the number."""
+    moves: dict[str, list[Rescheduling]] = {}
+    for cid, *move in db.execute(
+            "select commitment_id, id, due, reason, source_url, source_locator from "
+            "reschedulings where ? is null or conference_id = ? order by event_seq",
+            (conference_id, conference_id)):
+        moves.setdefault(cid, []).append(Rescheduling(*move))
+    return {cid: Due(first, tuple(moves.get(cid, ()))) for cid, first in db.execute(
+        "select id, due from commitments where ? is null or conference_id = ?",
+        (conference_id, conference_id))}
 
 
 def proposals_taken_up(db: sqlite3.Connection, conference_id: str) -> frozenset[str]:

@@ -105,7 +105,8 @@ def check_briefing(html: str, db: sqlite3.Connection) -> None:
         ([proposals] if proposals and speeches else [])
     named = one(db, "select count(*) from proposals where proposer_id is not null")
     by_named = numbers(summary, r"(\d+) of them by a named proposer")
-    assert by_named == ([named] * len(by_named) if 0 < named < proposals else [])
+    assert by_named == [named] * len(by_named)
+    assert bool(by_named) is (0 < named < proposals)  # said wherever it is so, never else
     assert "individual speakers" not in summary
     for kind, pattern in KIND_PATTERNS.items():
         n = one(db, f"select count(*) from speeches where kind = '{kind}'")

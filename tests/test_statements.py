@@ -249,8 +249,7 @@ def test_the_record_says_chair_country_and_standings_and_adds_no_participation(
     cli_ok(root, "briefing", "--html", "--no-verify")
     text = visible(root / "exports" / "briefing.html")
     assert "Ana Pera chaired it." in text
-    assert "Ion Vale , Example Institute, for Utopia" in text or \
-        "Ion Vale, Example Institute, for Utopia" in text
+    assert "Ion Vale , Example Institute, for Utopia" in text  # (the name is bold)
     assert "Utopia (also member)" in text
     with sqlite3.connect(root / "exports" / "archive.db") as db:
         taking_part = {r[0] for r in db.execute(
@@ -278,8 +277,8 @@ def test_a_meeting_is_counted_in_each_series_it_belongs_to(tmp_path: Path) -> No
     result = Archive(root).brief_series(series="ministers meetings", html=True, verify=False)
     text = visible(result.path)
     assert "First Ministers Meeting" in text and "Second Ministers Meeting" in text
-    assert "Summit " not in text.replace("Summits", "")
-    assert "No. 1" in text and "No. 2" in text and "No. 3" not in text
+    assert not re.search(r"\bSummit\b", text)  # counted in "Summits", not in this series
+    assert re.findall(r"No\. (\d+)", text) == ["1", "2"]
     whole = visible(Archive(root).brief_series(series="Example Process", html=True,
                                                verify=False).path)
     assert "No. 3" in whole

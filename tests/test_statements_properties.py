@@ -180,8 +180,12 @@ def check(root: Path, pdf: bool) -> None:
                 assert entry["atom_title"].startswith(f"{word}: "), entry["atom_title"]
 
 
-@settings(max_examples=examples(12), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+def generated(n: int) -> settings:
+    return settings(max_examples=examples(n), deadline=None, suppress_health_check=[
+        HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@generated(12)
 @given(drafts=histories())
 def test_every_status_date_and_count_told_is_the_databases(tmp_path_factory, drafts) -> None:
     root = tmp_path_factory.mktemp("history")
@@ -190,8 +194,7 @@ def test_every_status_date_and_count_told_is_the_databases(tmp_path_factory, dra
 
 
 @pytest.mark.slow
-@settings(max_examples=examples(4), deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@generated(4)
 @given(drafts=histories())
 def test_the_pdf_tells_the_same_as_the_database(tmp_path_factory, drafts) -> None:
     root = tmp_path_factory.mktemp("history-pdf")

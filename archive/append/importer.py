@@ -136,8 +136,7 @@ class Importer:
                 raise InvalidEvent(str(exc)) from None
         if p.data.EVIDENCE and p.source is None:
             raise InvalidEvent(f"{p.type} needs its evidence: a `source`")
-        if p.data.COMMAND not in (None, "source") and rules.cites_unknown_source(p.source,
-                                                                        known):
+        if rules.cites_unknown_source(type(p.data), p.source, known):
             assert p.source is not None
             raise NotFound(f"field `source.url`: no source has the id {p.source.url!r}; "
                            "import its `source.cited` line first, or give a URL")

@@ -508,7 +508,7 @@ def _check_source(cls: type[Payload], source: Source | None, known: cat.View,
         result.messages.append("warning: recorded without a source; give --source (a URL or "
                                "the id of an `archive add source`) and --locator")
         return
-    if rules.cites_unknown_source(source, known):
+    if rules.cites_unknown_source(cls, source, known):
         raise InvalidEvent(f"--source {source.url!r}: no source has that id; record it "
                            f"first (`archive add source --id {source.url} --title ...`) or "
                            "give a URL")

@@ -54,9 +54,6 @@ _EXT_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
               ".gif": "image/gif", ".webp": "image/webp"}
 
 
-connect = sqlite.read_only
-
-
 def build_stamp(db: sqlite3.Connection) -> Stamp:
     """The log state the database was built from (`_archive_build`, checked in `events`)."""
     meta = {row[0]: row[1] for row in db.execute("select key, value from _archive_build")}
@@ -362,6 +359,7 @@ class _Loader:
         """The conference's commitments with their status (the `commitment_status` view:
         the latest live update, `agreed` before any), overdue first as of `today`."""
         out = []
+        due = statements.dues(self.db, self.cid)
         for r in _rows(self.db, "select s.*, c.source_url as c_url, c.source_locator as "
                                 "c_loc, c.event_id as c_event, u.event_id as u_event from "
                                 "commitment_status s join commitments c on c.id = s.id "
@@ -376,7 +374,7 @@ class _Loader:
             evidence = (Ref(r["u_event"], int(r["last_update_seq"]), r["evidence_url"],
                             r["evidence_locator"]) if r["last_update_seq"] else None)
             out.append(Commitment(r["id"], r["point"], r["text"] or "", r["owners"] or "",
-                                  statements.due(self.db, r["id"]), r["status"],
+                                  due[r["id"]], r["status"],
                                   r["status_at"], r["last_note"],
                                   int(r["updates"] or 0), evidence, ref))
         return tuple(out)
@@ -481,7 +479,7 @@ def load(db_path: Path, *, root: Path, conference: str | None = None,
 
     `root` is the archive folder (for attachment files). `since` keeps only facts recorded
     or corrected after that sequence number; `day` only those of that day (YYYY-MM-DD)."""
-    with closing(connect(db_path)) as db:
+    with closing(sqlite.read_only(db_path)) as db:
         try:
             stamp = build_stamp(db)
             if since is not None and not 0 <= since <= stamp.seq:

@@ -217,6 +217,7 @@ _THE = re.compile(
 _NO_THE = re.compile(r"^(?:Bosnia|Trinidad|Antigua|Saint|St\.|São|Sao|Papua|Turks)\b")
 
 
+#: Small words a running head does not end on ("Conference…", not "Conference on…").
 _LINKING = frozenset("a an and at by for in of on or the to with".split())
 #: The running head's box: 55% of the 140 mm measure, set in DejaVu Sans 7.5pt.
 HEAD_MM = 0.55 * 140
@@ -238,34 +239,36 @@ def _advances() -> tuple[dict[int, int], int] | None:
         return None
 
 
-def width_mm(text: str, size_pt: float = HEAD_PT) -> float:
-    """How wide `text` is set in DejaVu Sans at `size_pt` (an average glyph for a
-    character the font lacks, or without the font)."""
+def widths_mm(text: str, size_pt: float = HEAD_PT) -> list[float]:
+    """How wide each character of `text` is set in DejaVu Sans at `size_pt` (an average
+    glyph for a character the font lacks, or without the font)."""
     known = _advances()
-    if known is None:
-        return len(text) * 0.62 * size_pt * 25.4 / 72
-    advances, em = known
-    units = sum(advances.get(ord(c), em * 0.62) for c in text)
-    return units / em * size_pt * 25.4 / 72
+    advances, em = known if known is not None else ({}, 1)
+    scale = size_pt * 25.4 / 72 / em
+    return [advances.get(ord(c), em * 0.62) * scale for c in text]
+
+
+def width_mm(text: str, size_pt: float = HEAD_PT) -> float:
+    """How wide `text` is set in DejaVu Sans at `size_pt`."""
+    return sum(widths_mm(text, size_pt))
 
 
 def running_head(name: str, room: float = HEAD_MM) -> str:
     """A name that fits the running head, cut after a whole word with an ellipsis
-    ("Central and South Asian Regional Conference…"), never clipped in a word."""
+    ("Central and South Asian Regional Conference…"), never clipped in a word. Each
+    character is measured once (a hostile name is long)."""
     name = " ".join(name.split())
     if width_mm(name) <= room:
         return name
     room -= width_mm("…")
-    words: list[str] = []
-    for word in name.split(" "):
-        if width_mm(" ".join([*words, word])) > room:
+    fits, used = 0, 0.0  # how many characters fit in the room
+    for width in widths_mm(name):
+        if used + width > room:
             break
-        words.append(word)
-    if not words:  # one word wider than the box: as many letters as fit
-        cut = name
-        while cut and width_mm(cut) > room:
-            cut = cut[:-1]
-        return cut + "…"
+        fits, used = fits + 1, used + width
+    if " " not in name[:fits + 1]:  # one word wider than the box: as many letters as fit
+        return name[:fits] + "…"
+    words = name[:fits + 1].rsplit(" ", 1)[0].split(" ")
     while len(words) > 1 and words[-1].lower() in _LINKING:
         words.pop()  # "Conference…", not "Conference on…"
     return " ".join(words).rstrip(",;:–-") + "…"

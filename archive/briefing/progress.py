@@ -15,7 +15,7 @@ from .. import statements
 from ..errors import NotFound, RenderError
 from ..statements import Due
 from ..store import sqlite
-from .data import build_stamp, connect
+from .data import build_stamp
 from .model import Stamp
 
 
@@ -47,7 +47,7 @@ class Report:
 
 
 def load_progress(db_path: Path, conference: str | None = None) -> Report:
-    with closing(connect(db_path)) as db:
+    with closing(sqlite.read_only(db_path)) as db:
         try:
             return _load(db, conference)
         except sqlite3.DatabaseError as exc:
@@ -65,12 +65,13 @@ def _load(db: sqlite3.Connection, conference: str | None) -> Report:
                        + (f" of {conference!r}" if conference else "")
                        + "; record one with `archive add commitment`")
     out = []
+    due = statements.dues(db, cid)
     for r in rows:
         history = tuple(Update(u["status"], u["at"], u["note"], u["source_url"],
                                u["source_locator"])
                         for u in db.execute("select * from progress where commitment_id = ? "
                                             "order by event_seq", (r["id"],)))
         out.append(Followed(r["id"], r["conference"], r["point"], r["text"] or "",
-                            r["owners"] or "", statements.due(db, r["id"]), r["status"],
+                            r["owners"] or "", due[r["id"]], r["status"],
                             history))
     return Report(tuple(out), build_stamp(db))

@@ -20,7 +20,8 @@ from .. import statements
 from ..core.names import name_key
 from ..errors import Ambiguous, NotFound, RenderError
 from ..statements import AGREED, FollowupStatement, Postponement, Status, agreement_status
-from .data import build_stamp, connect
+from ..store import sqlite
+from .data import build_stamp
 from .model import Stamp
 
 
@@ -81,7 +82,7 @@ class Series:
 def load_series(db_path: Path, name: str | None) -> Series:
     """The conferences of series `name` (or of the archive's only series, or all of them
     when none has a series), oldest first."""
-    with closing(connect(db_path)) as db:
+    with closing(sqlite.read_only(db_path)) as db:
         try:
             return _load(db, name)
         except sqlite3.DatabaseError as exc:

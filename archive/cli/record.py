@@ -241,7 +241,7 @@ def _make_add_command(cls: type[Payload]) -> click.Command:
     doc = inspect.cleandoc(cls.__doc__ or "")
     assert cls.COMMAND is not None
     return Command(cls.COMMAND, callback=command, params=list(params),
-                         help=f"{doc}\n\nEvent type: {cls.TYPE}.")
+                   help=f"{doc}\n\nEvent type: {cls.TYPE}.")
 
 
 _ADDABLE = {cls.COMMAND: cls for cls in PAYLOADS if cls.COMMAND is not None}

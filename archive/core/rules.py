@@ -77,10 +77,11 @@ def check_references(refs: list[tuple[str, str, str]], view: cat.View, what: str
             raise NotFound(f"{what}field `data.{name}`: the {kind} {ref!r} was {done}")
 
 
-def cites_unknown_source(source: Source | None, view: cat.View) -> bool:
+def cites_unknown_source(cls: type[Payload], source: Source | None, view: cat.View) -> bool:
     """Does a fact cite, as its source, an id (no scheme: not a URL or `urn:`) that no
-    live recorded source has? The same rule for `archive add` and `archive import`."""
-    if source is None or ":" in source.url:
+    live recorded source has? The same rule for `archive add` and `archive import`; a
+    fix and a source itself cite no recorded source."""
+    if cls.COMMAND is None or cls is SourceCited or source is None or ":" in source.url:
         return False
     cited = view.event(source.url)
     return cited is None or cited.type != SourceCited.TYPE or not cited.live

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from ..core.catalogue import name_key
 from ..core.codec import parse_line
 from ..core.events import (
     MENTIONS,
@@ -35,6 +34,7 @@ from ..core.events import (
     SourceCited,
     references,
 )
+from ..core.names import named
 from ..errors import NotFound
 from ..store.base import EventLog
 
@@ -166,8 +166,8 @@ def select(lines: Callable[[], Iterable[bytes]], conference: str) -> Selection:
 def _conference_id(lines: Iterable[bytes], wanted: str) -> str:
     known = [(e.id, e.data.name) for e in map(parse_line, lines)
              if isinstance(e.data, ConferenceHeld)]
-    for id_, name in known:
-        if wanted == id_ or name_key(wanted) == name_key(name):
-            return id_
+    found = named(wanted, known)
+    if found:
+        return found[0]
     listed = ", ".join(f"{i} ({n})" for i, n in known) or "none"
     raise NotFound(f"no conference {wanted!r} in the archive (conferences: {listed})")

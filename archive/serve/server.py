@@ -61,14 +61,15 @@ FEED_LABELS = {
 
 def _feed_sql() -> str:
     # an agreement is labelled by its recorded status ("Proposed: ..."), never "Agreed"
-    # for a text that was only proposed: the words are the statements' own
-    said = " ".join(f"when '{status}' then '{words.word}'"
-                    for status, words in AGREEMENT_STATUS.items() if status is not None)
-    agreement = (f"case json_extract(e.data, '$.status') {said} else case when "
-                 f"json_extract(e.data, '$.status') is null then "
-                 f"'{AGREEMENT_STATUS[None].word}' else 'Agreement' end end")
-    labels = f"when 'agreement.reached' then {agreement} " + " ".join(
-        f"when '{t}' then '{label}'" for t, label in FEED_LABELS.items())
+    # for a text that was only proposed: the words are the statements' own (no status is
+    # '' here), and FEED_LABELS names one of a status they do not know
+    said = " ".join(f"when '{status or ''}' then '{words.word}'"
+                    for status, words in AGREEMENT_STATUS.items())
+    agreement = (f"case coalesce(json_extract(e.data, '$.status'), '') {said} "
+                 f"else '{FEED_LABELS['agreement.reached']}' end")
+    labels = " ".join(f"when '{t}' then " + (agreement if t == "agreement.reached" else
+                                              f"'{label}'")
+                      for t, label in FEED_LABELS.items())
     text = ("coalesce(" + ", ".join(f"json_extract(e.data, '$.{f}')" for f in (
         "name", "title", "summary", "text", "counts", "caption", "outcome", "reason",
         "note", "status")) + ")")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..core.names import name_key
+from ..core.names import named
 from ..errors import Ambiguous, NotFound
 
 
@@ -41,17 +41,9 @@ def transaction(conn: sqlite3.Connection, mode: str = "") -> Iterator[sqlite3.Co
     conn.execute("COMMIT")
 
 
-def conferences_named(db: sqlite3.Connection, wanted: str) -> list[sqlite3.Row]:
-    """The conferences `wanted` names: the one with that id, else those whose name has
-    its name key (NFKC, casefold, single spaces: `Ｃｏｎｆ` is `conf`, `STRASSE` is
-    `Straße`), oldest first."""
-    rows = list(db.execute("select * from conferences order by start, event_seq"))
-    by_id = [r for r in rows if r["id"] == wanted]
-    return by_id or [r for r in rows if name_key(r["name"] or "") == name_key(wanted)]
-
-
 def conference(db: sqlite3.Connection, wanted: str | None) -> sqlite3.Row:
-    """The conference `wanted` names (by id or name); with None, the only one recorded.
+    """The conference `wanted` names (by id, else by name key: `names.named`); with None,
+    the only one recorded.
     No match, or several, is an error that lists the conferences to choose from."""
     rows = list(db.execute("select * from conferences order by start, event_seq"))
     known = ", ".join(f"{r['id']} ({r['name']})" for r in rows) or "none"
@@ -62,7 +54,8 @@ def conference(db: sqlite3.Connection, wanted: str | None) -> sqlite3.Row:
             raise Ambiguous(f"the archive holds {len(rows)} conferences; choose one with "
                             f"--conference ID (conferences: {known})")
         return rows[0]
-    found = conferences_named(db, wanted)
+    by_id = {r["id"]: r for r in rows}
+    found = [by_id[i] for i in named(wanted, ((r["id"], r["name"]) for r in rows))]
     if not found:
         raise NotFound(f"no conference {wanted!r} in the archive (conferences: {known})")
     if len(found) > 1:
@@ -77,4 +70,4 @@ def conference_id(db: sqlite3.Connection, wanted: str | None) -> str | None:
     return None if wanted is None else conference(db, wanted)["id"]
 
 
-__all__ = ["conference", "conference_id", "conferences_named", "read_only", "transaction"]
+__all__ = ["conference", "conference_id", "read_only", "transaction"]
