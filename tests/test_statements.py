@@ -288,3 +288,24 @@ def test_a_meeting_is_counted_in_each_series_it_belongs_to(tmp_path: Path) -> No
             ("m1", "Example Process", 1, 1), ("m1", "Ministers Meetings", 1, 0),
             ("m2", "Example Process", 2, 1), ("m2", "Summits", 1, 0),
             ("m3", "Example Process", 3, 1), ("m3", "Ministers Meetings", 2, 0)]
+
+
+@pytest.mark.parametrize("text,fits", [
+    ("Violent extremism in Central and South Asia: threat assessment and countermeasures",
+     35), ("Interviews and remarks to the press", 35), ("W" * 90, 35), ("a b", 1),
+])
+def test_a_shortened_label_ends_on_a_whole_word(text: str, fits: int) -> None:
+    """A chart's label (and the running head) is cut after a whole word, never inside
+    one: it was "Violent extremism in Central and So…"."""
+    from archive.briefing.charts import shortened
+
+    short = shortened(text, fits)
+    kept = short.removesuffix("…")
+    assert len(kept) <= fits and text.startswith(kept)
+    if short == text:
+        assert len(text) <= fits
+    elif " " in text[:fits + 1]:  # ends where a word ends (its punctuation dropped)
+        assert text[len(kept)] in " ,:"
+    else:  # one word longer than the room: as many letters as fit
+        assert kept == text[:fits]
+    assert kept.split(" ")[-1].lower() not in {"and", "of", "on", "in", "the"}

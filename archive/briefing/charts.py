@@ -33,8 +33,27 @@ class Chart:
     alt: str
 
 
+#: Small words a shortened label does not end on ("Conference…", not "Conference on…").
+_LINKING = frozenset("a an and at by for in of on or the to with".split())
+
+
+def shortened(text: str, fits: int) -> str:
+    """`text` with an ellipsis after the last whole word of its first `fits` characters
+    (the ellipsis takes one more), never cut inside a word; a first word longer than that
+    is cut at `fits`."""
+    if len(text) <= fits:
+        return text
+    if " " not in text[:fits + 1]:
+        return text[:fits] + "…"
+    words = text[:fits + 1].rsplit(" ", 1)[0].split(" ")
+    while len(words) > 1 and words[-1].lower() in _LINKING:
+        words.pop()
+    return " ".join(words).rstrip(",;:–-") + "…"
+
+
 def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    """A label in at most `width` characters, cut after a whole word."""
+    return shortened(" ".join(text.split()), width - 1) if len(text) > width else text
 
 
 def bar_chart(labels: list[str], series: list[Series], *, alt: str, label_chars: int = 36,

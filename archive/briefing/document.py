@@ -18,7 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .charts import Chart, charts
+from .charts import Chart, charts, shortened
 from .model import Briefing, Note, Participant, Ref, SourceInfo
 
 HERE = Path(__file__).parent
@@ -217,8 +217,6 @@ _THE = re.compile(
 _NO_THE = re.compile(r"^(?:Bosnia|Trinidad|Antigua|Saint|St\.|São|Sao|Papua|Turks)\b")
 
 
-#: Small words a running head does not end on ("Conference…", not "Conference on…").
-_LINKING = frozenset("a an and at by for in of on or the to with".split())
 #: The running head's box: 55% of the 140 mm measure, set in DejaVu Sans 7.5pt.
 HEAD_MM = 0.55 * 140
 HEAD_PT = 7.5
@@ -266,12 +264,7 @@ def running_head(name: str, room: float = HEAD_MM) -> str:
         if used + width > room:
             break
         fits, used = fits + 1, used + width
-    if " " not in name[:fits + 1]:  # one word wider than the box: as many letters as fit
-        return name[:fits] + "…"
-    words = name[:fits + 1].rsplit(" ", 1)[0].split(" ")
-    while len(words) > 1 and words[-1].lower() in _LINKING:
-        words.pop()  # "Conference…", not "Conference on…"
-    return " ".join(words).rstrip(",;:–-") + "…"
+    return shortened(name, fits)
 
 
 def and_join(items: Iterable[str]) -> str:
