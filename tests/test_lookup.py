@@ -12,9 +12,13 @@ from pathlib import Path
 
 import pytest
 from briefing_fixtures import write_log
+from helpers import examples
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from archive.app import Archive
 from archive.briefing.progress import load_progress
+from archive.core.names import name_key, named
 from archive.database.build import build
 from archive.errors import Ambiguous, NotFound
 from archive.exchange.ics import calendar
@@ -101,3 +105,26 @@ def test_a_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
         with sqlite.transaction(conn, "IMMEDIATE"):
             conn.execute("insert into t values (2)")
         assert conn.execute("select x from t").fetchall() == [(2,)]
+
+
+def _wide(text: str) -> str:
+    """ASCII letters and digits as their full-width forms (U+FF01 onward)."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.lists(st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1,
+                        max_size=12), min_size=1, max_size=6, unique_by=name_key),
+       st.data())
+def test_any_conference_is_found_however_its_name_is_typed(names: list[str],
+                                                           data: st.DataObject) -> None:
+    """Whatever the recorded names (distinct by name key), each is found by its id and by
+    its name typed in capitals, with doubled spaces or in full-width letters; a name no
+    conference has finds none."""
+    known = [(f"c{i}", name) for i, name in enumerate(names)]
+    assume(not {name_key(n) for n in names} & {name_key(i) for i, _ in known})  # an id wins
+    i = data.draw(st.integers(0, len(names) - 1))
+    ident, name = known[i]
+    for typed in (ident, name, name.upper(), name.lower(), f"  {name}  ", _wide(name)):
+        assert named(typed, known) == [ident], typed
+    assert named("no such conference " + "\u2603", known) == []
