@@ -69,10 +69,12 @@ class Archive:
 
         return Recorder(self.require().log, recorded_by=self.recorded_by)
 
-    def export(self, fmt: str = "jsonl", *, conference: str | None = None
-               ) -> Iterator[bytes]:
+    def export(self, fmt: str = "jsonl", *, conference: str | None = None,
+               base_url: str | None = None) -> Iterator[bytes]:
         """The archive in another format, as chunks of bytes: `jsonl` (events in the
-        import format), `log` (the log's own lines), `ics` (follow-ups), `popolo`."""
+        import format), `log` (the log's own lines), `ics` (follow-ups), `popolo`.
+        `base_url` (checked by `exchange.links.base_url`) makes the links to reader pages
+        that `ics` and `popolo` carry."""
         from . import exchange
 
         self.require()
@@ -88,11 +90,11 @@ class Archive:
         if fmt == "ics":
             from .exchange.ics import calendar
 
-            return iter([calendar(built.path, conference)])
+            return iter([calendar(built.path, conference, base_url=base_url)])
         if fmt == "popolo":
             from .exchange.popolo import popolo
 
-            return iter([popolo(built.path, conference)])
+            return iter([popolo(built.path, conference, base_url=base_url)])
         raise InvalidEvent(f"unknown format {fmt!r}")
 
     def pull(self, other: Path, *, match: str = "auto", expect_seq: int | None = None,
@@ -221,7 +223,7 @@ class Archive:
                                    ready=passed)
 
     def serve(self, *, port: int = 8001, build_if_stale: bool = True,
-              echo: Callable[[str], None] = print,
+              base_url: str | None = None, echo: Callable[[str], None] = print,
               progress: Progress | None = None) -> int:
         """Bring the database up to date (unless told not to), then serve it with
         Datasette until interrupted. Returns Datasette's exit code."""
@@ -234,7 +236,7 @@ class Archive:
             result = self.build(progress=progress)
             echo(f"Built {result.path} up to sequence {result.seq} "
                  f"({result.applied} new events)")
-        return serve(self.layout, port=port, echo=echo)
+        return serve(self.layout, port=port, base_url=base_url, echo=echo)
 
     def publish(self, publisher: str, extra: tuple[str, ...] = (), *, dry_run: bool = False,
                 echo: Callable[[str], None] = print) -> int:

@@ -70,6 +70,22 @@ EXPECT_SEQ: Spec = (["--expect-seq"],
 AS_JSON: Spec = (["--json", "as_json"], {"is_flag": True, "help": "Print the result as JSON."})
 
 
+def _base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from ..errors import InvalidEvent
+    from ..exchange.links import base_url
+
+    try:
+        return None if value is None else base_url(value)
+    except InvalidEvent as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+BASE_URL: Spec = (["--base-url"], {
+    "envvar": "ARCHIVE_BASE_URL", "callback": _base_url,
+    "help": "Where the archive is served (an absolute http(s) URL), for the links to its "
+            "reader pages. Env: ARCHIVE_BASE_URL."})
+
+
 def cited(what: str) -> tuple[Spec, Spec]:
     """`--source` and `--locator`: where WHAT (the fact, the correction...) comes from."""
     return ((["--source"], {"help": f"Source of {what}: a recorded source's id "

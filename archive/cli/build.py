@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..core.asof import AsOf
-from . import Context, cli, pass_context, progress_bar
+from . import BASE_URL, Context, cli, options, pass_context, progress_bar
 
 
 @cli.command()
@@ -47,8 +47,9 @@ def build(ctx: Context, as_of: str | None, on: str | None, full: bool,
 @click.option("-p", "--port", type=click.IntRange(0, 65535), default=8001, show_default=True,
               help="Port on 127.0.0.1.")
 @click.option("--no-build", is_flag=True, help="Serve the database as it is, even if stale.")
+@options(BASE_URL)
 @pass_context
-def serve(ctx: Context, port: int, no_build: bool) -> None:
+def serve(ctx: Context, port: int, no_build: bool, base_url: str | None) -> None:
     """Build the database if the log moved on, then explore it in Datasette (read-only).
 
     \b
@@ -58,7 +59,7 @@ def serve(ctx: Context, port: int, no_build: bool) -> None:
     """
     with progress_bar("Building") as progress:
         code = ctx.archive().serve(port=port, echo=click.echo, build_if_stale=not no_build,
-                                   progress=progress)
+                                   base_url=base_url, progress=progress)
     if code not in (0, -15):
         raise click.ClickException(f"datasette stopped with exit code {code}")
 

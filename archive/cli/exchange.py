@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import EXPECT_SEQ, Context, cli, options, pass_context
+from . import BASE_URL, EXPECT_SEQ, Context, cli, options, pass_context
 
 FORMATS = ("jsonl", "log", "ics", "popolo")
 
@@ -22,8 +22,10 @@ FORMATS = ("jsonl", "log", "ics", "popolo")
 @click.option("--conference", help="Only this conference (id or name) and what it needs.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write it (default: standard output).")
+@options(BASE_URL)
 @pass_context
-def export(ctx: Context, fmt: str, conference: str | None, output: Path | None) -> None:
+def export(ctx: Context, fmt: str, conference: str | None, output: Path | None,
+           base_url: str | None) -> None:
     """Write the archive's events, or what they record, for another archive or tool.
 
     \b
@@ -34,7 +36,7 @@ def export(ctx: Context, fmt: str, conference: str | None, output: Path | None) 
         archive export --format popolo -o astana.popolo.json
     """
     archive = ctx.archive()
-    chunks = archive.export(fmt, conference=conference)
+    chunks = archive.export(fmt, conference=conference, base_url=base_url)
     if output is None:
         for chunk in chunks:
             sys.stdout.buffer.write(chunk)

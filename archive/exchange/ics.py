@@ -43,7 +43,8 @@ def span(date: str) -> tuple[dt.date, dt.date] | None:
     return None
 
 
-def calendar(db_path: Path, conference: str | None = None) -> bytes:
+def calendar(db_path: Path, conference: str | None = None, *,
+             base_url: str | None = None) -> bytes:
     """The iCalendar file of the follow-ups in the database (of one conference, by id or
     name, when given)."""
     cal = Calendar()

@@ -47,7 +47,8 @@ def _clean(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if v not in (None, [], "")}
 
 
-def popolo(db_path: Path, conference: str | None = None) -> bytes:
+def popolo(db_path: Path, conference: str | None = None, *,
+           base_url: str | None = None) -> bytes:
     """The Popolo JSON document of the database (of one conference, by id or name)."""
     with closing(sqlite.read_only(db_path)) as db:
         conferences = (list(db.execute("select * from conferences order by start, event_seq"))

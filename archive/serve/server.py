@@ -284,8 +284,9 @@ def _title(conferences: list[tuple[str, str, str | None]]) -> str:
     return "Conference archive"
 
 
-def metadata(root: Path | None = None) -> dict[str, Any]:
-    """Datasette metadata for the archive database."""
+def metadata(root: Path | None = None, base_url: str | None = None) -> dict[str, Any]:
+    """Datasette metadata for the archive database (`base_url`: where it is served, for
+    the absolute links of feeds and pages; `archive.exchange.links`)."""
     tables: dict[str, Any] = {}
     for table in TABLES:
         searched = (f" Search it by {', '.join(table.search)}: the search box, or "
@@ -334,7 +335,7 @@ def metadata(root: Path | None = None) -> dict[str, Any]:
         "license_url": "https://creativecommons.org/licenses/by/4.0/",
         "extra_css_urls": ["/-/archive.css"],
         "databases": {DATABASE: {"tables": tables, "queries": QUERIES}},
-        "plugins": {"archive": {
+        "plugins": {"archive": {"base_url": base_url} | {
             kind: {"briefing": str(path.resolve()), "stamp": str(stamp_of(path).resolve())}
             for kind, path in (("pdf", layout and layout.briefing()),
                                ("html", layout and layout.briefing(html=True))) if path
@@ -399,14 +400,15 @@ def publish(layout: Layout, publisher: str, extra: tuple[str, ...] = (), *,
     return 0 if dry_run else subprocess.call(args)
 
 
-def write_metadata(layout: Layout) -> Path:
+def write_metadata(layout: Layout, base_url: str | None = None) -> Path:
     path = layout.metadata
-    durable.write_atomic(path, (json.dumps(metadata(layout.root), indent=2,
+    durable.write_atomic(path, (json.dumps(metadata(layout.root, base_url), indent=2,
                                            ensure_ascii=False) + "\n").encode())
     return path
 
 
-def serve(layout: Layout, *, port: int = 8001, echo: Callable[[str], None] = print) -> int:
+def serve(layout: Layout, *, port: int = 8001, base_url: str | None = None,
+          echo: Callable[[str], None] = print) -> int:
     """Run Datasette on the archive database until interrupted (Ctrl-C, SIGTERM or SIGHUP;
     Datasette stops with it, even if this process is killed). Port 0 takes a free port and
     says which. Returns Datasette's exit code."""
@@ -415,7 +417,7 @@ def serve(layout: Layout, *, port: int = 8001, echo: Callable[[str], None] = pri
     db_path = layout.database
     limits = ServeLimits.from_env()  # a bad setting is an error here, not in the child
     port = port or _free_port()
-    args = command(db_path, write_metadata(layout), port)
+    args = command(db_path, write_metadata(layout, base_url), port)
     echo(f"Serving {db_path} at http://127.0.0.1:{port}/ (Ctrl-C to stop)")
     with serving(db_path) as lock_fd, _stopped_by_signals():
         # builds meanwhile replace the file, never edit it (the lock lives in the child)
