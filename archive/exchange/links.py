@@ -48,3 +48,9 @@ def fact_url(base: str, event_type: str, event_id: str) -> str | None:
     except InvalidEvent:
         return None
     return reader_url(base, tables[0], event_id) if tables else None
+
+
+def served_base(configured: str | None, scheme: str, host: str) -> str:
+    """The base URL of a served page: the configured one, else the address it was asked
+    at (Datasette's `request.scheme` and `request.host`)."""
+    return configured or f"{scheme}://{host}"
