@@ -72,9 +72,10 @@ class Archive:
     def export(self, fmt: str = "jsonl", *, conference: str | None = None,
                base_url: str | None = None) -> Iterator[bytes]:
         """The archive in another format, as chunks of bytes: `jsonl` (events in the
-        import format), `log` (the log's own lines), `ics` (follow-ups), `popolo`.
-        `base_url` (checked by `exchange.links.base_url`) makes the links to reader pages
-        that `ics` and `popolo` carry."""
+        import format), `log` (the log's own lines), `ics` (follow-ups), `popolo`, `atom`
+        (the newest facts as an Atom feed). `base_url` (checked by
+        `exchange.links.base_url`) makes the links to reader pages that `ics` and `popolo`
+        carry; `atom` needs it (a feed's links are absolute)."""
         from . import exchange
 
         self.require()
@@ -86,6 +87,13 @@ class Archive:
             return exchange.log_lines(self.log)
         if fmt == "jsonl":
             return exchange.export_lines(self.log, conference)
+        if fmt == "atom":
+            from .exchange.atom import feed
+
+            if base_url is None:  # an entry's link must be absolute
+                raise InvalidEvent("--format atom needs --base-url URL (or ARCHIVE_BASE_URL):"
+                                   " the address the archive is served at, for its links")
+            return iter([feed(self.build().path, base_url, conference=conference)])
         built = self.build()
         if fmt == "ics":
             from .exchange.ics import calendar

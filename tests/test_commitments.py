@@ -307,7 +307,7 @@ def test_status_changes_appear_in_the_feed(tmp_path):
     atom = "{http://www.w3.org/2005/Atom}"
     titles = [e.findtext(f"{atom}title") for e in ET.fromstring(body.encode()).iter(
         f"{atom}entry")]
-    assert titles[0] == "Progress: in-progress (Fund registered)"
+    assert titles[0] == "Progress on “Build a fund”: in-progress (Fund registered)"
 
 
 def test_a_commitments_page_shows_its_status_and_history(tmp_path):

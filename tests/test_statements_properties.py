@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 import sqlite3
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,9 @@ from icalendar import Calendar
 
 from archive.app import Archive
 from archive.briefing.document import daterange, longdate
+from archive.exchange import atom
 from archive.exchange.ics import calendar
-from archive.serve.server import QUERIES
-from archive.statements import AGREEMENT_STATUS
+from archive.statements import AGREED, AGREEMENT_STATUS, agreement_status
 
 STATUSES = [s for s in AGREEMENT_STATUS]
 MONTHS = [f"{y}-{m:02d}" for y in (2031, 2032) for m in range(4, 13)]
@@ -169,15 +170,16 @@ def check(root: Path, pdf: bool) -> None:
         if commitments:
             n = len(commitments)
             assert f"The archive follows {n} commitment{'s' if n > 1 else ''}" in page
-        feed = list(db.execute(QUERIES["feed"]["sql"], {"conference": ""}))
-        recorded = {r["id"]: r["status"] for r in db.execute(
-            "select id, json_extract(data, '$.status') as status from events where type = "
-            "'agreement.reached'")}
-        for entry in feed:
-            if entry["type"] == "agreement.reached":
-                event = entry["atom_id"].rsplit(":", 1)[1]
-                word = AGREEMENT_STATUS[recorded[event]].word
-                assert entry["atom_title"].startswith(f"{word}: "), entry["atom_title"]
+        atom_ns = "{http://www.w3.org/2005/Atom}"
+        feed = ET.fromstring(atom.feed(db_path, "https://archive.example.org"))
+        titles = {e.findtext(f"{atom_ns}id").rsplit(":", 1)[1]: e.findtext(f"{atom_ns}title")
+                  for e in feed.iter(f"{atom_ns}entry")}
+        for a in agreements:  # "A and B agreed: T" in force, else "Proposed: T (A and B)"
+            said, title = agreement_status(a["status"]), titles[a["id"]]
+            if a["status"] in AGREED:
+                assert title.startswith(f"{said.word}: ") or f" {said.phrase}: " in title, title
+            else:
+                assert title.startswith(f"{said.word}: {a['title']}"), title
 
 
 def generated(n: int) -> settings:

@@ -340,24 +340,27 @@ class Recorder:
         return result
 
     def import_popolo(self, document: Any, *, expect_seq: int | None = None) -> Result:
-        """Record the persons and organizations of a Popolo document (`exchange.popolo`)
-        as `entity.recorded` events, all or nothing: one already recorded under the same
-        name is mentioned again, not duplicated."""
-        from ..exchange.popolo import records
+        """Record a Popolo document (`exchange.popolo_import`): its persons and
+        organizations, conferences, sessions, side meetings, memberships and speeches,
+        as import lines, all or nothing; one already recorded under the same name is
+        mentioned again, not duplicated."""
+        from ..exchange.popolo_import import plan
 
         with self.log.locked(), Index(self.log) as index:
             head = self.log.head()
             head.expect(expect_seq)
             index.catch_up()
             known = MemoryCatalogue(below=index)
-            lines = records(document, lambda kind, name: cat.find(known, [kind], name))
+            todo = plan(document, lambda kind, name: cat.find(known, [kind], name))
+            said = todo.summary(lambda ident: known.event(ident) is None)
             outcome = Importer(self.log, index, head, recorded_at=self.clock(),
-                               recorded_by=self.recorded_by, new_id=self.new_id).run(lines)
+                               recorded_by=self.recorded_by, new_id=self.new_id
+                               ).run(todo.lines)
         result = Result(existing=outcome.count == 0)
-        result.messages.append(f"recorded {outcome.count} people and organisations"
-                               if outcome.count else "recorded nothing new")
+        result.messages.append(said if outcome.count else "recorded nothing new")
         if outcome.skipped:
             result.messages.append(f"{outcome.skipped} already recorded (same id and content)")
+        result.messages.extend(todo.left_out)
         return result
 
     def pull(self, lines: Iterable[bytes], *, origin: str, match: str = "auto",

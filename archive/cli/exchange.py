@@ -9,7 +9,7 @@ import click
 
 from . import BASE_URL, EXPECT_SEQ, Context, cli, options, pass_context
 
-FORMATS = ("jsonl", "log", "ics", "popolo")
+FORMATS = ("jsonl", "log", "ics", "popolo", "atom")
 
 
 @cli.command()
@@ -18,7 +18,8 @@ FORMATS = ("jsonl", "log", "ics", "popolo")
               help="jsonl: events in the import format, for `archive import` or `archive "
                    "pull` elsewhere; log: the log's own lines; ics: the scheduled "
                    "follow-ups as an iCalendar file; popolo: people, organisations, "
-                   "memberships, events and speeches as Popolo JSON.")
+                   "memberships, events and speeches as Popolo JSON; atom: the newest "
+                   "facts as an Atom feed (needs --base-url).")
 @click.option("--conference", help="Only this conference (id or name) and what it needs.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write it (default: standard output).")
@@ -34,6 +35,7 @@ def export(ctx: Context, fmt: str, conference: str | None, output: Path | None,
         archive export --conference astana15 -o astana15.jsonl
         archive export --format ics -o followups.ics
         archive export --format popolo -o astana.popolo.json
+        archive export --format atom --base-url https://archive.example.org -o feed.atom
     """
     archive = ctx.archive()
     chunks = archive.export(fmt, conference=conference, base_url=base_url)

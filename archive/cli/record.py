@@ -255,8 +255,9 @@ _ADDABLE = {cls.COMMAND: cls for cls in PAYLOADS if cls.COMMAND is not None}
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "popolo"]), default="jsonl",
               show_default=True,
               help="jsonl: events (one per line, as `archive export` writes them); popolo: "
-                   "the persons and organizations of a Popolo JSON file, recorded so that "
-                   "later mentions resolve to them.")
+                   "a Popolo JSON file: its persons and organizations (so that later "
+                   "mentions resolve to them), events, memberships and speeches, as "
+                   "`archive export --format popolo` writes them.")
 @options(EXPECT_SEQ)
 @pass_context
 def import_(ctx: Context, file: str, fmt: str, expect_seq: int | None) -> None:

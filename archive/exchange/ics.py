@@ -1,29 +1,89 @@
-"""The follow-up meetings an archive records, as an iCalendar file (RFC 5545, written
-with the `icalendar` library): `archive export --format ics`.
+"""The follow-up meetings an archive records, as iCalendar files (RFC 5545, written with
+the `icalendar` library): `archive export --format ics` for the whole archive, `--conference
+C` for the meetings one conference scheduled; `archive serve` serves the same files at
+`/-/calendar.ics` and `/-/calendar/<conference id>.ics` (`serve/plugins/archive_calendar.py`).
 
-Each follow-up is one all-day event whose UID is its event id, so a calendar that
-subscribes to the file, or imports it again, updates the entry instead of adding a
-second one. A partial date covers what it names: `2015-09` is the whole of September,
-`2016` the whole year. A follow-up with no date cannot be put in a calendar and is left
-out (the database and the briefing still list it). A follow-up stands at its dates in
-force (`archive.statements`): the dates held, else those it was moved to, with the date
-first foreseen in its description. Nothing reads the clock: `DTSTAMP`
-is when the follow-up was recorded, so the same log gives the same file.
+Each follow-up is one event (VEVENT), read from the built database:
+
+- UID is its event id, so a calendar that subscribes to the file, or imports it again,
+  updates the entry instead of adding a second one.
+- DTSTART and DTEND are its dates in force (`archive.statements`: the dates held, else
+  those it was moved to, else those foreseen). A date is an all-day event (VALUE=DATE,
+  DTEND the day after the last, as RFC 5545 counts it); a partial date covers what it
+  names: `2015-09` is the whole of September, `2016` the whole year. A date-time is put at
+  its time in the time zone of the place (TZID, with its VTIMEZONE) when the place is a
+  city of the tz database (`Tashkent` is Asia/Tashkent; no zone is guessed for any other
+  place), else in UTC when the time was recorded with its offset (`...T10:00+05:00`);
+  a local time at a place of no known zone is put on its day, all-day, with the time in
+  the description. An end recorded as a day ends at the midnight after it; with no end
+  recorded there is no DTEND (RFC 5545: the event ends when it starts).
+- LOCATION is the place in force, with the host country of the conference that was the
+  meeting where the record gives one (and the meeting is at that conference's dates).
+- STATUS is CONFIRMED once the record says a conference of the archive was that meeting,
+  TENTATIVE while it is only foreseen or postponed (RFC 5545 3.8.1.11: tentative, not yet
+  definite: what a plan "for September" is), and CANCELLED for a retracted follow-up,
+  which stays in the file at its last recorded dates so that a subscribed calendar
+  removes it rather than keeping a stale entry.
+- SEQUENCE counts the recorded changes to its schedule since it was scheduled
+  (`schedule_changes`): its corrections, each record that it was held as a conference,
+  the postponements of that conference, corrections of that conference's dates or place,
+  and any retraction of these or of the follow-up itself. It is counted from what the
+  log holds, so it never goes down as the log grows and goes up whenever the dates,
+  place or status change: a subscribed calendar takes the new version. DTSTAMP and
+  LAST-MODIFIED are when the latest of those changes was recorded, CREATED when the
+  follow-up was: nothing reads the clock, so the same log gives the same file, byte for
+  byte (time zones as the installed tz database gives them).
+- ORGANIZER names (CN) the organisers of the conference that was the meeting, else of the
+  conference that scheduled it (the names recorded as its organisers, else its
+  participants of organiser standing, else its chair). RFC 5545 makes ORGANIZER a
+  cal-address, a URI: with a base URL it is the reader page of the one organiser
+  recorded as an entity, else of that conference (which names its organisers). Without
+  a base URL the archive has no address for them and invents none (no e-mail, no
+  relative link, which is no URI): ORGANIZER is left out and the description says who
+  organised the conference.
+- DESCRIPTION says what it is for, which conference scheduled it, its history (held as,
+  first foreseen for, each postponement), a retraction's reason, and its source (URL or
+  recorded source, and locator).
+- URL is the follow-up's reader page with a base URL (a retracted one's: the page of its
+  retraction), else its source's URL when that is a web address.
+
+A follow-up with no date cannot be put in a calendar and is left out (the database and
+the briefing still list it). The calendar is named (X-WR-CALNAME, and RFC 7986 NAME) after
+the conference, or the series all its conferences belong to, else "Follow-up meetings".
+RFC 5545 3.6 requires at least one component and names a calendar of time zone
+information only as a valid form; the icalendar library writes an empty calendar with
+none, which strict validators reject (collective/icalendar#251), so a calendar with no
+meeting holds the UTC time zone only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
 from contextlib import closing
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone, TimezoneStandard, vCalAddress
 
 from .. import statements
 from ..store import sqlite
+from . import links
 
 PRODID = "-//Conference archive//archive export --format ics//EN"
 UID_DOMAIN = "conference-archive"
+#: The name of a calendar of several conferences that share no series.
+ALL = "Follow-up meetings"
+UTC = dt.UTC
+
+# ---------------------------------------------------------------- dates and times
 
 
 def span(date: str) -> tuple[dt.date, dt.date] | None:
@@ -43,49 +103,387 @@ def span(date: str) -> tuple[dt.date, dt.date] | None:
     return None
 
 
+_MOMENT = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?"
+                     r"(Z|[+-]\d{2}:\d{2})?$")
+
+
+def moment(value: str | None) -> dt.datetime | None:
+    """The date-time a value records, to the second: aware when it was recorded with its
+    offset, else naive (the local time of its place); None for a date."""
+    m = _MOMENT.match(value or "")
+    if m is None:
+        return None
+    day, hour, minute, second, offset = m.groups()
+    offset = "+00:00" if offset == "Z" else offset or ""
+    try:
+        return dt.datetime.fromisoformat(f"{day}T{hour}:{minute}:{second or '00'}{offset}")
+    except ValueError:
+        return None
+
+
+#: The areas of the tz database whose zones are named after a city.
+_AREAS = frozenset({"Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia",
+                    "Europe", "Indian", "Pacific"})
+
+
+@lru_cache(maxsize=1)
+def _cities() -> dict[str, str]:
+    """Each city of the tz database (its name folded) and its zone: of two names of one
+    zone (a link), the first in order."""
+    found: dict[str, str] = {}
+    for key in sorted(available_timezones()):
+        area, _, rest = key.partition("/")
+        if area in _AREAS and rest:
+            found.setdefault(rest.rsplit("/", 1)[-1].replace("_", " ").casefold(), key)
+    return found
+
+
+def zone_of(place: str | None) -> ZoneInfo | None:
+    """The time zone of a place that is a city of the tz database, named as it is there
+    (`New York`: America/New_York), else None."""
+    key = _cities().get(" ".join((place or "").split()).casefold())
+    return ZoneInfo(key) if key else None
+
+
+When = tuple[dt.date | dt.datetime, dt.date | dt.datetime | None]
+
+
+def times(start: str, end: str | None, zone: ZoneInfo | None) -> When | None:
+    """A meeting's start and end as date-times, in the place's zone (else UTC, for a time
+    recorded with its offset), or None when it has no time or no zone to put it in."""
+    first = moment(start)
+    if first is None or first.tzinfo is None and zone is None:
+        return None
+    tz: dt.tzinfo = zone or UTC
+    first = first.replace(tzinfo=tz) if first.tzinfo is None else first.astimezone(tz)
+    if end is None or end == start:
+        return first, None
+    last = moment(end)
+    if last is None:  # ends on a day: at the midnight after it
+        after = span(end)
+        last = dt.datetime.combine(after[1], dt.time(), tz) if after else None
+    elif last.tzinfo is None:
+        last = last.replace(tzinfo=zone) if zone else None
+    else:
+        last = last.astimezone(tz)
+    return first, last if last is not None and last > first else None
+
+
+def days(start: str, end: str | None) -> When | None:
+    """A meeting's first day and the day after its last (all-day), or None."""
+    first = span(start)
+    if first is None:
+        return None
+    last = span(end or start)
+    return first[0], (last if last and last[1] > first[0] else first)[1]
+
+
+def _stamp(recorded_at: str) -> dt.datetime:
+    when = dt.datetime.fromisoformat(recorded_at.replace("Z", "+00:00"))
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+# ---------------------------------------------------------------- what the record says
+
+
+@dataclass(frozen=True)
+class Organiser:
+    """Who organised a conference, as recorded: their names, the one entity they are
+    (when the record names one), the conference, and how they are said."""
+
+    names: tuple[str, ...]
+    entity: str | None
+    conference: str
+    role: str  # "organised by" or "chaired by"
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """One follow-up as the calendar shows it."""
+
+    id: str
+    name: str
+    start: str | None
+    end: str | None
+    place: str | None
+    country: str | None
+    status: str  # CONFIRMED, TENTATIVE or CANCELLED
+    notes: tuple[str, ...]
+    organiser: Organiser | None
+    source: tuple[str | None, str | None]  # its URL (or recorded source's) and locator
+    source_title: str | None
+    created: str
+    page: tuple[str, str]  # the table and row of its reader page
+
+
+#: The fields of a conference whose correction moves a meeting that was that conference.
+MOVING = frozenset({"start", "end", "place", "host_country"})
+
+
+def schedule_changes(db: sqlite3.Connection) -> dict[str, dict[str, str]]:
+    """For each follow-up (by id), the recorded changes to its schedule, each by its
+    event id with when it was recorded: every record that it was held as a conference
+    (live or retracted), the postponements of those conferences, the corrections of the
+    follow-up, of those records and postponements and of those conferences' dates and
+    place, and the retractions of any of them or of the follow-up. A record counts by
+    its payload as recorded and as corrected, so no change drops out as the log grows."""
+    at: dict[str, str] = {}
+    held: dict[str, set[str]] = defaultdict(set)  # follow-up -> its held records
+    held_as: dict[str, set[str]] = defaultdict(set)  # held record -> conferences
+    moved: dict[str, set[str]] = defaultdict(set)  # conference -> its postponements
+    payloads = ("select e.id, e.recorded_at, e.data, c.data from events e left join "
+                "_archive_current c on c.event_id = e.id where e.type = ?")
+    for id_, recorded, *data in db.execute(payloads, ("followup.held",)):
+        at[id_] = recorded
+        for d in (json.loads(x) for x in data if x):
+            held[d.get("followup")].add(id_)
+            held_as[id_].add(d.get("held_as"))
+    for id_, followup, conference in db.execute(
+            "select id, followup_id, held_as_id from followups_held"):
+        held[followup].add(id_)
+        held_as[id_].add(conference)
+    for id_, recorded, *data in db.execute(payloads, ("conference.postponed",)):
+        at[id_] = recorded
+        for d in (json.loads(x) for x in data if x):
+            moved[d.get("conference")].add(id_)
+    for id_, conference in db.execute("select id, conference_id from postponements"):
+        moved[conference].add(id_)
+    fixes: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for fix, target, field, recorded in db.execute(
+            "select correction_event_id, target_event_id, field, recorded_at from revisions "
+            "where table_name in ('followups', 'followups_held', 'postponements', "
+            "'conferences')"):
+        fixes[target].append((fix, field, recorded))
+    withdrawn: dict[str, tuple[str, str]] = {
+        target: (id_, recorded) for id_, target, recorded in db.execute(
+            "select id, target_event_id, recorded_at from retractions")}
+    out: dict[str, dict[str, str]] = {}
+    for followup in db.execute(
+            "select id from followups union select target_event_id from retractions "
+            "where target_type = 'followup.scheduled'"):
+        own = held.get(followup[0], set())
+        conferences = set().union(*(held_as[h] for h in own))
+        moves = set().union(*(moved.get(c, set()) for c in conferences))
+        facts = {followup[0]} | own | moves
+        changes = {i: at[i] for i in own | moves if i in at}
+        for target in facts:
+            changes.update((fix, recorded) for fix, _, recorded in fixes.get(target, ()))
+            if target in withdrawn:
+                retraction, recorded = withdrawn[target]
+                changes[retraction] = recorded
+        for conference in conferences:
+            changes.update((fix, recorded) for fix, field, recorded
+                           in fixes.get(conference, ()) if field in MOVING)
+        out[followup[0]] = changes
+    return out
+
+
+def _organiser(db: sqlite3.Connection, conference: str) -> Organiser | None:
+    """Who organised the conference: the names recorded as its organisers, else its
+    participants of organiser standing, else its chair."""
+    row = db.execute("select organisers, chair_id from conferences where id = ?",
+                     (conference,)).fetchone()
+    if row is None:
+        return None
+    names = tuple(json.loads(row["organisers"] or "[]"))
+    people = [(r[0], r[1]) for r in db.execute(
+        "select e.id, e.name from participations p join entities e on e.id = p.entity_id "
+        "where p.conference_id = ? and (p.status = 'organiser' or exists (select 1 from "
+        "json_each(coalesce(p.also, '[]')) where value = 'organiser')) group by e.id "
+        "order by min(p.event_seq)", (conference,))]
+    if names:
+        return Organiser(names, None, conference, "organised by")
+    if people:
+        return Organiser(tuple(n for _, n in people), people[0][0] if len(people) == 1
+                         else None, conference, "organised by")
+    chair = row["chair_id"] and db.execute("select name from entities where id = ?",
+                                           (row["chair_id"],)).fetchone()
+    if chair:
+        return Organiser((chair[0],), row["chair_id"], conference, "chaired by")
+    return None
+
+
+def _by(organiser: Organiser | None) -> str:
+    return f" ({organiser.role} {'; '.join(organiser.names)})" if organiser else ""
+
+
+def _source(db: sqlite3.Connection, url: str | None) -> tuple[str | None, str | None]:
+    """A fact's source as a web address and title: a recorded source's, else the URL."""
+    if url:
+        found = db.execute("select url, title from sources where id = ?", (url,)).fetchone()
+        if found:
+            return found[0], found[1]
+    return url, None
+
+
+def meetings(db: sqlite3.Connection, conference: str | None) -> list[Meeting]:
+    """The follow-ups of the database (scheduled by one conference, by id, when given):
+    the live ones at their dates in force, then the retracted ones at their last dates."""
+    confs = {r["id"]: r for r in db.execute("select * from conferences")}
+    organisers: dict[str, Organiser | None] = {}
+
+    def organiser(cid: str) -> Organiser | None:
+        if cid not in organisers:
+            organisers[cid] = _organiser(db, cid)
+        return organisers[cid]
+
+    rows = {r["id"]: r for r in db.execute(
+        "select f.id, f.conference_id, f.source_url, f.source_locator, e.recorded_at from "
+        "followups f join events e on e.seq = f.event_seq where ? is null or "
+        "f.conference_id = ?", (conference, conference))}
+    out = []
+    for f in statements.followups(db, conference):
+        row = rows[f.id]
+        scheduler = confs[row["conference_id"]]
+        held = confs.get(f.held_as_id) if f.held_as_id else None
+        by = organiser(held["id"] if held else scheduler["id"])
+        notes = [f.description or "",
+                 f"Scheduled by {scheduler['name']}{'' if held else _by(by)}."]
+        if held:
+            notes.append(f"{'Held' if f.state == 'held' else 'To be held'} as "
+                         f"{held['name']}{_by(by)}.")
+        if f.moved and f.foreseen:
+            notes.append(f"First foreseen for {f.foreseen}"
+                         f"{f' in {f.foreseen_place}' if f.foreseen_place else ''}.")
+        for p in f.postponements:
+            notes.append(f"Postponed: {p.reason or 'the reason is not recorded'}.")
+        url, title = _source(db, row["source_url"])
+        out.append(Meeting(
+            f.id, f.name, f.start, f.end, f.place,
+            held["host_country"] if held and held["start"] and f.state == "held" else None,
+            "CONFIRMED" if f.state == "held" else "TENTATIVE", tuple(notes), by,
+            (url, row["source_locator"]), title, row["recorded_at"], ("followups", f.id)))
+    for r in db.execute(
+            "select r.id as retraction, r.reason, e.id, e.recorded_at, e.source_url, "
+            "e.source_locator, coalesce(c.data, e.data) as data from retractions r "
+            "join events e on e.id = r.target_event_id left join _archive_current c on "
+            "c.event_id = e.id where r.target_type = 'followup.scheduled' "
+            "order by r.event_seq"):
+        data: dict[str, Any] = json.loads(r["data"])
+        cid = str(data.get("conference"))
+        if conference is not None and cid != conference:
+            continue
+        scheduler = confs.get(cid)
+        by = organiser(cid) if scheduler else None
+        notes = [data.get("description") or "",
+                 f"Scheduled by {scheduler['name'] if scheduler else cid}{_by(by)}.",
+                 f"Withdrawn from the record: {r['reason']}."]
+        url, title = _source(db, r["source_url"])
+        out.append(Meeting(
+            r["id"], data.get("name") or r["id"], data.get("when"), data.get("when"),
+            data.get("where"), None, "CANCELLED", tuple(notes), by,
+            (url, r["source_locator"]), title, r["recorded_at"],
+            ("retractions", r["retraction"])))
+    return out
+
+
+def calendar_name(db: sqlite3.Connection, conference: str | None) -> str:
+    """The conference's name, else the series every conference belongs to, else ALL."""
+    if conference is not None:
+        return str(db.execute("select name from conferences where id = ?", (conference,)
+                              ).fetchone()[0])
+    series = {r[0] for r in db.execute("select series from conferences")}
+    return series.pop() if len(series) == 1 and None not in series else ALL
+
+
+# ---------------------------------------------------------------- the file
+
+
+def _event(m: Meeting, changes: dict[str, str], base: str | None,
+           zones: dict[str, list[dt.date]]) -> Event | None:
+    """The VEVENT of a meeting (None when it has no date); the zone it uses and the days
+    it covers are added to `zones`."""
+    zone = zone_of(m.place)
+    when = times(m.start or "", m.end, zone)
+    notes = list(m.notes)
+    clock = moment(m.start)
+    if when is None:
+        when = days(m.start or "", m.end)
+        if when is None:
+            return None
+        if clock is not None:
+            notes.append(f"At {clock:%H:%M} local time (no time zone is known for "
+                         f"{m.place or 'a place not recorded'}).")
+    elif isinstance(tz := getattr(when[0], "tzinfo", None), ZoneInfo):
+        zones[tz.key].extend(w.date() for w in when if isinstance(w, dt.datetime))
+    if m.start and len(m.start) < 10:
+        notes.append(f"The date recorded is {m.start} (no day given).")
+    url, locator = m.source
+    if url:
+        notes.append(f"Source: {m.source_title + ', ' if m.source_title else ''}{url}"
+                     f"{f' ({locator})' if locator else ''}")
+    event = Event()
+    event.add("uid", f"{m.id}@{UID_DOMAIN}")
+    event.add("summary", m.name)
+    event.add("dtstart", when[0])
+    if when[1] is not None:
+        event.add("dtend", when[1])
+    stamp = max(_stamp(x) for x in [m.created, *changes.values()])
+    event.add("dtstamp", stamp)
+    event.add("created", _stamp(m.created))
+    event.add("last-modified", stamp)
+    event.add("sequence", len(changes))
+    event.add("status", m.status)
+    where = [x for x in (m.place, m.country) if x]
+    if len(where) == 2 and where[1].casefold() in where[0].casefold():
+        where = where[:1]
+    if where:
+        event.add("location", ", ".join(where))
+    if base and m.organiser:
+        address = vCalAddress(links.reader_url(base, "entities", m.organiser.entity)
+                              if m.organiser.entity else
+                              links.reader_url(base, "conferences", m.organiser.conference))
+        address.params["cn"] = "; ".join(m.organiser.names)
+        event.add("organizer", address)
+    event.add("description", "\n".join(x for x in notes if x))
+    if base:
+        event.add("url", links.reader_url(base, *m.page))
+    elif url and url.startswith(("http://", "https://")):
+        event.add("url", url)
+    return event
+
+
+def _utc() -> Timezone:
+    """UTC as a time zone component: what a calendar with no meeting holds."""
+    zone = Timezone()
+    zone.add("tzid", "UTC")
+    standard = TimezoneStandard()
+    standard.add("dtstart", dt.datetime(1970, 1, 1))
+    standard.add("tzoffsetfrom", dt.timedelta(0))
+    standard.add("tzoffsetto", dt.timedelta(0))
+    standard.add("tzname", "UTC")
+    zone.add_component(standard)
+    return zone
+
+
+def _timezones(zones: dict[str, list[dt.date]]) -> Iterable[Timezone]:
+    """The VTIMEZONE of each zone used, in name order, over the years its events cover."""
+    for key in sorted(zones):
+        first, last = min(zones[key]), max(zones[key])
+        yield Timezone.from_tzid(key, first_date=dt.date(first.year, 1, 1),
+                                 last_date=dt.date(last.year + 1, 1, 1))
+
+
 def calendar(db_path: Path, conference: str | None = None, *,
              base_url: str | None = None) -> bytes:
-    """The iCalendar file of the follow-ups in the database (of one conference, by id or
-    name, when given)."""
+    """The iCalendar file of the follow-ups in the database (those one conference
+    scheduled, by id or name, when given); `base_url` gives the links to reader pages."""
+    base = links.base_url(base_url) if base_url else None
+    with closing(sqlite.read_only(db_path)) as db:
+        cid = sqlite.conference_id(db, conference)
+        name = calendar_name(db, cid)
+        found = meetings(db, cid)
+        changes = schedule_changes(db)
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", "Follow-up meetings")
-    with closing(sqlite.read_only(db_path)) as db:
-        cid = sqlite.conference_id(db, conference)
-        rows = {r["id"]: r for r in db.execute(
-            "select f.*, c.name as conference_name, e.recorded_at from followups f "
-            "join conferences c on c.id = f.conference_id "
-            "join events e on e.seq = f.event_seq "
-            "where ? is null or c.id = ?", (cid, cid))}
-        said = [f for f in statements.followups(db) if f.id in rows]
-    for f in said:
-        row = rows[f.id]
-        first = span(f.start or "")
-        last = span(f.end or f.start or "")
-        if first is None or last is None:
-            continue
-        event = Event()
-        event.add("uid", f"{row['event_id']}@{UID_DOMAIN}")
-        event.add("summary", f.name)
-        event.add("dtstart", first[0])
-        event.add("dtend", last[1])
-        event.add("dtstamp", dt.datetime.fromisoformat(
-            row["recorded_at"].replace("Z", "+00:00")))
-        if f.place:
-            event.add("location", f.place)
-        about = [f.description or "", f"Scheduled by {row['conference_name']}."]
-        if f.state == "held":
-            about.append(f"Held{f' as {f.held_as_name}' if f.held_as_name else ''}.")
-        if f.moved and f.foreseen:
-            about.append(f"First foreseen for {f.foreseen}"
-                         f"{f' in {f.foreseen_place}' if f.foreseen_place else ''}.")
-        for p in f.postponements:
-            about.append(f"Postponed: {p.reason or 'the reason is not recorded'}.")
-        if f.start and len(f.start) < 10:
-            about.append(f"The date recorded is {f.start} (no day given).")
-        event.add("description", "\n".join(x for x in about if x))
-        if row["source_url"] and row["source_url"].startswith(("http://", "https://")):
-            event.add("url", row["source_url"])
+    cal.calendar_name = name
+    zones: dict[str, list[dt.date]] = defaultdict(list)
+    events = [e for e in (_event(m, changes.get(m.id, {}), base, zones) for m in found) if e]
+    for zone in _timezones(zones):
+        cal.add_component(zone)
+    for event in events:
         cal.add_component(event)
+    if not cal.subcomponents:
+        cal.add_component(_utc())
     return cal.to_ical()

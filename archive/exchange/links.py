@@ -12,7 +12,8 @@ asked at, and an exported file names no link it cannot make absolute.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+import re
+from urllib.parse import urlsplit
 
 from ..errors import InvalidEvent
 
@@ -33,9 +34,20 @@ def base_url(value: str) -> str:
     return value.strip().rstrip("/")
 
 
+_UNSAFE = re.compile(r"[^A-Za-z0-9_\- ]")
+
+
+def tilde_encode(text: str) -> str:
+    """A path segment as Datasette reads it (its `tilde_encode`, without importing
+    Datasette into every export): each UTF-8 byte outside A-Z a-z 0-9 _ - as ~XX, a space
+    as +; a `.` is encoded too, or Datasette would read it as a format (`.json`)."""
+    return _UNSAFE.sub(lambda m: "".join(f"~{b:02X}" for b in m.group().encode()),
+                       text).replace(" ", "+")
+
+
 def reader_url(base: str, table: str, row_id: str) -> str:
     """The absolute address of a row's reader page."""
-    return f"{base}/{DATABASE}/{table}/{quote(row_id, safe='')}"
+    return f"{base}/{DATABASE}/{table}/{tilde_encode(row_id)}"
 
 
 def fact_url(base: str, event_type: str, event_id: str) -> str | None:

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from ..core.schema import TABLES, VIEWS
-from ..statements import AGREEMENT_STATUS
 from ..store import durable
 from ..store.layout import Layout, stamp_of
 from ..store.sqlite import read_only
@@ -43,50 +42,6 @@ SETTINGS: dict[str, Any] = {
     "allow_download": True,        # the immutable file is public data
     "num_sql_threads": 3,
 }
-
-#: How the feed names each kind of event.
-FEED_LABELS = {
-    "conference.held": "Conference", "conference.postponed": "Postponed",
-    "session.held": "Session", "participant.attended": "Took part",
-    "speech.delivered": "Speech", "proposal.made": "Proposal",
-    "agreement.reached": "Agreement", "figure.cited": "Figure", "followup.scheduled":
-    "Follow-up", "attachment.added": "Photo or document", "note.recorded": "Note",
-    "delegation.sent": "Delegation", "meeting.held": "Meeting", "source.cited": "Source",
-    "event.corrected": "Correction", "event.retracted": "Retraction",
-    "entities.merged": "Merged", "entities.unmerged": "Unmerged",
-    "commitment.made": "Commitment", "progress.recorded": "Progress",
-    "commitment.rescheduled": "Due date moved",
-    "followup.held": "Follow-up held"}
-
-
-def _feed_sql() -> str:
-    # an agreement is labelled by its recorded status ("Proposed: ..."), never "Agreed"
-    # for a text that was only proposed: the words are the statements' own (no status is
-    # '' here), and FEED_LABELS names one of a status they do not know
-    said = " ".join(f"when '{status or ''}' then '{words.word}'"
-                    for status, words in AGREEMENT_STATUS.items())
-    agreement = (f"case coalesce(json_extract(e.data, '$.status'), '') {said} "
-                 f"else '{FEED_LABELS['agreement.reached']}' end")
-    labels = " ".join(f"when '{t}' then " + (agreement if t == "agreement.reached" else
-                                              f"'{label}'")
-                      for t, label in FEED_LABELS.items())
-    text = ("coalesce(" + ", ".join(f"json_extract(e.data, '$.{f}')" for f in (
-        "name", "title", "summary", "text", "counts", "caption", "outcome", "reason",
-        "note", "status")) + ")")
-    return f"""select 'tag:conference-archive,2015:event:' || e.id as atom_id,
-  (case e.type {labels} else e.type end) || coalesce(': ' || substr(
-    case e.type when 'progress.recorded' then json_extract(e.data, '$.status')
-      || coalesce(' (' || json_extract(e.data, '$.note') || ')', '') else {text} end,
-    1, 120), '') as atom_title,
-  e.recorded_at as atom_updated,
-  coalesce({text}, '') || char(10) || 'Recorded as event #' || e.seq
-    || coalesce(' from ' || e.source_url, '') || '.' as atom_content,
-  e.seq, e.type
-from events e
-where :conference = '' or e.id = :conference
-  or json_extract(e.data, '$.conference') = :conference
-order by e.seq desc limit 200"""
-
 
 QUERIES: dict[str, dict[str, str]] = {
     "timeline": {
@@ -119,10 +74,16 @@ QUERIES: dict[str, dict[str, str]] = {
 order by "when", x.event_seq""",
     },
     "feed": {
-        "title": "What was added (an Atom feed)",
-        "description": "The latest facts recorded, newest first; give a conference id for "
-                       "one conference's. Subscribe to it as feed.atom.",
-        "sql": _feed_sql(),
+        "title": "What was added",
+        "description": "The latest events recorded, newest first; give a conference id for "
+                       "one conference's. Subscribe to them as Atom feeds: feed.atom (the "
+                       "whole archive), /-/feeds/conference/ID.atom and "
+                       "/-/feeds/person/ID.atom (archive.exchange.atom).",
+        "sql": """select e.seq, e.type, e.id, e.at, e.recorded_at, e.recorded_by, e.source_url
+from events e
+where :conference = '' or e.id = :conference
+  or json_extract(e.data, '$.conference') = :conference
+order by e.seq desc limit 200""",
     },
     "overdue": {
         "title": "Commitments overdue",
@@ -334,6 +295,7 @@ def metadata(root: Path | None = None, base_url: str | None = None) -> dict[str,
         "license": "CC BY 4.0 for the archive's records; quoted text stays its sources'",
         "license_url": "https://creativecommons.org/licenses/by/4.0/",
         "extra_css_urls": ["/-/archive.css"],
+        "extra_js_urls": ["/-/archive.js"],
         "databases": {DATABASE: {"tables": tables, "queries": QUERIES}},
         "plugins": {"archive": {"base_url": base_url} | {
             kind: {"briefing": str(path.resolve()), "stamp": str(stamp_of(path).resolve())}

@@ -28,8 +28,8 @@ import os
 import sqlite3
 from collections import OrderedDict
 from contextlib import closing
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.facets import ColumnFacet
@@ -39,6 +39,7 @@ from markupsafe import Markup, escape
 
 from archive.core.names import name_key
 from archive.errors import NotFound
+from archive.exchange.atom import feed_path
 from archive.serve import pages
 from archive.serve.csvsafe import Neutraliser
 from archive.serve.limits import SQL_LENGTH, ServeLimits
@@ -136,15 +137,18 @@ _IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jp
                 (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"))
 
 
-#: Served as /-/archive.css on every page (`extra_css_urls`): Datasette's buttons in
-#: colours with a contrast of at least 4.5:1 (its white on #007bff is 4:1).
-_CSS = """form input[type=submit] { background-color: #1f4e79; border-color: #1f4e79; }
-form input[type=submit]:hover { background-color: #163a5c; }
-"""
+#: The archive's own static files, served on every page (metadata `extra_css_urls` and
+#: `extra_js_urls`): what makes Datasette's pages pass axe (archive/serve/static/).
+_STATIC = {"archive.css": "text/css; charset=utf-8",
+           "archive.js": "text/javascript; charset=utf-8"}
 
 
-async def _css_view() -> Any:
-    return Response(_CSS, content_type="text/css; charset=utf-8",
+async def _static_view(request: Any) -> Any:
+    import archive.serve
+
+    name = request.url_vars["name"]
+    body = (Path(archive.serve.__file__).parent / "static" / name).read_bytes()
+    return Response(body, content_type=_STATIC[name],
                     headers={"Cache-Control": "public, max-age=3600"})
 
 
@@ -187,6 +191,7 @@ def asgi_wrapper() -> Any:
                 return
             path = scope.get("path") or ""
             whole = path in _FILES or path.startswith(_FILE_PREFIXES)  # files, not queries
+            send = _secured(send)
             bounded = send if whole else _bounded(_in_english(send), LIMITS.response)
             await app(scope, receive, _neutralised(bounded) if _is_csv(scope) else bounded)
 
@@ -233,9 +238,37 @@ def _bounded(send: Any, limit: int) -> Any:
     return bounded_send
 
 
+#: Every response: defence in depth beside the escaping (no sniffing a type, no page in
+#: another site's frame, no plugin objects, no referrer beyond this archive).
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"content-security-policy",
+     b"frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'"),
+]
+_SKIP = b'<a class="archive-skip" href="#main">Skip to the content</a>'
+
+
+def _secured(send: Any) -> Any:
+    """`send` that adds SECURITY_HEADERS to a response that does not set them itself (an
+    attachment's stricter policy stays its own)."""
+    async def secured_send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers") or [])
+            have = {k.lower() for k, _ in headers}
+            headers += [(k, v) for k, v in SECURITY_HEADERS if k not in have]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return secured_send
+
+
 def _in_english(send: Any) -> Any:
     """`send` that gives Datasette's HTML pages their language (`<html lang="en">`, which
-    its base template leaves out), so screen readers speak them in the right voice."""
+    its base template leaves out), so screen readers speak them in the right voice; and,
+    where its base template has no landmark, a `main` one (its content section) with a
+    skip link to it as the first thing a keyboard reaches (its base template has no
+    block for either)."""
     held: dict[str, Any] | None = None
 
     async def language_send(message: dict[str, Any]) -> None:
@@ -253,6 +286,11 @@ def _in_english(send: Any) -> Any:
             head = body[:300]
             if b"<html>" in head and b"<html lang=" not in head:
                 body = body.replace(b"<html>", b'<html lang="en">', 1)
+                if b'<section class="content">' in body and b"<main" not in body:
+                    body = body.replace(b'<section class="content">',
+                                        b'<section class="content" id="main" role="main">', 1)
+                    at = body.find(b">", body.find(b"<body")) + 1
+                    body = body[:at] + _SKIP + body[at:]
                 start = {**start, "headers": [
                     (k, str(len(body)).encode() if k == b"content-length" else v)
                     for k, v in start.get("headers") or []]}
@@ -352,7 +390,7 @@ def register_routes() -> list[tuple[str, Any]]:
             (rf"^/-/briefing-{cid}\.pdf$", _briefing_view),
             (rf"^/-/briefing-{cid}\.html$", _briefing_html_view),
             (r"^/events/attachments/(?P<sha>[0-9a-f]{64})$", _attachment_view),
-            (r"^/-/archive\.css$", _css_view)]
+            (r"^/-/(?P<name>archive\.(?:css|js))$", _static_view)]
 
 
 def _marked(snippet: str | None) -> Markup:
@@ -387,8 +425,7 @@ async def _conferences(datasette: Any) -> list[dict[str, Any]]:
         row["pdf"] = _briefing(datasette, "pdf", row["id"]) and f"/-/briefing-{row['id']}.pdf"
         row["html"] = (_briefing(datasette, "html", row["id"])
                        and f"/-/briefing-{row['id']}.html")
-        row["feed"] = datasette.urls.path("/archive/feed.atom") + "?" + urlencode(
-            {"conference": row["id"]})
+        row["feed"] = datasette.urls.path(feed_path(conference=row["id"]))
     return rows
 
 

@@ -1,0 +1,28 @@
+// Served as /-/archive.js on every page (metadata `extra_js_urls`): names the controls
+// Datasette's table page leaves unnamed (the filter's column, operator and value, the
+// sort order), so that a screen reader says what each is for. Datasette offers no
+// template block for its filter form, and this is smaller than copying its template.
+"use strict";
+function archiveNameControls() {
+  var names = [
+    ["select[name^='_filter_column']", "Filter column"],
+    ["select[name^='_filter_op']", "Filter operator"],
+    ["input[name^='_filter_value']", "Filter value"],
+    ["select[name='_sort']", "Sort by"],
+    ["input[name='_search']", "Search this table"],
+    [".CodeMirror textarea, textarea#sql-editor", "SQL query"]
+  ];
+  names.forEach(function (pair) {
+    document.querySelectorAll(pair[0]).forEach(function (el) {
+      if (!el.labels || el.labels.length === 0) {
+        if (!el.getAttribute("aria-label")) { el.setAttribute("aria-label", pair[1]); }
+      }
+    });
+  });
+}
+// and again whenever a control appears later (the SQL editor makes its own textarea)
+document.addEventListener("DOMContentLoaded", function () {
+  archiveNameControls();
+  new MutationObserver(archiveNameControls).observe(document.body,
+                                                    {childList: true, subtree: true});
+});

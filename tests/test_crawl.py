@@ -1,0 +1,128 @@
+"""Every page type a reader reaches, found by walking the served archive from its home
+page (issue 30): each passes axe-core with no serious or critical violation at 390 and
+1280 px, fits a phone (no horizontal scrolling at 390 px), has one `main` landmark, one
+`h1`... and every response carries the security headers. A new page is checked without
+anyone listing it: the crawler finds it by its links."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from playwright.sync_api import Browser
+from servers import start
+
+from archive.serve.pages import FACT_TABLES
+from archive.serve.plugins.archive_plugin import SECURITY_HEADERS
+from archive.serve.server import QUERIES
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parent.parent
+AXE = (REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js").read_text()
+#: Row pages with a reader template of their own; every other table's share one.
+READER_ROWS = set(FACT_TABLES) | {"entities", "conferences"}
+
+
+def shape(query: str) -> str:
+    """What a query string does to a page, not its values: a facet, a filter, a sort..."""
+    kinds = set()
+    for key, _ in parse_qsl(query, keep_blank_values=True):
+        if key.startswith("_facet"):
+            kinds.add("facet")
+        elif key.startswith("_sort"):
+            kinds.add("sort")
+        elif key in ("_search", "q"):
+            kinds.add("search")
+        elif key in ("sql", "_hide_sql", "_next", "_size"):
+            kinds.add(key)
+        elif not key.startswith("_"):
+            kinds.add("filter")
+    return ",".join(sorted(kinds))
+
+
+def page_type(url: str) -> str:
+    """One name per template and what the query does to it."""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if segments[:1] == ["archive"] and len(segments) >= 3:
+        table = segments[1]
+        segments = ["archive", table if table in READER_ROWS else "ROW", "ID"]
+    elif segments[:1] == ["archive"] and len(segments) == 2 and segments[1] not in QUERIES:
+        segments = ["archive", "TABLE"]
+    return "/" + "/".join(segments) + "?" + shape(parts.query)
+
+
+def fetch(url: str) -> tuple[int, dict[str, str]]:
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}
+    except urllib.error.HTTPError as exc:
+        return exc.code, {k.lower(): v for k, v in exc.headers.items()}
+
+
+def crawl(base: str, browser: Browser, extra: list[str]) -> dict[str, list[str]]:
+    """Walk from the home page (and `extra`: pages no link reaches, e.g. errors), one page
+    of each type; returns each type's problems."""
+    narrow = browser.new_context(viewport={"width": 390, "height": 844})
+    wide = browser.new_context(viewport={"width": 1280, "height": 900})
+    queue, seen, problems = [base + "/", *[base + e for e in extra]], set(), {}
+    try:
+        while queue:
+            url = queue.pop(0)
+            kind = page_type(url)
+            if kind in seen:
+                continue
+            seen.add(kind)
+            status, headers = fetch(url)
+            found = [f"no {k.decode()} header" for k, _ in SECURITY_HEADERS
+                     if k.decode() not in headers]
+            if "text/html" not in headers.get("content-type", ""):
+                if found:
+                    problems[kind] = found
+                continue
+            for context in (narrow, wide):
+                page = context.new_page()
+                page.goto(url, wait_until="load")
+                width = page.viewport_size["width"]
+                if width == 390:
+                    queue += [h.split("#")[0] for h in page.eval_on_selector_all(
+                        "a[href]", "els => els.map(e => e.href)") if h.startswith(base)]
+                    scroll = page.evaluate("document.documentElement.scrollWidth")
+                    if scroll > width:
+                        found.append(f"{scroll} px wide at 390 px")
+                    mains = page.locator("main, [role=main]").count()
+                    h1s = page.locator("h1:visible").count()  # not in a closed <details>
+                    if (mains, h1s) != (1, 1):
+                        found.append(f"{mains} main landmarks and {h1s} h1")
+                page.evaluate(AXE)
+                result = page.evaluate("async () => await axe.run(document, "
+                                       "{resultTypes: ['violations']})")
+                found += [f"{width} px: {v['id']} ({v['impact']}) at "
+                          f"{v['nodes'][0]['target']}" for v in result["violations"]
+                          if v["impact"] in ("serious", "critical")]
+                page.close()
+            if found:
+                problems[kind + f" ({url[len(base):]})"] = found
+    finally:
+        narrow.close()
+        wide.close()
+    assert len(seen) > 20, sorted(seen)  # the walk found the archive's pages
+    return problems
+
+
+ERRORS = ["/archive/no_such_table", "/archive?sql=select+nonsense+from"]
+
+
+def test_every_page_of_the_astana_archive_passes_axe_and_fits_a_phone(
+        astana_briefed: Path, browser: Browser):
+    proc, base = start(astana_briefed)
+    try:
+        problems = crawl(base, browser, ERRORS)
+        assert problems == {}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
