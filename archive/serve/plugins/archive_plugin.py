@@ -393,6 +393,41 @@ def register_routes() -> list[tuple[str, Any]]:
             (r"^/-/(?P<name>archive\.(?:css|js))$", _static_view)]
 
 
+async def _share(datasette: Any, db: Any, request: Any, table: str, pk: str
+                 ) -> dict[str, str] | None:
+    """A row page's canonical address, and its title and words for a pasted link: the
+    headline of the fact (`exchange.headlines`, as its feed entry says it), or the name
+    of a person, organisation or country and what they were."""
+    from archive.briefing.charts import shortened
+    from archive.exchange import headlines, links
+
+    base = links.served_base((datasette.plugin_config(PLUGIN) or {}).get("base_url"),
+                             request.scheme, request.host)
+
+    def told(conn: sqlite3.Connection) -> tuple[str, str] | None:
+        factory, conn.row_factory = conn.row_factory, sqlite3.Row
+        try:
+            if table == "entities":
+                row = conn.execute("select name, kind, category from entities where id = ?",
+                                   (pk,)).fetchone()
+                return (row["name"], " · ".join(x for x in (row["kind"], row["category"])
+                                                if x)) if row else None
+            ev = conn.execute("select * from events where id = ?", (pk,)).fetchone()
+            said = headlines.said(conn, ev) if ev is not None else None
+            if said is None:
+                return None
+            words = (said.quotes or said.text or ("",))[0]
+            return said.title, shortened(words, 200) if words else ""
+        finally:
+            conn.row_factory = factory
+
+    found = await db.execute_fn(told)
+    if found is None:
+        return None
+    return {"url": links.reader_url(base, table, pk), "title": found[0],
+            "description": found[1]}
+
+
 def _marked(snippet: str | None) -> Markup:
     """A search snippet with its matches (between the \\x02 and \\x03 that `snippet()`
     puts around them) in <mark>: the text is escaped first, and the archive's text can
@@ -487,6 +522,7 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
             return out
         db = datasette.get_database(database)
         pk = urlsafe_components(request.url_vars["pks"])[0]
+        out["archive_share"] = await _share(datasette, db, request, table, pk)
         if table == "entities":
             out["archive_page"] = await pages.profile(db, pk)
         elif table == "conferences":
