@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the heavy parts load only when a command needs them
     from .append.recorder import Recorder, Result
     from .briefing import Limits, RenderResult
     from .database.build import BuildResult, Progress
+    from .proofs.service import NewKey
     from .store.verify import Report
 
 
@@ -131,6 +132,39 @@ class Archive:
         self.require()
         return verify_archive(self.layout, self.log, progress, heads=heads,
                               reset_head=reset_head, strict=strict)
+
+    # ------------------------------------------------------------ signed checkpoints
+
+    def key_init(self, origin: str | None = None, key: Path | None = None) -> NewKey:
+        """Make the archive's signing key (`proofs.service.key_init`) and record its public
+        half and the origin in the log. The origin defaults to the folder's name."""
+        from .proofs.service import key_init
+
+        self.require().log.check_head()
+        recorder = self.recorder()
+        return key_init(self.log, origin or f"conference-archive/{self.root.resolve().name}",
+                        key, lambda fields: recorder.add("log.key", fields))
+
+    def checkpoint(self, key: Path | None = None) -> str:
+        """Sign the log's Merkle tree as it stands: a checkpoint (a signed note)."""
+        from .proofs.service import make_checkpoint
+
+        self.require().log.check_head()
+        return make_checkpoint(self.log, key)
+
+    def prove(self, event_id: str) -> bytes:
+        """The inclusion proof of one event against the latest checkpoint (JSON)."""
+        from .proofs.service import prove
+
+        self.require().log.check_head()
+        return prove(self.log, event_id)
+
+    def prove_between(self, old: str) -> bytes:
+        """The consistency proof from an older checkpoint to the latest (JSON)."""
+        from .proofs.service import prove_between
+
+        self.require().log.check_head()
+        return prove_between(self.log, old)
 
     # ------------------------------------------------------------ the database
 

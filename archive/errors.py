@@ -66,6 +66,11 @@ class NotAnArchive(ArchiveError):
     """The folder holds no archive (no events/ folder)."""
 
 
+class ProofFailed(ArchiveError):
+    """A proof, checkpoint, signature or key that does not check out: names what does not
+    match."""
+
+
 class RenderError(ArchiveError):
     """The briefing could not be rendered."""
 

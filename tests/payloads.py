@@ -17,6 +17,9 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "followup.scheduled": {"conference": "c1", "name": "Next summit"},
     "attachment.added": {"conference": "c1"},
     "note.recorded": {"conference": "c1", "text": "Rain all day."},
+    # the public key of Go's golang.org/x/mod/sumdb/note tests, named by its origin
+    "log.key": {"origin": "PeterNeumann",
+                "public_key": "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"},
     "event.corrected": {"target": "ev1", "changes": {"role": "Prime Minister"}},
     "event.retracted": {"target": "ev1", "reason": "recorded twice"},
     "entities.merged": {"kept": "e1", "merged": "e2"},

@@ -17,6 +17,7 @@ SINGLE = [(name, option) for name, command in [("", cli), *_commands()]
           for option in command.params
           if isinstance(option, click.Option) and not option.hidden
           and not (option.multiple or option.count or option.is_flag)
+          and option.nargs == 1  # `--consistent OLD NEW` is one value of two parts
           and option.name not in ("help",)]
 
 

@@ -112,6 +112,9 @@ WRONG: list[tuple[str, str, Any, str]] = [
     ("commitment.rescheduled", "due", "after the summit", "due"),
     ("followup.held", "held_as", 3, "held_as"),
     ("entity.recorded", "kind", "alien", "kind"),
+    ("log.key", "public_key", "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+     "public_key"),
+    ("log.key", "origin", "has space", "origin"),
 ]
 
 

@@ -58,6 +58,7 @@ class Importer:
     def run(self, lines: Iterable[bytes]) -> Outcome:
         db = self.index.db
         db.execute("begin")
+        self.index.tree.start(self.head.seq)
         try:
             with open(self.spool_path, "w+b", buffering=1 << 20) as self.spool:
                 self.index.spool = (self.spool_path, self.head.offset)
@@ -70,6 +71,7 @@ class Importer:
         except BaseException:
             db.execute("rollback")
             self.index.forget()
+            self.index.tree.discard()
             raise
         finally:
             self.index.spool = None
@@ -149,6 +151,7 @@ class Importer:
         known.learn(ident, self.seq, p.type, p.data, self.head.offset + self.position, refs)
         local[ident] = p
         self.spool.write(line + b"\n")
+        self.index.tree.grow(line)
         if self.sink is not None:
             self.sink(self.seq, self.head.offset + self.position, ident, p.type, self.prev,
                       line)

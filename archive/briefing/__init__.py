@@ -31,7 +31,7 @@ from ..store import durable
 from ..store.layout import Layout, stamp_of
 from .data import load
 from .document import render_html
-from .model import Briefing, Stamp
+from .model import Briefing, ProvedBy, Stamp, cited
 from .record import log_prefix
 
 __all__ = ["Limits", "RenderResult", "render", "render_progress", "render_series"]
@@ -100,10 +100,12 @@ def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = N
         return RenderResult(output, "html", None, briefing.stamp.seq, briefing.stamp.hash,
                             since, len(data), time.perf_counter() - started)
     record = log_prefix(Path(db_path), layout, briefing.stamp.seq, briefing.stamp.hash)
-    briefing = dataclasses.replace(briefing, carries_log=record is not None)
+    proofs, proved_by = _proofs(layout, cited(briefing))
+    briefing = dataclasses.replace(briefing, carries_log=record is not None,
+                                   checkpoint=proved_by)
     text, _charts = render_html(briefing, attachment_base=ATTACHMENT_SCHEME + ":")
     pdf = html_to_pdf(text, root=layout.root, max_pages=bounds.max_pages, record=record,
-                      date=briefing.stamp.date)
+                      date=briefing.stamp.date, proofs=proofs)
     if ready is not None:
         ready()
     durable.write_atomic(output, pdf.data)
@@ -111,6 +113,18 @@ def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = N
     return RenderResult(output, "pdf", pdf.pages, briefing.stamp.seq, briefing.stamp.hash,
                         since, len(pdf.data), time.perf_counter() - started, pdf.warnings,
                         pdf.refused, pdf.fetched)
+
+
+def _proofs(layout: Layout, events: dict[str, int]) -> tuple[bytes | None, ProvedBy | None]:
+    """The inclusion proofs of the events a PDF cites, against the archive's latest
+    checkpoint (none if it has no checkpoint)."""
+    from ..proofs.service import briefing_proofs
+
+    made = briefing_proofs(layout.root, events)
+    if made is None:
+        return None, None
+    data, checkpoint, proved = made
+    return data, ProvedBy(checkpoint.origin, checkpoint.size, proved, len(events))
 
 
 def render_series(db_path: Path, layout: Layout, output: Path, *, series: str | None = None,

@@ -307,6 +307,17 @@ class Conference:
 
 
 @dataclass(frozen=True)
+class ProvedBy:
+    """The checkpoint a PDF's proofs are against: its origin and size, and how many of
+    the events the briefing cites it covers (the rest came after it)."""
+
+    origin: str
+    size: int
+    proved: int
+    cited: int
+
+
+@dataclass(frozen=True)
 class Briefing:
     """Everything one briefing shows, already filtered (by --since, --day)."""
 
@@ -337,6 +348,8 @@ class Briefing:
     carries_log: bool = False
     #: who compiled the briefing (`archive briefing --publisher`), if given
     publisher: str | None = None
+    #: the signed checkpoint whose proofs the PDF carries (`proofs`), if any
+    checkpoint: ProvedBy | None = None
 
     @property
     def speeches(self) -> tuple[Speech, ...]:
@@ -354,3 +367,30 @@ class Briefing:
                 + len(self.meetings) + sum(1 + len(d.members) for d in self.delegations)
                 + len(self.commitments)
                 + len(self.notes) + len(self.revisions) + len(self.retractions))
+
+
+def cited(value: object) -> dict[str, int]:
+    """Every event a document shows (id -> seq), in the order it first shows them: the
+    events its facts' `Ref`s name, and its corrections and retractions."""
+    out: dict[str, int] = {}
+
+    def walk(v: object) -> None:
+        if isinstance(v, Ref):
+            out.setdefault(v.event_id, v.seq)
+            walk(v.revisions)
+        elif isinstance(v, Revision):  # its id: the correction's, a slash and the field
+            out.setdefault(v.id.rsplit("/", 1)[0], v.seq)
+        elif isinstance(v, Retraction):
+            out.setdefault(v.id, v.seq)
+        elif isinstance(v, tuple | list):
+            for x in v:
+                walk(x)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif hasattr(v, "__dataclass_fields__"):
+            for name in v.__dataclass_fields__:
+                walk(getattr(v, name))
+
+    walk(value)
+    return out

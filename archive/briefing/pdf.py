@@ -17,8 +17,12 @@ from weasyprint import HTML, Attachment
 from weasyprint.logger import LOGGER
 
 from ..errors import RenderError
+from ..proofs.documents import PDF_NAME as PDF_PROOFS
 from .fetcher import ASSETS, SafeFetcher
 from .record import NAME, Record
+
+PROOFS_SAY = ("Inclusion proofs of the events this briefing cites, against the archive's "
+              "signed checkpoint (archive verify --pdf FILE --pubkey KEY.pub)")
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ PDF_VARIANT = "pdf/a-3a"
 
 
 def html_to_pdf(html: str, *, root: Path, max_pages: int, record: Record | None = None,
-                date: str | None = None) -> PdfOutput:
+                date: str | None = None, proofs: bytes | None = None) -> PdfOutput:
     """Lay out and write the PDF in memory, with the log `record` attached when given
     (dated `date`, so the same log gives the same bytes). Raises RenderError for
     WeasyPrint errors that are not refusals of the fetcher, and for a document longer
@@ -103,11 +107,15 @@ def html_to_pdf(html: str, *, root: Path, max_pages: int, record: Record | None 
                 f"{max_pages}; brief one day (--day) or an update (--since)")
         identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode()
         attachments = []
+        when = datetime.fromisoformat((date or "2000-01-01")[:10]).replace(tzinfo=UTC)
         if record is not None:
-            when = datetime.fromisoformat((date or "2000-01-01")[:10]).replace(tzinfo=UTC)
             attachments.append(Attachment(
                 file_obj=io.BytesIO(record.data), name=NAME, description=record.description,
                 created=when, modified=when, relationship="Source"))
+        if proofs is not None:
+            attachments.append(Attachment(
+                file_obj=io.BytesIO(proofs), name=PDF_PROOFS, description=PROOFS_SAY,
+                created=when, modified=when, relationship="Supplement"))
         data = document.write_pdf(pdf_identifier=identifier, pdf_variant=PDF_VARIANT,
                                   attachments=attachments)
     warnings, errors = [], []

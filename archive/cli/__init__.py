@@ -190,4 +190,4 @@ def main() -> None:
 
 
 # Command modules register themselves on `cli` when imported.
-from . import briefing, build, exchange, read, record  # noqa: E402, F401
+from . import briefing, build, exchange, proofs, read, record  # noqa: E402, F401

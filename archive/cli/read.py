@@ -84,13 +84,27 @@ def _head(ctx: click.Context, param: click.Parameter,
               help="Also fail on a fact that cites no source.")
 @click.option("--pdf", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Check the log a briefing PDF carries instead (no archive needed): its "
-                   "lines, chain and rules, and that it ends at the head the briefing states.")
+                   "lines, chain and rules, and that it ends at the head the briefing states; "
+                   "with --pubkey, also the proofs of every event it cites.")
+@click.option("--proof", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Check an inclusion proof (`archive prove`) with --pubkey alone: no "
+                   "archive needed.")
+@click.option("--consistent", nargs=2, metavar="OLD NEW",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Check that checkpoint NEW extends checkpoint OLD (the proof from --proof,"
+                   " or from this archive).")
+@click.option("--pubkey", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The archive's public key (FILE.pub), for --proof, --consistent, --pdf.")
 @pass_context
 def verify(ctx: Context, heads: tuple[tuple[int, str], ...], reset_head: bool,
-           strict: bool, pdf: Path | None) -> None:
+           strict: bool, pdf: Path | None, proof: Path | None,
+           consistent: tuple[Path, Path] | None, pubkey: Path | None) -> None:
     """Check every line's schema and hash, the sequence, the hash chain and references,
     and that the log still holds the highest head this archive has seen (appended or
     built), so that removed or rewritten events are noticed.
+
+    With --proof, --consistent or --pdf, check what a reader was given instead, with
+    nothing but the archive's public key.
 
     Exit code 1 and the file and line of the first problem if anything is wrong.
 
@@ -98,14 +112,36 @@ def verify(ctx: Context, heads: tuple[tuple[int, str], ...], reset_head: bool,
     Example:
         archive verify
         archive verify --head 77:aafb9085
-        archive verify --pdf briefing.pdf
+        archive verify --pdf briefing.pdf --pubkey astana.pub
+        archive verify --proof quote-proof.json --pubkey astana.pub
+        archive verify --consistent old.txt new.txt --pubkey astana.pub
     """
+    from ..errors import InvalidEvent
+
+    if (proof is not None or consistent) and pubkey is None:
+        raise InvalidEvent("--proof and --consistent need --pubkey FILE.pub (the archive's "
+                           "public key)")
+    if consistent:
+        from ..proofs.verify import verify_consistent
+
+        click.echo(verify_consistent(ctx.root, *consistent, pubkey=pubkey, proof=proof))
+        return
+    if proof is not None:
+        from ..proofs.verify import verify_proof
+
+        assert pubkey is not None
+        click.echo(verify_proof(proof, pubkey))
+        return
     if pdf is not None:
         from ..briefing.record import verify_attached
 
         record, events = verify_attached(pdf)
         click.echo(f"ok: the log {pdf} carries verifies: {events} events, head seq "
                    f"{record.seq}, hash {record.hash}")
+        if pubkey is not None:
+            from ..proofs.verify import verify_pdf_proofs
+
+            click.echo(verify_pdf_proofs(pdf, pubkey))
         return
     report = ctx.archive().verify(heads=heads, reset_head=reset_head, strict=strict)
     click.echo(f"ok: {report.events} events, head seq {report.seq}, hash {report.hash}")

@@ -18,6 +18,7 @@ from msgspec import Meta
 from ..errors import InvalidEvent
 from .base import Payload
 from .commitments import CommitmentMade, CommitmentRescheduled, FollowupHeld, ProgressRecorded
+from .keys import LogKeyPublished
 from .payloads import (
     AgreementReached,
     AttachmentAdded,
@@ -52,7 +53,7 @@ PAYLOADS: tuple[type[Payload], ...] = (
     DelegationSent, SpeechDelivered, ProposalMade, AgreementReached, MeetingHeld,
     FigureCited, FollowupScheduled, AttachmentAdded, NoteRecorded,
     CommitmentMade, ProgressRecorded, CommitmentRescheduled, FollowupHeld,
-    EventCorrected, EventRetracted, EntitiesMerged, EntitiesUnmerged,
+    EventCorrected, EventRetracted, EntitiesMerged, EntitiesUnmerged, LogKeyPublished,
 )
 #: Event types that fix other events; they are never themselves fixed.
 FIXES = frozenset({EventCorrected.TYPE, EventRetracted.TYPE, EntitiesMerged.TYPE,

@@ -19,6 +19,7 @@ from .events import (
     FigureCited,
     FollowupHeld,
     FollowupScheduled,
+    LogKeyPublished,
     MeetingHeld,
     NoteRecorded,
     ParticipantAttended,
@@ -379,3 +380,10 @@ def _(data: FollowupHeld, env: Envelope, state: State) -> list[Op]:
     return [Insert("followups_held", {
         "id": env.id, "conference_id": data.conference, "followup_id": data.followup,
         "held_as_id": data.held_as, **_prov(env)})]
+
+
+@facts.register
+def _(data: LogKeyPublished, env: Envelope, state: State) -> list[Op]:
+    return [Insert("signing_keys", {
+        "id": env.id, "origin": data.origin, "public_key": data.public_key,
+        "key_hash": data.public_key.split("+")[1], **_prov(env)})]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Bumped whenever the tables change shape; a database built by another version is rebuilt.
-SCHEMA_VERSION = "10"
+SCHEMA_VERSION = "11"
 
 PROVENANCE = (
     ("event_id", "text", "Id of the event (log line) that recorded this fact"),
@@ -382,6 +382,14 @@ TABLES: tuple[Table, ...] = (
         ("held_as_id", "text", "The conference that was that meeting"),
     ], fks=(_CONF, ("followup_id", "followups", "id"), ("held_as_id", "conferences", "id"),
             _SEQ), label="held_as_id", sort="event_seq"),
+    _t("signing_keys", "The keys the archive signs its checkpoints with (`archive key init`): "
+       "the log's origin and the public key a reader checks a proof with (`archive verify "
+       "--proof FILE --pubkey KEY.pub`). The latest one signs from then on.", [
+        ("id", "text", "The `log.key` event id"),
+        ("origin", "text", "The log's origin: the first line of its checkpoints"),
+        ("public_key", "text", "The public key, ORIGIN+HASH+KEY (the signed-note format)"),
+        ("key_hash", "text", "The key's 4-byte hash in hex, as its signatures name it"),
+    ], fks=(_SEQ,), label="origin", sort="event_seq"),
     _t("events", "The log itself: one row per line of events/events.jsonl, with its envelope "
        "and payload. Every fact links here through `event_seq`.", [
         ("seq", "integer", "Sequence number (position in the log, from 1)"),

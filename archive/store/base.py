@@ -138,6 +138,10 @@ class EventLog(ABC):
         """The event whose line starts at position `offset` (its own hash checked)."""
 
     @abstractmethod
+    def line_at(self, offset: int) -> bytes:
+        """The exact line (without its newline) that starts at position `offset`."""
+
+    @abstractmethod
     def head(self) -> Head:
         """Where the log ends."""
 

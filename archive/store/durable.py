@@ -107,11 +107,12 @@ def replace(tmp: Path, path: Path) -> None:
     fsync_path(path.parent)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write `data` as the whole of `path`: readers see the old file or the new one."""
+def write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Write `data` as the whole of `path`: readers see the old file or the new one
+    (created with `mode`, less the umask: 0o600 for a private key)."""
     path = Path(path)
     with temp_beside(path) as tmp:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         try:
             view = memoryview(data)
             while view:

@@ -25,11 +25,13 @@ from ..errors import ArchiveError, NotFound
 from .base import EventLog
 from .log import event_at
 from .sqlite import transaction
+from .tree import SCHEMA as TREE_SCHEMA
+from .tree import Tree
 
 _CHUNK = 900  # ids per `in (...)` query: under SQLite's smallest variable limit (999)
 #: Bumped when the tables change; an index of another version is rebuilt from the log.
-VERSION = "6"
-_TABLES = ("meta", "ids", "entities", "names", "refs", "current", "conferences")
+VERSION = "7"
+_TABLES = ("meta", "ids", "entities", "names", "refs", "current", "conferences", "tree")
 _SCHEMA = """
 create table if not exists meta (key text primary key, value);
 create table if not exists ids (
@@ -45,7 +47,7 @@ create table if not exists names (
 create table if not exists refs (id text primary key, n integer not null) without rowid;
 create table if not exists current (id text primary key, type text, data blob) without rowid;
 create table if not exists conferences (id text primary key, seq integer not null, name text);
-"""
+""" + TREE_SCHEMA
 _json = msgspec.json.Encoder()
 
 
@@ -59,6 +61,7 @@ class Index:
         self.log = log
         self.path = path or log.layout.index
         self.db: sqlite3.Connection
+        self.tree: Tree
         self._events: dict[str, cat.Known | None] = {}
         self._entities: dict[str, cat.EntityInfo | None] = {}
         #: An import's spool: (file, the log offset its first line will have). Events an
@@ -76,6 +79,7 @@ class Index:
             self.db.executescript("".join(f"drop table if exists {t};" for t in _TABLES)
                                   + _SCHEMA)
             self.db.execute("insert into meta values ('version', ?)", (VERSION,))
+        self.tree = Tree(self.db)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -99,9 +103,11 @@ class Index:
         batch = cat.MemoryCatalogue(below=self)
         last = None
         start = offset
+        self.tree.start(seq)
         for placed in self.log.read(offset, prev=hash_, seq=seq):
             event = placed.event
             batch.learn(event.id, event.seq, event.type, event.data, start)
+            self.tree.grow(placed.line)
             start, last = placed.end, event
             added += 1
             if len(batch.positions) >= 10_000:
@@ -117,7 +123,9 @@ class Index:
             self.set_head(offset, seq, hash_)
 
     def set_head(self, offset: int, seq: int, hash_: str) -> None:
-        """Remember how far the index reaches (inside the caller's transaction)."""
+        """Remember how far the index (and its tree) reaches (inside the caller's
+        transaction)."""
+        self.tree.flush()
         self.db.executemany("insert or replace into meta values (?,?)",
                             [("offset", offset), ("seq", seq), ("hash", hash_)])
 
@@ -156,6 +164,10 @@ class Index:
         """Drop what `prefetch` cached (after the tables changed)."""
         self._events.clear()
         self._entities.clear()
+
+    def head_seq(self) -> int:
+        """The sequence number the index (and its tree) reaches."""
+        return self._meta()[1]
 
     # ------------------------------------------------------------ View
 

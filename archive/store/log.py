@@ -202,6 +202,11 @@ class Log(EventLog):
     def event_at(self, offset: int) -> Event:
         return event_at(self.path, offset)
 
+    def line_at(self, offset: int) -> bytes:
+        with open(self.path, "rb") as f:
+            f.seek(offset)
+            return f.readline().rstrip(b"\n")
+
     def head(self) -> Head:
         """Read the last line of the last whole append (only the tail of the file) to find
         seq, hash and size."""

@@ -265,10 +265,13 @@ class PgLog(EventLog):
                 start = at + 1
 
     def event_at(self, offset: int) -> Event:
+        return self._parse(self.line_at(offset), None)
+
+    def line_at(self, offset: int) -> bytes:
         row = self._one("select line from archive_log where pos = %s", (offset,))
         if row is None:
             raise ArchiveError(f"{self.name} holds no line at position {offset}")
-        return self._parse(row[0], None)
+        return bytes(row[0])
 
     def _parse(self, line: bytes, seq: int | None) -> Event:
         try:
