@@ -64,11 +64,10 @@ def fetch(url: str) -> tuple[int, dict[str, str]]:
         return exc.code, {k.lower(): v for k, v in exc.headers.items()}
 
 
-def crawl(base: str, browser: Browser, extra: list[str]) -> dict[str, list[str]]:
+def crawl(base: str, browser: Browser, extra: list[str], width: int) -> dict[str, list[str]]:
     """Walk from the home page (and `extra`: pages no link reaches, e.g. errors), one page
-    of each type; returns each type's problems."""
-    narrow = browser.new_context(viewport={"width": 390, "height": 844})
-    wide = browser.new_context(viewport={"width": 1280, "height": 900})
+    of each type, at one window width; returns each type's problems."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
     queue, seen, problems = [base + "/", *[base + e for e in extra]], set(), {}
     try:
         while queue:
@@ -84,32 +83,28 @@ def crawl(base: str, browser: Browser, extra: list[str]) -> dict[str, list[str]]
                 if found:
                     problems[kind] = found
                 continue
-            for context in (narrow, wide):
-                page = context.new_page()
-                page.goto(url, wait_until="load")
-                width = page.viewport_size["width"]
-                if width == 390:
-                    queue += [h.split("#")[0] for h in page.eval_on_selector_all(
-                        "a[href]", "els => els.map(e => e.href)") if h.startswith(base)]
-                    scroll = page.evaluate("document.documentElement.scrollWidth")
-                    if scroll > width:
-                        found.append(f"{scroll} px wide at 390 px")
-                    mains = page.locator("main, [role=main]").count()
-                    h1s = page.locator("h1:visible").count()  # not in a closed <details>
-                    if (mains, h1s) != (1, 1):
-                        found.append(f"{mains} main landmarks and {h1s} h1")
-                page.evaluate(AXE)
-                result = page.evaluate("async () => await axe.run(document, "
-                                       "{resultTypes: ['violations']})")
-                found += [f"{width} px: {v['id']} ({v['impact']}) at "
-                          f"{v['nodes'][0]['target']}" for v in result["violations"]
-                          if v["impact"] in ("serious", "critical")]
-                page.close()
+            page = context.new_page()
+            page.goto(url, wait_until="load")
+            queue += [h.split("#")[0] for h in page.eval_on_selector_all(
+                "a[href]", "els => els.map(e => e.href)") if h.startswith(base)]
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            if scroll > width:
+                found.append(f"{scroll} px wide at {width} px")
+            mains = page.locator("main, [role=main]").count()
+            h1s = page.locator("h1:visible").count()  # not in a closed <details>
+            if (mains, h1s) != (1, 1):
+                found.append(f"{mains} main landmarks and {h1s} h1")
+            page.evaluate(AXE)
+            result = page.evaluate("async () => await axe.run(document, "
+                                   "{resultTypes: ['violations']})")
+            found += [f"{width} px: {v['id']} ({v['impact']}) at "
+                      f"{v['nodes'][0]['target']}" for v in result["violations"]
+                      if v["impact"] in ("serious", "critical")]
+            page.close()
             if found:
                 problems[kind + f" ({url[len(base):]})"] = found
     finally:
-        narrow.close()
-        wide.close()
+        context.close()
     assert len(seen) > 20, sorted(seen)  # the walk found the archive's pages
     return problems
 
@@ -117,11 +112,12 @@ def crawl(base: str, browser: Browser, extra: list[str]) -> dict[str, list[str]]
 ERRORS = ["/archive/no_such_table", "/archive?sql=select+nonsense+from"]
 
 
-def test_every_page_of_the_astana_archive_passes_axe_and_fits_a_phone(
-        astana_briefed: Path, browser: Browser):
+@pytest.mark.parametrize("width", [390, 1280])  # a phone, a laptop (two tests: in parallel)
+def test_every_page_of_the_astana_archive_passes_axe_and_fits_the_window(
+        astana_briefed: Path, browser: Browser, width: int):
     proc, base = start(astana_briefed)
     try:
-        problems = crawl(base, browser, ERRORS)
+        problems = crawl(base, browser, ERRORS, width)
         assert problems == {}
     finally:
         proc.terminate()

@@ -10,7 +10,7 @@ made for them read ours:
 - a checkpoint (C2SP tlog-checkpoint): a note whose text is the log's origin, its tree
   size in decimal, the base64 root hash, and optional extension lines.
 
-Pure: Ed25519 by the `cryptography` package, no files (`proofs.keys` reads and writes
+Pure: Ed25519 by the `cryptography` package, no files (`proofs.service` reads and writes
 them). Every malformed input raises ProofFailed naming what is wrong."""
 
 from __future__ import annotations
@@ -21,14 +21,10 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
 from ..errors import ProofFailed
+
+# `cryptography` (~20 ms to import) loads only to sign or check a signature: reading a
+# log that records a key (`core.keys`) parses the key's text alone.
 
 ED25519 = 0x01
 #: A note longer than this is refused before it is read (Go's note reader: 1 MB).
@@ -72,6 +68,9 @@ class Verifier:
                 + base64.b64encode(bytes([ED25519]) + self.public).decode())
 
     def verify(self, message: bytes, signature: bytes) -> bool:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
         try:
             Ed25519PublicKey.from_public_bytes(self.public).verify(signature, message)
         except InvalidSignature:
@@ -97,11 +96,14 @@ class Signer:
                 + base64.b64encode(bytes([ED25519]) + self.seed).decode())
 
     def verifier(self) -> Verifier:
-        public = Ed25519PrivateKey.from_private_bytes(self.seed).public_key().public_bytes(
-            Encoding.Raw, PublicFormat.Raw)
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        public = Ed25519PrivateKey.from_private_bytes(self.seed).public_key().public_bytes_raw()
         return Verifier(self.name, self.key_hash, public)
 
     def sign(self, message: bytes) -> bytes:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         return Ed25519PrivateKey.from_private_bytes(self.seed).sign(message)
 
 
@@ -110,6 +112,8 @@ def generate(name: str) -> Signer:
     if not valid_name(name):
         raise ProofFailed(f"{name!r} cannot name a key: it must be non-empty, with no "
                           "spaces and no '+'")
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     seed = Ed25519PrivateKey.generate().private_bytes_raw()
     public = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
     return Signer(name, key_hash(name, bytes([ED25519]) + public), seed)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from ..core import merkle
 from ..core.keys import LogKeyPublished
 from ..errors import InvalidEvent, NotFound, ProofFailed, StorageError
 from ..store import durable
@@ -217,7 +218,19 @@ def prove(log: EventLog, event_id: str) -> bytes:
                            f"({checkpoint.size} events): run `archive checkpoint` first")
         line = log.line_at(offset)
         path = index.tree.inclusion(seq - 1, checkpoint.size)
+    _self_check(seq, line, path, checkpoint)
     return documents.inclusion_doc(event_id, seq, line, path, signed, checkpoint.size)
+
+
+def _self_check(seq: int, line: bytes, path: list[bytes], checkpoint: note.Checkpoint) -> None:
+    """A proof is checked before it is handed out: a damaged cache never makes one."""
+    try:
+        merkle.verify_inclusion(seq - 1, checkpoint.size, merkle.leaf_hash(line), path,
+                                checkpoint.root)
+    except ProofFailed:
+        raise ProofFailed("the stored Merkle tree is damaged (its proof of event "
+                          f"#{seq} does not lead to the checkpoint's root): delete "
+                          "exports/.log-index.sqlite and run the command again") from None
 
 
 def prove_many(log: EventLog, events: dict[str, int],
@@ -230,8 +243,10 @@ def prove_many(log: EventLog, events: dict[str, int],
         for event_id, seq in events.items():
             if seq <= checkpoint.size:
                 _, offset = _located(index, event_id)
-                out.append((event_id, seq, log.line_at(offset),
-                            index.tree.inclusion(seq - 1, checkpoint.size)))
+                line = log.line_at(offset)
+                path = index.tree.inclusion(seq - 1, checkpoint.size)
+                _self_check(seq, line, path, checkpoint)
+                out.append((event_id, seq, line, path))
     return documents.briefing_doc(signed, out), checkpoint, len(out)
 
 

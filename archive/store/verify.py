@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..core import catalogue, rules
+from ..core import catalogue, merkle, rules
 from ..core.catalogue import MemoryCatalogue
 from ..core.events import ZERO_HASH, references
-from ..errors import HeadLost, InvalidEvent, LogCorrupt, NotFound
+from ..errors import HeadLost, InvalidEvent, LogCorrupt, NotFound, ProofFailed
 from . import anchor
 from .base import EventLog
 from .layout import Layout
+
+if TYPE_CHECKING:
+    from ..proofs.note import Checkpoint
 
 
 @dataclass(frozen=True)
@@ -27,18 +31,23 @@ class Report:
     size: int
     #: the hashes of the lines asked for (`at=`), by sequence number
     found: dict[int, str] = field(default_factory=dict)
+    #: the Merkle roots of the log's first N lines asked for (`roots_at=`), by N
+    roots: dict[int, bytes] = field(default_factory=dict)
 
 
 def verify(log: EventLog, progress: Callable[[int], None] | None = None,
-           at: Collection[int] = ()) -> Report:
+           at: Collection[int] = (), roots_at: Collection[int] = ()) -> Report:
     """Raise LogCorrupt (file, line, what) at the first problem; else a Report (with
-    the hashes of the lines numbered `at`)."""
+    the hashes of the lines numbered `at`, and the Merkle roots, computed from the lines
+    themselves, of the first N lines for each N of `roots_at`)."""
     log.require()
     offsets: dict[str, int] = {}
     known = MemoryCatalogue(read=lambda ident: log.event_at(offsets[ident]).data)
     path = log.name
     seq, prev, start, size = 0, ZERO_HASH, 0, 0
     found: dict[int, str] = {}
+    roots: dict[int, bytes] = {}
+    tree = merkle.Frontier() if roots_at else None
 
     def dependents(ids: set[str]) -> list[str]:
         before = (e for e in log if e.seq <= seq)
@@ -62,9 +71,13 @@ def verify(log: EventLog, progress: Callable[[int], None] | None = None,
         seq, prev, size = event.seq, event.hash, placed.end
         if seq in at:
             found[seq] = prev
+        if tree is not None:
+            tree.append(merkle.leaf_hash(placed.line))
+            if seq in roots_at:
+                roots[seq] = tree.root()
         if progress is not None:
             progress(1)
-    return Report(events=seq, seq=seq, hash=prev, size=size, found=found)
+    return Report(events=seq, seq=seq, hash=prev, size=size, found=found, roots=roots)
 
 
 def unsourced(log: EventLog) -> None:
@@ -81,6 +94,42 @@ def unsourced(log: EventLog) -> None:
                              "again with --source", path=log.name, line=placed.lineno)
 
 
+def _checkpoint(layout: Layout) -> tuple[str, Checkpoint] | None:
+    """The archive's latest checkpoint (`exports/checkpoint`), if it has one."""
+    from ..proofs.note import read_checkpoint
+
+    try:
+        text = (layout.exports / "checkpoint").read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProofFailed(f"{layout.exports / 'checkpoint'}: cannot be read ({exc})") from None
+    try:
+        return text, read_checkpoint(text)
+    except ProofFailed as exc:
+        raise ProofFailed(f"{layout.exports / 'checkpoint'}: {exc}") from None
+
+
+def _check_checkpoint(log: EventLog, report: Report, text: str, said: Checkpoint) -> None:
+    """The latest checkpoint is signed by a key the log records and its root is that of
+    the log's own lines (re-hashed here, not read from the stored tree)."""
+    from ..proofs.note import open_checkpoint
+    from ..proofs.service import verifier_for
+
+    where = "exports/checkpoint"
+    try:
+        open_checkpoint(text, verifier_for(log, text))
+    except ProofFailed as exc:
+        raise ProofFailed(f"{where}: {exc}") from None
+    if said.size > report.seq:
+        raise ProofFailed(f"{where} signs {said.size} events but the log holds {report.seq}: "
+                          "events signed for were removed")
+    empty = merkle.EMPTY_ROOT if said.size == 0 else None
+    if report.roots.get(said.size, empty) != said.root:
+        raise ProofFailed(f"{where}: the log's first {said.size} events do not have the root "
+                          "the checkpoint signs: the log was rewritten after it was signed")
+
+
 def verify_archive(layout: Layout, log: EventLog, progress: Callable[[int], None] | None = None,
                    *, heads: tuple[tuple[int, str], ...] = (), reset_head: bool = False,
                    strict: bool = False) -> Report:
@@ -91,7 +140,11 @@ def verify_archive(layout: Layout, log: EventLog, progress: Callable[[int], None
     database is removed so that the next build is full."""
     seen = None if reset_head else anchor.remembered(layout.head)
     wanted = {seq for seq, _ in heads} | ({seen.seq} if seen else set())
-    report = verify(log, progress, at=wanted)
+    signed = _checkpoint(layout)
+    report = verify(log, progress, at=wanted,
+                    roots_at={signed[1].size} if signed is not None else ())
+    if signed is not None:
+        _check_checkpoint(log, report, *signed)
     for seq, hash_ in heads:
         if not report.found.get(seq, "").startswith(hash_):
             held = (f"its event #{seq} has hash {report.found[seq]}"
