@@ -61,7 +61,9 @@ FIXES = frozenset({EventCorrected.TYPE, EventRetracted.TYPE, EntitiesMerged.TYPE
 #: Fields `archive correct` may not change: they say what a record *is*, not a detail of it
 #: (a participation's entity and its kind). Record a new fact, or merge, instead.
 IDENTITY = {ParticipantAttended.TYPE: ("entity", "kind"),
-            EntityRecorded.TYPE: ("entity", "kind")}
+            EntityRecorded.TYPE: ("entity", "kind"),
+            # a key is what it is: a wrong one is retracted (revoked), a new one recorded
+            LogKeyPublished.TYPE: ("origin", "public_key")}
 #: Facts that name a person, organisation or country by its own id, and so create it (or
 #: mention it again): a participation, or a record of it on its own.
 MENTIONS = (ParticipantAttended, EntityRecorded)

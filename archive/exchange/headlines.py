@@ -429,6 +429,15 @@ def _unmerge(db: sqlite3.Connection, ev: sqlite3.Row) -> Said | None:
         f"Why: {m['undo_reason']}" if m["undo_reason"] else "",), page=("merges", m["id"]))
 
 
+def _key(db: sqlite3.Connection, ev: sqlite3.Row) -> Said | None:
+    k = _row(db, "signing_keys", ev["id"])
+    if k is None:
+        return None
+    return Said(f"Signing key recorded for {k['origin']}", (
+        f"The archive's checkpoints are signed from now on with the key {k['public_key']}: "
+        "check a proof with it (archive verify --proof FILE --pubkey KEY.pub).",))
+
+
 BUILDERS: dict[str, Builder] = {
     "conference.held": _conference, "session.held": _session,
     "participant.attended": _participation, "speech.delivered": _speech,
@@ -439,7 +448,7 @@ BUILDERS: dict[str, Builder] = {
     "commitment.made": _commitment, "progress.recorded": _progress,
     "commitment.rescheduled": _rescheduling, "followup.held": _held,
     "event.corrected": _correction, "event.retracted": _retraction,
-    "entities.merged": _merge, "entities.unmerged": _unmerge}
+    "entities.merged": _merge, "entities.unmerged": _unmerge, "log.key": _key}
 
 
 def said(db: sqlite3.Connection, ev: sqlite3.Row) -> Said | None:

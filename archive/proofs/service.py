@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..core import merkle
+from ..core.events import EventRetracted
 from ..core.keys import LogKeyPublished
 from ..errors import InvalidEvent, NotFound, ProofFailed, StorageError
 from ..store import durable
@@ -78,9 +79,12 @@ def read_private(path: Path) -> note.Signer:
 
 
 def recorded_keys(log: EventLog) -> list[LogKeyPublished]:
-    """The keys the log records, oldest first."""
+    """The keys the log records, oldest first, but those retracted (revoked): what they
+    signed is no longer taken as the archive's."""
+    revoked = {e.data.target for e in log.of_type(EventRetracted.TYPE)
+               if isinstance(e.data, EventRetracted)}
     return [e.data for e in log.of_type(LogKeyPublished.TYPE)
-            if isinstance(e.data, LogKeyPublished)]
+            if isinstance(e.data, LogKeyPublished) and e.id not in revoked]
 
 
 def current_key(log: EventLog) -> LogKeyPublished:
@@ -98,7 +102,8 @@ def verifier_for(log: EventLog, message: str) -> note.Verifier:
         verifier = note.parse_vkey(key.public_key)
         if any((s.name, s.key_hash) == (verifier.name, verifier.key_hash) for s in signatures):
             return verifier
-    raise ProofFailed("the checkpoint is not signed by a key this archive records")
+    raise ProofFailed("the checkpoint is not signed by a key this archive records (or by "
+                      "one it revoked)")
 
 
 @dataclass(frozen=True)
