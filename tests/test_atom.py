@@ -254,6 +254,19 @@ def test_the_served_feed_is_ours_not_the_stored_querys(served, schema):
         valid(served_body.encode(), schema)
 
 
+@pytest.mark.slow
+def test_the_home_page_names_its_feed_and_links_its_calendar(served):
+    """A feed reader given the home page finds the feed (RFC 4287 autodiscovery), and the
+    calendar is a link a person can follow, not a command to type."""
+    status, home = http(served + "/")
+    assert status == 200
+    assert ('<link rel="alternate" type="application/atom+xml" title="New facts in the '
+            'archive" href="/archive/feed.atom">') in home
+    assert '<a href="/-/calendar.ics" type="text/calendar">' in home
+    assert "archive export --format ics" not in home
+    assert http(served + "/-/calendar.ics")[0] == 200
+
+
 # ---------------------------------------------------------------- true to the database
 
 

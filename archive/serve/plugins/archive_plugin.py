@@ -510,7 +510,8 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
                 if _briefing(datasette, kind, "series")}
             out["archive_feed"] = (datasette.urls.path("/archive/feed.atom")
                                    if "archive" in datasette.databases else None)
-            out["archive_calendar"] = True
+            out["archive_calendar"] = (datasette.urls.path("/-/calendar.ics")
+                                       if "archive" in datasette.databases else None)
             out["archive_search"] = datasette.urls.query("archive", "search") \
                 if "archive" in datasette.databases else None
             out["archive_queries"] = [
