@@ -136,7 +136,8 @@ def witness(ctx: Context, source: str, pubkey: Path | None, proof: Path | None) 
 
     \b
     Example:
-        archive witness https://archive.example.org/-/checkpoint --pubkey astana.pub
+        archive witness ../astana-archive --pubkey astana.pub
+        archive witness checkpoint.txt --proof consistency.json
     """
     from ..proofs.witness import witness as run
 

@@ -8,9 +8,10 @@ and `witness/<origin>.pub` (the key it first trusted for that origin): it is not
 from anything and must not be deleted with `exports/`.
 
 A checkpoint comes from another archive folder (whose tree gives the proof), a file (with
-`--proof FILE` from `archive prove --between`), or a URL served by `archive serve`
-(`/-/checkpoint`), whose `/-/proof/consistency?first=N&second=M` gives the proof, as
-RFC 6962's `get-sth-consistency` does."""
+`--proof FILE` from `archive prove --between`), or a URL whose neighbour
+`proof/consistency?first=N&second=M` gives the proof, as RFC 6962's `get-sth-consistency`
+does (with `--proof FILE`, any URL of a checkpoint; `archive serve` does not serve these
+routes yet)."""
 
 from __future__ import annotations
 
