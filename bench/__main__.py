@@ -1,8 +1,9 @@
 """python -m bench [--sizes 10k,100k,1m] [--repeat N] [--only NAME,...] [--out bench/out]
 
 Groups (in the order they run): import, build, incremental, append, side, memory, serve,
-briefing, pg (the PostgreSQL store). Prints a markdown table; writes OUT/results.json;
-with --readme, puts the table and the machine into bench/README.md.
+briefing, pg (the PostgreSQL store), proofs (checkpoints and Merkle proofs). Prints a
+markdown table; writes OUT/results.json; with --readme, puts the table and the machine
+into bench/README.md.
 """
 
 from __future__ import annotations
@@ -16,17 +17,18 @@ from pathlib import Path
 from .core import HERE, Context, Row, machine, parse_size, table, write_results
 
 GROUPS = ["import", "build", "incremental", "append", "side", "memory", "serve", "briefing",
-          "pg"]
+          "pg", "proofs"]
 SLOW = {"serve", "briefing"}
 
 
 def _group(name: str):
-    from . import g_append, g_briefing, g_build, g_import, g_memory, g_pg, g_serve, g_side
+    from . import g_append, g_briefing, g_build, g_import, g_memory, g_pg, g_proofs, g_serve, g_side
 
     return {
         "import": g_import.run, "build": g_build.run_full,
         "incremental": g_build.run_incremental, "append": g_append.run, "side": g_side.run,
         "memory": g_memory.run, "serve": g_serve.run, "briefing": g_briefing.run, "pg": g_pg.run,
+        "proofs": g_proofs.run,
     }[name]
 
 

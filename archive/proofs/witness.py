@@ -10,8 +10,8 @@ from anything and must not be deleted with `exports/`.
 A checkpoint comes from another archive folder (whose tree gives the proof), a file (with
 `--proof FILE` from `archive prove --between`), or a URL whose neighbour
 `proof/consistency?first=N&second=M` gives the proof, as RFC 6962's `get-sth-consistency`
-does (with `--proof FILE`, any URL of a checkpoint; `archive serve` does not serve these
-routes yet)."""
+does: `archive serve` answers `/-/checkpoint` and `/-/proof/consistency` (with `--proof
+FILE`, any URL of a checkpoint)."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def _doc_proofs(path: Path) -> ProofSource:
             if note.read_checkpoint(mine) != note.read_checkpoint(theirs):
                 raise ProofFailed(f"--proof {path} proves another {which} checkpoint "
                                   f"({note.read_checkpoint(theirs).label})")
-        return [bytes.fromhex(h) for h in doc.consistency]
+        return documents._unhex(doc.consistency, f"consistency proof {path}")
     return get
 
 
