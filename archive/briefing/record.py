@@ -13,6 +13,7 @@ import re
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..core.codec import line_tail
 from ..errors import ArchiveError, NotFound
@@ -56,25 +57,31 @@ def log_prefix(db_path: Path, layout: Layout, seq: int, hash_: str) -> Record | 
     return Record(data, seq, hash_)
 
 
-def attached(pdf: Path) -> Record:
-    """The log a briefing carries and the head it says that log ends at, read back with
-    pypdf (as a reader with only the PDF would)."""
+def attachment(pdf: Path, name: str) -> Any:
+    """The file `name` a PDF carries (pypdf's attachment: `.content`, `.description`),
+    read back as a reader with only the PDF would; None if it carries none."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)  # its own warnings: ours below
     try:
-        files = [f for f in PdfReader(str(pdf)).attachment_list if f.name == NAME]
+        files = [f for f in PdfReader(str(pdf)).attachment_list if f.name == name]
     except (OSError, PdfReadError, ValueError) as exc:
         raise ArchiveError(f"{pdf}: not a readable PDF ({exc})") from None
-    if not files:
+    return files[0] if files else None
+
+
+def attached(pdf: Path) -> Record:
+    """The log a briefing carries and the head it says that log ends at."""
+    found = attachment(pdf, NAME)
+    if found is None:
         raise NotFound(f"{pdf} carries no log (no attached {NAME}): it was rendered without "
                        "one (by an older version, or from a log too long to attach)")
     said = re.fullmatch(r"The archive log up to event #(\d+), head hash ([0-9a-f]{64})",
-                        str(files[0].description or ""))
+                        str(getattr(found, "description", "") or ""))
     if said is None:
         raise ArchiveError(f"{pdf}: the attached {NAME} does not say which head it ends at")
-    return Record(files[0].content, int(said.group(1)), said.group(2))
+    return Record(found.content, int(said.group(1)), said.group(2))
 
 
 def verify_attached(pdf: Path) -> tuple[Record, int]:
@@ -98,4 +105,4 @@ def verify_attached(pdf: Path) -> tuple[Record, int]:
     return record, report.events
 
 
-__all__ = ["MAX_BYTES", "NAME", "Record", "attached", "log_prefix", "verify_attached"]
+__all__ = ["MAX_BYTES", "NAME", "Record", "attached", "attachment", "log_prefix", "verify_attached"]

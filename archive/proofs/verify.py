@@ -58,20 +58,13 @@ def verify_consistent(root: Path, old: Path, new: Path, *, pubkey: Path | None,
 
 def pdf_proofs(pdf: Path) -> bytes:
     """The proofs a briefing carries, read back with pypdf."""
-    import logging
+    from ..briefing.record import attachment
 
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
-    try:
-        files = [f for f in PdfReader(str(pdf)).attachment_list if f.name == PDF_PROOFS]
-    except (OSError, PdfReadError, ValueError) as exc:
-        raise ProofFailed(f"{pdf}: not a readable PDF ({exc})") from None
-    if not files:
+    found = attachment(pdf, PDF_PROOFS)
+    if found is None:
         raise NotFound(f"{pdf} carries no proofs (no attached {PDF_PROOFS}): the archive had "
                        "no checkpoint when it was rendered (`archive checkpoint`)")
-    return bytes(files[0].content)
+    return bytes(found.content)
 
 
 def verify_pdf_proofs(pdf: Path, pubkey: Path) -> str:
