@@ -10,7 +10,9 @@ private copy of the cached archive with a signing key recorded (`archive key ini
    sidecar with the tree, against the same with `Tree.grow` / `Tree.flush` made no-ops
    (in this process only), interleaved; and `archive import` of the 100k file into a fresh
    archive as a whole process, with and without (the same `python -c` wrapper, the patch
-   applied in the child): within 5%;
+   applied in the child), against the floor of the hashing alone (`merkle.leaf_hashes`
+   and `Frontier.extend` over the same lines in memory: two SHA-256 per event); and one
+   `archive add note` (whole process, durable) with and without, interleaved: within 5%;
 3. an inclusion proof (`service.prove`): its size against ceil(log2 n), and the CPU time
    (`time.process_time`, median of many) of `documents.check_inclusion`: < 5 ms;
 4. `archive verify --pdf`'s proofs: `documents.check_briefing` of the proofs of 200 cited
@@ -46,8 +48,9 @@ _WRAPPER = (
     "import sys\n"
     "if sys.argv[1] == 'off':\n"
     "    import archive.store.tree as t\n"
+    "    t.Tree.start = lambda self, size: None\n"
     "    t.Tree.grow = lambda self, line: None\n"
-    "    t.Tree.flush = lambda self: setattr(self, '_rows', [])\n"
+    "    t.Tree.flush = lambda self: setattr(self, '_pending', [])\n"
     "sys.argv = ['archive', *sys.argv[2:]]\n"
     "from archive.cli import main\n"
     "main()\n")
@@ -62,13 +65,14 @@ def no_tree() -> Iterator[None]:
     """`Tree.grow` and `Tree.flush` as no-ops (this process only)."""
     from archive.store import tree
 
-    grow, flush = tree.Tree.grow, tree.Tree.flush
+    start, grow, flush = tree.Tree.start, tree.Tree.grow, tree.Tree.flush
+    tree.Tree.start = lambda self, size: None  # type: ignore[method-assign]
     tree.Tree.grow = lambda self, line: None  # type: ignore[method-assign]
     tree.Tree.flush = lambda self: None  # type: ignore[method-assign]
     try:
         yield
     finally:
-        tree.Tree.grow, tree.Tree.flush = grow, flush  # type: ignore[method-assign]
+        tree.Tree.start, tree.Tree.grow, tree.Tree.flush = start, grow, flush  # type: ignore[method-assign]
 
 
 def _perf(fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
@@ -185,10 +189,21 @@ def _catch_up_rows(ctx: Context, n: int, root: Path) -> list[Row]:
                 off.append(time.perf_counter() - t0)
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
+    from archive.core import merkle
+
+    lines = [line for _, _, line in log.lines()]
+
+    def hashing() -> None:
+        merkle.Frontier().extend(merkle.leaf_hashes(lines))
+
+    hashed, _ = _perf(hashing, max(3, ctx.repeat))
     a, b = median(on), median(off)
+    h = median(hashed)
     return [
+        Row(G, "floor: the tree's hashing alone (leaf_hashes + Frontier.extend, in memory)",
+            n, h, n / h, runs=hashed, extra={"share_of_catch_up_off": h / b}),
         Row(G, "Index.catch_up over the whole log, with the tree (vs tree disabled)", n, a,
-            added / a, floor=b, floor_name="Tree.grow/flush no-ops",
+            added / a, floor=b, floor_name="Tree.start/grow/flush no-ops",
             goal=f"<= +{TREE_SHARE:.0%}", passed=a <= (1 + TREE_SHARE) * b, runs=on,
             extra={"load": load, "tree_share": a / b - 1, "off_runs": off}),
         Row(G, "Index.catch_up over the whole log, tree disabled (in process)", n, b,
@@ -212,11 +227,45 @@ def _import_rows(ctx: Context, n: int) -> list[Row]:
     a, b = median(times["on"]), median(times["off"])
     return [
         Row(G, "archive import (whole process), with the tree (vs tree disabled in the child)",
-            n, a, n / a, floor=b, floor_name="Tree.grow/flush no-ops", goal=f"<= +{TREE_SHARE:.0%}",
+            n, a, n / a, floor=b, floor_name="Tree.start/grow/flush no-ops",
+            goal=f"<= +{TREE_SHARE:.0%}",
             passed=a <= (1 + TREE_SHARE) * b, runs=times["on"],
             extra={"load": load, "tree_share": a / b - 1, "off_runs": times["off"]}),
         Row(G, "archive import (whole process), tree disabled", n, b, n / b,
             runs=times["off"]),
+    ]
+
+
+def _add_rows(ctx: Context, n: int) -> list[Row]:
+    """One interactive `archive add note` (whole process, durable) with the tree and with
+    it disabled in the child, interleaved: what appending pays for the tree (one leaf and
+    O(log n) nodes)."""
+    import json
+
+    meta = json.loads((ctx.data(n) / "meta.json").read_text())
+    roots = {mode: workcopy(ctx, n, f"proofs-append-{mode}") for mode in ("on", "off")}
+    env = bench_env()
+    times: dict[str, list[float]] = {"on": [], "off": []}
+    loops = 6 if ctx.quick else max(20, 7 * ctx.repeat)
+
+    def add(mode: str, i: int) -> float:
+        cmd = [sys.executable, "-c", _WRAPPER, mode, "--archive", str(roots[mode]), "add", "note",
+               "--conference", meta["conferences"][-1], "--source", "urn:bench:proofs",
+               "--text", f"Note {mode} {i}.", "--locator", f"{mode}{i}"]
+        return run_child(cmd, env=env).seconds
+
+    add("on", -1)  # each index (and the tree) catches up once, outside the timing
+    add("off", -1)
+    load = _load()
+    for i in range(loops):
+        for mode in (("on", "off") if i % 2 == 0 else ("off", "on")):
+            times[mode].append(add(mode, i))
+    a, b = median(times["on"]), median(times["off"])
+    return [
+        Row(G, "archive add note (whole process, durable), with the tree (vs disabled)", n,
+            a, 1 / a, unit="adds/s", floor=b, floor_name="Tree.start/grow/flush no-ops",
+            goal=f"<= +{TREE_SHARE:.0%}", passed=a <= (1 + TREE_SHARE) * b, runs=times["on"],
+            extra={"load": load, "tree_share": a / b - 1, "off_runs": times["off"]}),
     ]
 
 
@@ -312,6 +361,7 @@ def run(ctx: Context) -> list[Row]:
         rows += _checkpoint_rows(ctx, n, root, key)
         rows += _proof_rows(ctx, n, root, key)
         rows += _catch_up_rows(ctx, n, root)
+        rows += _add_rows(ctx, n)
     small = [n for n in sizes if n <= 100_000]
     rows += _import_rows(ctx, max(small) if small else min(sizes))
     return rows

@@ -66,3 +66,20 @@ def test_briefing_verification_rows_run_at_a_tiny_size(tmp_path):
         "--no-verify (whole process)", "verified (default; the whole log"]
     assert all(r.seconds > 0 and not r.status for r in rows)
     assert rows[1].floor == rows[0].seconds and rows[1].passed is not None
+
+
+@pytest.mark.slow
+def test_proofs_group_runs_at_a_tiny_size(tmp_path):
+    """Checkpoints, proofs and what the tree costs catch-up, import and one add."""
+    assert main(["--sizes", "500", "--repeat", "1", "--quick", "--out", str(tmp_path),
+                 "--only", "proofs"]) == 0
+    rows = json.loads((tmp_path / "results.json").read_text())["rows"]
+    errors = [r for r in rows if r["status"].startswith("error")]
+    assert not errors, errors
+    names = {r["name"] for r in rows}
+    assert {"archive checkpoint (whole process)",
+            "archive add note (whole process, durable), with the tree (vs disabled)",
+            "floor: the tree's hashing alone (leaf_hashes + Frontier.extend, in memory)",
+            } <= names
+    shares = [r["extra"]["tree_share"] for r in rows if "tree_share" in r["extra"]]
+    assert len(shares) == 3 and all(isinstance(x, float) for x in shares)

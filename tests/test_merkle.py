@@ -34,7 +34,7 @@ from archive.core.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from archive.errors import ProofFailed
+from archive.errors import ArchiveError, ProofFailed
 
 # ---------------------------------------------------------------- references
 
@@ -643,3 +643,63 @@ def test_arbitrary_claims_are_judged_as_go_judges_them(a: int, b: int, proof: li
         a, b, h1, proof, h2)
     assert _ok(lambda: verify_consistency(a, b, h1, h2, proof)) is GO.consistency_ok(
         a, b, h1, h2, proof)
+
+
+# ---------------------------------------------------------------- batches and the store
+
+
+@settings(max_examples=examples(40), deadline=None)
+@given(trees(), st.lists(st.integers(0, 80), max_size=8))
+def test_extending_by_batches_makes_the_same_nodes_as_appending_each_leaf(
+        leaves: list[bytes], cuts: list[int]) -> None:
+    store, _ = build(leaves)
+    frontier, made = Frontier(), {}
+    bounds = sorted({0, len(leaves), *(min(c, len(leaves)) for c in cuts)})
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        for level, (first, hashes) in enumerate(frontier.extend(
+                merkle.leaf_hashes(leaves[a:b]))):
+            for i, h in enumerate(hashes):
+                assert (level, first + i) not in made, "a complete node was made twice"
+                made[level, first + i] = h
+        assert frontier.size == b
+        assert frontier.root() == Rfc6962(leaves).mth(0, b)
+        assert frontier.hashes == Frontier.load(b, lambda lv, i: store[lv, i]).hashes
+    assert made == store
+    assert merkle.root_of_leaves(leaves, batch=7) == root_of(map(leaf_hash, leaves))
+
+
+@settings(max_examples=examples(25), deadline=None)
+@given(trees(), st.lists(st.integers(0, 80), max_size=6), st.data())
+def test_the_stored_tree_answers_as_the_whole_tree_in_memory(
+        leaves: list[bytes], cuts: list[int], data: st.DataObject) -> None:
+    """`store.tree` keeps leaves in chunks and nodes from level LOW up, flushed after any
+    number of lines (the import's and catch-up's batches): every complete node, root and
+    proof it gives is the reference's, and a reopened tree grows on from where it was."""
+    import sqlite3
+
+    from archive.store import tree as stored
+
+    store, nodes = build(leaves)
+    db = sqlite3.connect(":memory:")
+    db.executescript(stored.SCHEMA)
+    bounds = sorted({0, len(leaves), *(min(c, len(leaves)) for c in cuts)})
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        tree = stored.Tree(db)  # reopened at each batch, as each command does
+        tree.start(a)
+        for line in leaves[a:b]:
+            tree.grow(line)
+        tree.flush()
+    tree = stored.Tree(db)
+    n = len(leaves)
+    assert {(lv, i): tree.node(lv, i) for lv, i in store} == store
+    assert db.execute("select count(*) from tree where level < ?",
+                      (stored.LOW,)).fetchone()[0] == 0
+    for m in range(n + 1):
+        assert tree.root(m) == root_at(m, nodes)
+    index = data.draw(st.integers(0, max(0, n - 1)), label="leaf")
+    old = data.draw(st.integers(1, max(1, n)), label="old size")
+    if n:
+        assert tree.inclusion(index, n) == inclusion_proof(index, n, nodes)
+        assert tree.consistency(old, n) == consistency_proof(old, n, nodes)
+    with pytest.raises(ArchiveError, match="holds no tree node"):
+        tree.node(0, n)

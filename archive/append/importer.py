@@ -119,6 +119,7 @@ class Importer:
                 raise type(exc)(f"import line {lineno}: {exc}; nothing was imported") from None
         self.spool.flush()
         self.index.absorb(known)
+        self.index.tree.flush()  # inside the import's transaction, a batch at a time
 
     def _one(self, p: Parsed, refs: list[tuple[str, str, str]], known: MemoryCatalogue,
              local: dict[str, Parsed]) -> None:

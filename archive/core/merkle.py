@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
+from itertools import islice
 
 from ..errors import ProofFailed
 
@@ -36,6 +37,12 @@ ProofError = ProofFailed
 
 def leaf_hash(line: bytes) -> bytes:
     return hashlib.sha256(b"\x00" + line).digest()
+
+
+def leaf_hashes(lines: Iterable[bytes]) -> list[bytes]:
+    """`leaf_hash` of each line, in one loop."""
+    sha = hashlib.sha256
+    return [sha(b"\x00" + line).digest() for line in lines]
 
 
 def node_hash(left: bytes, right: bytes) -> bytes:
@@ -80,6 +87,27 @@ class Frontier:
         self.size += 1
         return made
 
+    def extend(self, leaves: list[bytes]) -> list[tuple[int, list[bytes]]]:
+        """Add many leaf hashes at once, a level at a time (the same tree as `append`
+        per leaf, in one tight loop per level). Returns, per level from 0 up, the new
+        complete nodes there: (index of the first, their hashes)."""
+        sha = hashlib.sha256
+        old = dict(zip((lv for lv, _ in frontier_nodes(self.size)), self.hashes, strict=True))
+        made: list[tuple[int, list[bytes]]] = []
+        nodes, first, level = leaves, self.size, 0
+        while nodes:
+            made.append((first, nodes))
+            if first & 1:  # the first new node's left sibling is the old frontier's
+                nodes, first = [old[level], *nodes], first - 1
+            pairs = iter(nodes[:len(nodes) & ~1])
+            nodes = [sha(b"\x01" + a + b).digest() for a, b in zip(pairs, pairs, strict=False)]
+            first, level = first >> 1, level + 1
+        self.size += len(leaves)
+        self.hashes = [made[lv][1][i - made[lv][0]]
+                       if lv < len(made) and i >= made[lv][0] else old[lv]
+                       for lv, i in frontier_nodes(self.size)]
+        return made
+
     def root(self) -> bytes:
         """The tree's root (RFC 9162's MTH), from the frontier alone."""
         if not self.hashes:
@@ -107,6 +135,23 @@ def root_of(leaves: Iterable[bytes]) -> bytes:
     for leaf in leaves:
         frontier.append(leaf)
     return frontier.root()
+
+
+def root_of_leaves(lines: Iterable[bytes], batch: int = 1 << 16) -> bytes:
+    """The root over these lines (hashed as leaves), a batch at a time: a re-hash."""
+    frontier, it = Frontier(), iter(lines)
+    while chunk := list(islice(it, batch)):
+        frontier.extend(leaf_hashes(chunk))
+    return frontier.root()
+
+
+def root_of_complete(leaves: list[bytes]) -> bytes:
+    """The root over a power-of-two number of leaf hashes, a level at a time."""
+    sha = hashlib.sha256
+    while len(leaves) > 1:
+        pairs = iter(leaves)
+        leaves = [sha(b"\x01" + a + b).digest() for a, b in zip(pairs, pairs, strict=False)]
+    return leaves[0]
 
 
 # ---------------------------------------------------------------- proving
@@ -255,6 +300,7 @@ def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes,
 
 __all__ = [
     "EMPTY_ROOT", "Frontier", "Nodes", "ProofError", "consistency_proof", "frontier_nodes",
-    "inclusion_proof", "leaf_hash", "node_hash", "root_at", "root_from_inclusion",
-    "root_of", "subtree_hash", "verify_consistency", "verify_inclusion",
+    "inclusion_proof", "leaf_hash", "leaf_hashes", "node_hash", "root_at",
+    "root_from_inclusion", "root_of", "root_of_complete", "root_of_leaves", "subtree_hash",
+    "verify_consistency", "verify_inclusion",
 ]

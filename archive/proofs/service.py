@@ -16,6 +16,7 @@ import os
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from urllib.parse import quote
 
@@ -188,6 +189,10 @@ def latest(log: EventLog) -> str:
     return signed
 
 
+_DAMAGED = ("the stored Merkle tree is damaged ({what}): delete exports/.log-index.sqlite "
+            "and run the command again")
+
+
 def check_against_tree(index: Index, signed: str, key: note.Verifier) -> note.Checkpoint:
     """The checkpoint, if signed by `key` and its root is the log's at its size."""
     checkpoint = note.open_checkpoint(signed, key)
@@ -196,6 +201,9 @@ def check_against_tree(index: Index, signed: str, key: note.Verifier) -> note.Ch
         raise ProofFailed(f"the checkpoint signs {checkpoint.size} events but the log holds "
                           f"{size}: it is not this log's (or the log lost events)")
     if index.tree.root(checkpoint.size) != checkpoint.root:
+        lines = (line for _, _, line in index.log.lines())
+        if merkle.root_of_leaves(islice(lines, checkpoint.size)) == checkpoint.root:
+            raise ProofFailed(_DAMAGED.format(what="its root does not match the log's"))
         raise ProofFailed(f"the checkpoint's root does not match the log's first "
                           f"{checkpoint.size} events: the log was rewritten since it was "
                           "signed, or the checkpoint is another log's")
@@ -233,9 +241,8 @@ def _self_check(seq: int, line: bytes, path: list[bytes], checkpoint: note.Check
         merkle.verify_inclusion(seq - 1, checkpoint.size, merkle.leaf_hash(line), path,
                                 checkpoint.root)
     except ProofFailed:
-        raise ProofFailed("the stored Merkle tree is damaged (its proof of event "
-                          f"#{seq} does not lead to the checkpoint's root): delete "
-                          "exports/.log-index.sqlite and run the command again") from None
+        raise ProofFailed(_DAMAGED.format(
+            what=f"its proof of event #{seq} does not lead to the checkpoint's root")) from None
 
 
 def prove_many(log: EventLog, events: dict[str, int],

@@ -26,12 +26,13 @@ from .base import EventLog
 from .log import event_at
 from .sqlite import transaction
 from .tree import SCHEMA as TREE_SCHEMA
+from .tree import TABLES as TREE_TABLES
 from .tree import Tree
 
 _CHUNK = 900  # ids per `in (...)` query: under SQLite's smallest variable limit (999)
 #: Bumped when the tables change; an index of another version is rebuilt from the log.
-VERSION = "7"
-_TABLES = ("meta", "ids", "entities", "names", "refs", "current", "conferences", "tree")
+VERSION = "8"
+_TABLES = ("meta", "ids", "entities", "names", "refs", "current", "conferences", *TREE_TABLES)
 _SCHEMA = """
 create table if not exists meta (key text primary key, value);
 create table if not exists ids (
