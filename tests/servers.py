@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import socket
 import subprocess
+import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import IO, Any
 
 from archive.serve.server import command, write_metadata
 from archive.store.layout import Layout
@@ -29,15 +32,24 @@ def http(url: str, data: bytes | None = None) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
+def _drain(stream: IO[Any]) -> None:
+    """Read a child's output to its end in a thread: a pipe nobody reads fills up (64 KiB
+    of access log, a few hundred requests) and then blocks the server mid-request."""
+    threading.Thread(target=lambda: [None for _ in stream], daemon=True).start()
+
+
 def start(root: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     db = root / "exports" / "archive.db"
+    log = tempfile.TemporaryFile()  # the server's output, read if it fails to start
     proc = subprocess.Popen(command(db, write_metadata(Layout(root)), port),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+        if proc.poll() is not None:
+            log.seek(0)
+            raise AssertionError(log.read().decode())
         try:
             if http(base + "/-/versions.json")[0] == 200:
                 return proc, base
@@ -60,6 +72,7 @@ def serve_archive(root: Path, env: dict[str, str] | None = None,
                             text=True, env={**os.environ, **(env or {})})
     line = proc.stdout.readline()  # type: ignore[union-attr]
     assert "http://127.0.0.1:" in line, line
+    _drain(proc.stdout)  # type: ignore[arg-type]
     base = "http://127.0.0.1:" + line.split("http://127.0.0.1:")[1].split("/")[0]
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -122,3 +122,27 @@ def test_every_page_of_the_astana_archive_passes_axe_and_fits_the_window(
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_every_page_of_a_generated_1000_event_archive_passes_axe_on_a_phone(
+        tmp_path: Path, browser: Browser):
+    """The same walk over a generated archive (bench.generate: long names, many rows,
+    corrections, merges, several conferences and pages of results), at 390 px, where
+    overflow and contrast break first."""
+    from archive.app import Archive
+    from bench.generate import write_import
+
+    root = tmp_path / "generated"
+    Archive(root).init()
+    lines = tmp_path / "import.jsonl"
+    conference = write_import(lines, 1000, seed=7)["conferences"][0]
+    with lines.open("rb") as f:
+        Archive(root).recorder().import_lines(f)
+    Archive(root).build()
+    Archive(root).brief(html=True, verify=False, conference=conference)
+    proc, base = start(root)
+    try:
+        assert crawl(base, browser, ERRORS, 390) == {}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

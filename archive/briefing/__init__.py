@@ -91,7 +91,7 @@ def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = N
         # serve` (which answers /events/attachments/<sha256>) beside /-/briefing.html
         folder = Path(os.path.relpath(layout.attachments.resolve(),
                                       output.resolve().parent)).as_posix() + "/"
-        text, _charts = render_html(briefing, attachment_base=folder)
+        text, _charts = render_html(briefing, attachment_base=folder, web=True)
         data = text.encode("utf-8")
         if ready is not None:
             ready()
@@ -165,12 +165,12 @@ def _render_page(template: str, context: dict[str, object], stamp: Stamp, db_pat
     """A document of its own template (a series briefing, the accountability report):
     the web version, or the PDF carrying the log it was built from; `state` (when given)
     is written beside it, for `archive serve` to offer it only with that state."""
-    from .document import environment, mark_languages
+    from .document import environment, mark_languages, stylesheet
     from .pdf import html_to_pdf
 
-    stylesheet = (Path(__file__).parent / "style.css").read_text("utf-8")
     text = mark_languages(environment().get_template(template).render(
-        **context, css=Markup(stylesheet), publisher=publisher or None, verified=verified))
+        **context, css=Markup(stylesheet(web=html)), publisher=publisher or None,
+        verified=verified))
     if html:
         data, pages, fmt = text.encode("utf-8"), None, "html"
         extra: tuple[tuple[str, ...], ...] = ((), (), ())

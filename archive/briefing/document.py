@@ -24,6 +24,14 @@ from .model import Briefing, Note, Participant, Ref, SourceInfo
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STYLESHEET = HERE / "style.css"
+#: What only the web version adds (a phone's width: a media feature WeasyPrint skips).
+PHONE_STYLESHEET = HERE / "phone.css"
+
+
+def stylesheet(web: bool) -> str:
+    """The briefing's stylesheet: the PDF's, or the web version's (with `phone.css`)."""
+    css = STYLESHEET.read_text("utf-8")
+    return css + PHONE_STYLESHEET.read_text("utf-8") if web else css
 SUMMARY_LIMIT = 8
 
 
@@ -411,19 +419,20 @@ def metadata(b: Briefing) -> dict[str, Any]:
     return {"title": title, "subject": subject, "keywords": keywords}
 
 
-def render_html(b: Briefing, *, attachment_base: str,
+def render_html(b: Briefing, *, attachment_base: str, web: bool = False,
                 css: str | None = None) -> tuple[str, list[Chart]]:
     """The briefing as one HTML document (stylesheet inlined). Photos are
     `<attachment_base><sha256>`: `attachment:` for the PDF (the fetcher's own scheme, so
-    the PDF does not depend on where the archive folder is), a file URL for a preview."""
-    stylesheet = STYLESHEET.read_text("utf-8") if css is None else css
-    if "</" in stylesheet:
+    the PDF does not depend on where the archive folder is), a file URL for a preview.
+    `web`: the web version (its stylesheet has the phone's rules)."""
+    css = stylesheet(web) if css is None else css
+    if "</" in css:
         raise ValueError("the stylesheet may not contain '</'")
     drawn = charts(b)
     template = environment().get_template("briefing.html.j2")
     chapters = sections(b)
     html = template.render(
-        b=b, css=Markup(stylesheet), charts=[_markup(c) for c in drawn],
+        b=b, css=Markup(css), charts=[_markup(c) for c in drawn],
         sections=chapters, titles={s.id: s.title for s in chapters},
         participant_groups=participant_groups(b), note_groups=note_groups(b), acronyms=acronyms(b),
         day_title=lambda day: day_title(b, day), labels=LABELS, kind_names=KIND_NAMES,

@@ -1,7 +1,9 @@
 // Served as /-/archive.js on every page (metadata `extra_js_urls`): names the controls
 // Datasette's table page leaves unnamed (the filter's column, operator and value, the
-// sort order), so that a screen reader says what each is for. Datasette offers no
-// template block for its filter form, and this is smaller than copying its template.
+// sort order), so that a screen reader says what each is for; and makes a table wider
+// than the window, which scrolls in its own box, reachable by keyboard (a named region
+// in the Tab order) when it holds no link to Tab to. Datasette offers no template block
+// for its filter form nor its table wrapper, and this is smaller than copying them.
 "use strict";
 function archiveNameControls() {
   var names = [
@@ -20,9 +22,23 @@ function archiveNameControls() {
     });
   });
 }
+function archiveScrollableTables() {
+  document.querySelectorAll(".table-wrapper").forEach(function (box) {
+    var scrolls = box.scrollWidth > box.clientWidth;
+    if (scrolls && !box.hasAttribute("tabindex")) {
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", "Table (scrolls sideways)");
+    } else if (!scrolls && box.getAttribute("role") === "region") {
+      ["tabindex", "role", "aria-label"].forEach(function (a) { box.removeAttribute(a); });
+    }
+  });
+}
+window.addEventListener("resize", archiveScrollableTables);
 // and again whenever a control appears later (the SQL editor makes its own textarea)
 document.addEventListener("DOMContentLoaded", function () {
   archiveNameControls();
+  archiveScrollableTables();
   new MutationObserver(archiveNameControls).observe(document.body,
                                                     {childList: true, subtree: true});
 });
