@@ -210,12 +210,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
     # Longest first, so that no worker starts a minute-long test when the others are done:
-    # modules with kill tests, then modules with slow tests, then the rest; a module's
-    # tests stay together (its fixtures are made once) and in their order.
+    # the page crawls (a minute each), modules with kill tests, then modules with slow
+    # tests, then the rest; a module's tests stay together (its fixtures are made once)
+    # and in their order.
     rank: dict[str, int] = {}
     for item in items:
         module = item.nodeid.split("::")[0]
-        weight = 0 if item.get_closest_marker("faults") else \
+        weight = -1 if module.endswith("test_crawl.py") else \
+            0 if item.get_closest_marker("faults") else \
             1 if item.get_closest_marker("slow") else 2
         rank[module] = min(rank.get(module, 2), weight)
     items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])

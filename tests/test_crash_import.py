@@ -45,6 +45,24 @@ def count_imported(root: Path, tag: str) -> int:
     return sum(1 for e in Log(root) if e.id.startswith(f"{tag}-"))
 
 
+def assert_tree_matches_log(root: Path, seed: int) -> None:
+    """The Merkle tree the index holds (written in the index head's transaction) covers
+    exactly the lines its head says, with the log's own root, as the kill left it and
+    after catching up."""
+    from itertools import islice
+
+    from archive.core import merkle
+    from archive.store.index import Index
+
+    log = Log(root)
+    with Index(log) as index:
+        for _ in range(2):
+            size = index.head_seq()
+            lines = islice((line for _, _, line in log.lines()), size)
+            assert index.tree.root(size) == merkle.root_of_leaves(lines), f"seed {seed}"
+            index.catch_up()
+
+
 def test_a_killed_import_leaves_all_or_nothing(archive_dir: Path, tmp_path: Path,
                                                children: list) -> None:
     seed = int(os.environ.get("CRASH_SEED", random.randrange(1 << 30)))
@@ -68,6 +86,7 @@ def test_a_killed_import_leaves_all_or_nothing(archive_dir: Path, tmp_path: Path
         seen = count_imported(archive_dir, "imp")
         assert seen in (0, NOTES), f"seed {seed}: a reader saw {seen} of {NOTES} lines"
         assert verify(Log(archive_dir)).events in (1, 1 + NOTES)
+        assert_tree_matches_log(archive_dir, seed)
         outcomes["all" if seen else "none"] += 1
         if seen:  # the import got in before the kill: start again from nothing
             Log(archive_dir).path.write_bytes(Log(archive_dir).path.read_bytes()[:before])

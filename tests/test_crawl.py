@@ -68,6 +68,7 @@ def crawl(base: str, browser: Browser, extra: list[str], width: int) -> dict[str
     """Walk from the home page (and `extra`: pages no link reaches, e.g. errors), one page
     of each type, at one window width; returns each type's problems."""
     context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()  # one tab for the walk: a new one per page costs a renderer
     queue, seen, problems = [base + "/", *[base + e for e in extra]], set(), {}
     try:
         while queue:
@@ -83,7 +84,6 @@ def crawl(base: str, browser: Browser, extra: list[str], width: int) -> dict[str
                 if found:
                     problems[kind] = found
                 continue
-            page = context.new_page()
             page.goto(url, wait_until="load")
             queue += [h.split("#")[0] for h in page.eval_on_selector_all(
                 "a[href]", "els => els.map(e => e.href)") if h.startswith(base)]
@@ -100,7 +100,6 @@ def crawl(base: str, browser: Browser, extra: list[str], width: int) -> dict[str
             found += [f"{width} px: {v['id']} ({v['impact']}) at "
                       f"{v['nodes'][0]['target']}" for v in result["violations"]
                       if v["impact"] in ("serious", "critical")]
-            page.close()
             if found:
                 problems[kind + f" ({url[len(base):]})"] = found
     finally:

@@ -136,12 +136,15 @@ def verify(ctx: Context, heads: tuple[tuple[int, str], ...], reset_head: bool,
         from ..briefing.record import verify_attached
 
         record, events = verify_attached(pdf)
-        click.echo(f"ok: the log {pdf} carries verifies: {events} events, head seq "
-                   f"{record.seq}, hash {record.hash}")
-        if pubkey is not None:
+        proved = None
+        if pubkey is not None:  # both checked before anything is said: one answer
             from ..proofs.verify import verify_pdf_proofs
 
-            click.echo(verify_pdf_proofs(pdf, pubkey))
+            proved = verify_pdf_proofs(pdf, pubkey)
+        click.echo(f"ok: the log {pdf} carries verifies: {events} events, head seq "
+                   f"{record.seq}, hash {record.hash}")
+        if proved is not None:
+            click.echo(proved)
         return
     report = ctx.archive().verify(heads=heads, reset_head=reset_head, strict=strict)
     click.echo(f"ok: {report.events} events, head seq {report.seq}, hash {report.hash}")
