@@ -81,7 +81,9 @@ def schedules(draw: st.DrawFn) -> tuple[list[Draft], dict[str, int]]:
         drafts.append((f, "followup.scheduled", data, None, f"p{i}"))
         if draw(st.booleans()):
             field = draw(st.sampled_from(["when", "where"]))
-            value = draw(st.sampled_from(WHENS if field == "when" else PLACES))
+            # a correction may also take the date away (then the calendar cancels it)
+            value = draw(st.sampled_from(([None] if when else []) + WHENS
+                                         if field == "when" else PLACES))
             drafts.append((f"{f}-fix", "event.corrected", {
                 "target": f, "changes": {field: value}, "reason": "misread"}, None, "p9"))
             n += 1
@@ -174,6 +176,8 @@ def recorded(db: sqlite3.Connection, f: str) -> dict[str, Any]:
     link = db.execute("select held_as_id from followups_held where followup_id = ? order "
                       "by event_seq desc limit 1", (f,)).fetchone()
     if link is None:
+        if out["start"] is None and (last := _last_date_taken_away(db, f)):
+            out.update(start=last, end=last, status="CANCELLED")
         return out
     held = db.execute("select * from conferences where id = ?", (link[0],)).fetchone()
     moves = list(db.execute("select moved_to, moved_place from postponements where "
@@ -189,6 +193,19 @@ def recorded(db: sqlite3.Connection, f: str) -> dict[str, Any]:
     else:
         out["status"] = "CONFIRMED"
     return out
+
+
+def _last_date_taken_away(db: sqlite3.Connection, f: str) -> str | None:
+    """From the log's own lines: the follow-up's date before its latest correction of
+    `when`, if that correction took the date away."""
+    (first,) = db.execute("select data from events where id = ?", (f,)).fetchone()
+    dates = [json.loads(first).get("when")]
+    for (data,) in db.execute("select data from events where type = 'event.corrected' "
+                              "order by seq"):
+        fix = json.loads(data)
+        if fix["target"] == f and "when" in fix["changes"]:
+            dates.append(fix["changes"]["when"])
+    return dates[-2] if len(dates) > 1 and dates[-1] is None else None
 
 
 def organiser(db: sqlite3.Connection, conference: str) -> tuple[str, str] | None:
@@ -542,3 +559,22 @@ def test_datasette_serves_the_calendars_the_export_writes(summits: Path,
     assert missing[0] == 404
     assert missing[2].decode().startswith("No conference 'nope' in the archive")
     assert b"\n" not in missing[2].strip()
+
+
+def test_a_date_a_correction_took_away_cancels_the_event(tmp_path: Path) -> None:
+    """A calendar that subscribed while the follow-up had a date must be told it is off:
+    CANCELLED at the date it had, one more SEQUENCE, and the description says why."""
+    from archive.exchange.ics import calendar
+
+    write_log(tmp_path, [
+        ("c1", "conference.held", {"name": "Home Meeting", "place": "Utopia",
+                                   "start": "2031-03-01"}, None, "c1"),
+        ("fu", "followup.scheduled", {"conference": "c1", "name": "Review meeting",
+                                      "when": "2031-09-14", "where": "Tashkent"}, None, "p"),
+        ("fu-fix", "event.corrected", {"target": "fu", "changes": {"when": None},
+                                       "reason": "the report gave no date"}, None, "p")])
+    event = uids(check_calendar(calendar(Archive(tmp_path).build().path)))["fu"]
+    assert str(event["status"]) == "CANCELLED"
+    assert event["dtstart"].dt == dt.date(2031, 9, 14)
+    assert event["sequence"] == 1
+    assert "withdrawn by a correction: the report gave no date" in str(event["description"])

@@ -23,7 +23,8 @@ Each follow-up is one event (VEVENT), read from the built database:
   TENTATIVE while it is only foreseen or postponed (RFC 5545 3.8.1.11: tentative, not yet
   definite: what a plan "for September" is), and CANCELLED for a retracted follow-up,
   which stays in the file at its last recorded dates so that a subscribed calendar
-  removes it rather than keeping a stale entry.
+  removes it rather than keeping a stale entry; and CANCELLED, at the date it last had,
+  for a follow-up whose date a correction took away (the description says so).
 - SEQUENCE counts the recorded changes to its schedule since it was scheduled
   (`schedule_changes`): its corrections, each record that it was held as a conference,
   the postponements of that conference, corrections of that conference's dates or place,
@@ -47,7 +48,7 @@ Each follow-up is one event (VEVENT), read from the built database:
 - URL is the follow-up's reader page with a base URL (a retracted one's: the page of its
   retraction), else its source's URL when that is a web address.
 
-A follow-up with no date cannot be put in a calendar and is left out (the database and
+A follow-up that never had a date cannot be put in a calendar and is left out (the database and
 the briefing still list it). The calendar is named (X-WR-CALNAME, and RFC 7986 NAME) after
 the conference, or the series all its conferences belong to, else "Follow-up meetings".
 RFC 5545 3.6 requires at least one component and names a calendar of time zone
@@ -334,6 +335,20 @@ def meetings(db: sqlite3.Connection, conference: str | None) -> list[Meeting]:
     out = []
     for f in statements.followups(db, conference):
         row = rows[f.id]
+        if f.start is None:  # no date in force: a calendar shows nothing, so one that
+            # had it is told it is off (unless it was held: then it is not cancelled)
+            if not f.held_as_id and (withdrawn := _date_withdrawn(db, f.id)) is not None:
+                last, reason = withdrawn
+                url, title = _source(db, row["source_url"])
+                by = organiser(row["conference_id"])
+                out.append(Meeting(
+                    f.id, f.name, last, last, f.place, None, "CANCELLED", (
+                        f.description or "",
+                        f"Scheduled by {confs[row['conference_id']]['name']}{_by(by)}.",
+                        f"Its date ({last}) was withdrawn by a correction: {reason}; the "
+                        "record gives none now."), by, (url, row["source_locator"]), title,
+                    row["recorded_at"], ("followups", f.id)))
+            continue
         scheduler = confs[row["conference_id"]]
         held = confs.get(f.held_as_id) if f.held_as_id else None
         by = organiser(held["id"] if held else scheduler["id"])
@@ -375,6 +390,17 @@ def meetings(db: sqlite3.Connection, conference: str | None) -> list[Meeting]:
             (url, r["source_locator"]), title, r["recorded_at"],
             ("retractions", r["retraction"])))
     return out
+
+
+def _date_withdrawn(db: sqlite3.Connection, followup: str) -> tuple[str, str] | None:
+    """The date a follow-up last had and the reason, when its latest correction of `when`
+    took the date away (a calendar that had it must be told it is off)."""
+    row = db.execute("select old_value, new_value, reason from revisions where "
+                     "target_event_id = ? and field = 'when' order by event_seq desc "
+                     "limit 1", (followup,)).fetchone()
+    if row is None or row["new_value"] or not row["old_value"]:
+        return None
+    return row["old_value"], row["reason"] or "the reason is not recorded"
 
 
 def calendar_name(db: sqlite3.Connection, conference: str | None) -> str:
