@@ -239,7 +239,7 @@ def test_nothing_is_smaller_than_7_5pt_or_paler_than_4_5_to_1(astana_briefed: Pa
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
     css = "".join((REPO / "archive" / "briefing" / name).read_text()
-                  for name in ("style.css", "phone.css"))
+                  for name in ("style.css", "web.css"))
     colours = re.findall(r"(?<![-\w])color:\s*#([0-9a-fA-F]{6})", css)
     assert colours
     for colour in colours:

@@ -94,6 +94,12 @@ def crawl(base: str, browser: Browser, extra: list[str], width: int) -> dict[str
             h1s = page.locator("h1:visible").count()  # not in a closed <details>
             if (mains, h1s) != (1, 1):
                 found.append(f"{mains} main landmarks and {h1s} h1")
+            found += page.evaluate(TAB_ORDER)
+            page.keyboard.press("Tab")  # the first stop is the skip link to the main content
+            first = page.evaluate("[document.activeElement.className, "
+                                  "document.activeElement.getAttribute('href')]")
+            if first[0] != "archive-skip" or not (first[1] or "").startswith("#"):
+                found.append(f"the first Tab stop is not the skip link: {first}")
             page.evaluate(AXE)
             result = page.evaluate("async () => await axe.run(document, "
                                    "{resultTypes: ['violations']})")
@@ -109,6 +115,30 @@ def crawl(base: str, browser: Browser, extra: list[str], width: int) -> dict[str
 
 
 ERRORS = ["/archive/no_such_table", "/archive?sql=select+nonsense+from"]
+
+#: The page's Tab order as a reader meets it: with no positive tabindex the order is the
+#: document's, so it is visual when no focusable element shown lies wholly above the one
+#: before it (outside one table row), and none that is focusable is drawn at zero size
+#: (out of sight) except the skip link, which shows itself when focused.
+TAB_ORDER = """() => {
+  const out = [], name = e => e.outerHTML.slice(0, 80);
+  for (const e of document.querySelectorAll('[tabindex]'))
+    if (e.tabIndex > 0) out.push('positive tabindex: ' + name(e));
+  const focusable = [...document.querySelectorAll(
+      'a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]')]
+    .filter(e => !e.disabled && e.tabIndex >= 0 && !e.closest('details:not([open]) > :not(summary)')
+                 && getComputedStyle(e).visibility !== 'hidden' && e.getClientRects().length);
+  let before = null;
+  for (const e of focusable) {
+    if (e.classList.contains('archive-skip')) continue;
+    const r = e.getBoundingClientRect();
+    if (r.width < 1 || r.height < 1) { out.push('focusable but not shown: ' + name(e)); continue; }
+    if (before && r.bottom + 1 < before.r.top && e.closest('tr') !== before.e.closest('tr'))
+      out.push('Tab goes back up the page to ' + name(e));
+    before = {e, r};
+  }
+  return out;
+}"""
 
 
 @pytest.mark.parametrize("width", [390, 1280])  # a phone, a laptop (two tests: in parallel)

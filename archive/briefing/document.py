@@ -24,14 +24,15 @@ from .model import Briefing, Note, Participant, Ref, SourceInfo
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STYLESHEET = HERE / "style.css"
-#: What only the web version adds (a phone's width: a media feature WeasyPrint skips).
-PHONE_STYLESHEET = HERE / "phone.css"
+#: What only the web version adds (its skip link; a phone's width: a media feature
+#: WeasyPrint skips).
+WEB_STYLESHEET = HERE / "web.css"
 
 
 def stylesheet(web: bool) -> str:
-    """The briefing's stylesheet: the PDF's, or the web version's (with `phone.css`)."""
+    """The briefing's stylesheet: the PDF's, or the web version's (with `web.css`)."""
     css = STYLESHEET.read_text("utf-8")
-    return css + PHONE_STYLESHEET.read_text("utf-8") if web else css
+    return css + WEB_STYLESHEET.read_text("utf-8") if web else css
 SUMMARY_LIMIT = 8
 
 
@@ -424,7 +425,7 @@ def render_html(b: Briefing, *, attachment_base: str, web: bool = False,
     """The briefing as one HTML document (stylesheet inlined). Photos are
     `<attachment_base><sha256>`: `attachment:` for the PDF (the fetcher's own scheme, so
     the PDF does not depend on where the archive folder is), a file URL for a preview.
-    `web`: the web version (its stylesheet has the phone's rules)."""
+    `web`: the web version (its stylesheet adds `web.css`)."""
     css = stylesheet(web) if css is None else css
     if "</" in css:
         raise ValueError("the stylesheet may not contain '</'")

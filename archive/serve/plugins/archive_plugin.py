@@ -247,6 +247,7 @@ SECURITY_HEADERS = [
      b"frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'"),
 ]
 _SKIP = b'<a class="archive-skip" href="#main">Skip to the content</a>'
+_CSS = b'<link rel="stylesheet" href="/-/archive.css">\n'
 
 
 def _secured(send: Any) -> Any:
@@ -268,7 +269,9 @@ def _in_english(send: Any) -> Any:
     its base template leaves out), so screen readers speak them in the right voice; and,
     where its base template has no landmark, a `main` one (its content section) with a
     skip link to it as the first thing a keyboard reaches (its base template has no
-    block for either)."""
+    block for either); and the archive's stylesheet where Datasette leaves it out (its
+    error pages ignore `extra_css_urls`), so the skip link is hidden and legible there
+    too."""
     held: dict[str, Any] | None = None
 
     async def language_send(message: dict[str, Any]) -> None:
@@ -291,6 +294,8 @@ def _in_english(send: Any) -> Any:
                                         b'<section class="content" id="main" role="main">', 1)
                     at = body.find(b">", body.find(b"<body")) + 1
                     body = body[:at] + _SKIP + body[at:]
+                if b"/-/archive.css" not in body:  # an error page: no extra_css_urls
+                    body = body.replace(b"</head>", _CSS + b"</head>", 1)
                 start = {**start, "headers": [
                     (k, str(len(body)).encode() if k == b"content-length" else v)
                     for k, v in start.get("headers") or []]}
