@@ -133,7 +133,8 @@ TAB_ORDER = """() => {
     if (e.classList.contains('archive-skip')) continue;
     const r = e.getBoundingClientRect();
     if (r.width < 1 || r.height < 1) { out.push('focusable but not shown: ' + name(e)); continue; }
-    if (before && r.bottom + 1 < before.r.top && e.closest('tr') !== before.e.closest('tr'))
+    const row = e.closest('tr');
+    if (before && r.bottom + 1 < before.r.top && (!row || row !== before.e.closest('tr')))
       out.push('Tab goes back up the page to ' + name(e));
     before = {e, r};
   }
@@ -175,3 +176,31 @@ def test_every_page_of_a_generated_1000_event_archive_passes_axe_on_a_phone(
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_tab_order_check_finds_what_it_is_for(browser: Browser):
+    """TAB_ORDER on pages made to fail it: each defect is named, a sound page passes."""
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    try:
+        cases = {
+            '<a href="#a">one</a> <a href="#b" tabindex="2">two</a>': "positive tabindex",
+            '<div style="display:flex;flex-direction:column-reverse">'
+            '<a href="#a">first in the document</a><p>text</p>'
+            '<a href="#b">second</a></div>': "back up the page",
+            '<a href="#a">one</a><a href="#z" style="display:inline-block;width:0;'
+            'height:0;overflow:hidden">hidden</a>': "not shown",
+            '<a class="archive-skip" href="#m" style="position:absolute;left:-9999px">'
+            'skip</a><main id="m"><a href="#a">one</a><table><tr><td><p>x</p>'
+            '<a href="#b">low in a cell</a></td><td><a href="#c">high</a></td></tr>'
+            '</table><details><summary>more</summary><a href="#d">in</a></details>'
+            '</main>': None,
+        }
+        for html, expected in cases.items():
+            page.set_content(f"<!doctype html><html lang=en><body>{html}</body></html>")
+            found = page.evaluate(TAB_ORDER)
+            if expected is None:
+                assert found == [], found
+            else:
+                assert len(found) == 1 and expected in found[0], (html, found)
+    finally:
+        page.close()
