@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .core import Context, Row, median, run_child
+from .core import Context, Row, median, run_child, timed
 from .g_append import workcopy
 from .generate import archive_cmd, bench_env
 
@@ -75,15 +75,6 @@ def no_tree() -> Iterator[None]:
         tree.Tree.start, tree.Tree.grow, tree.Tree.flush = start, grow, flush  # type: ignore[method-assign]
 
 
-def _perf(fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
-    out, last = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        last = fn()
-        out.append(time.perf_counter() - t0)
-    return out, last
-
-
 def _cpu(fn: Callable[[], Any], runs: int) -> list[float]:
     out = []
     for _ in range(runs):
@@ -116,7 +107,7 @@ def _checkpoint_rows(ctx: Context, n: int, root: Path, key: Path) -> list[Row]:
     loops = 5 if ctx.quick else max(10, 3 * ctx.repeat)
     service.make_checkpoint(log, key)  # warm: imports, page cache
     load = _load()
-    ours, signed = _perf(lambda: service.make_checkpoint(log, key), loops)
+    ours, signed = timed(lambda: service.make_checkpoint(log, key), loops)
     size = note.read_checkpoint(signed).size
     env = bench_env()
     cmd = archive_cmd() + ["--archive", str(root), "checkpoint", "--key", str(key)]
@@ -129,14 +120,14 @@ def _checkpoint_rows(ctx: Context, n: int, root: Path, key: Path) -> list[Row]:
             return note.sign_checkpoint(note.Checkpoint(ORIGIN, size, frontier.root()), signer)
 
         floor()
-        floors, floor_signed = _perf(floor, max(20, loops))
+        floors, floor_signed = timed(floor, max(20, loops))
     assert floor_signed == signed, "the floor's checkpoint differs from make_checkpoint's"
 
     def rehash() -> bytes:
         leaf = merkle.leaf_hash
         return merkle.root_of(leaf(line) for _, _, line in log.lines())
 
-    peers, peer_root = _perf(rehash, ctx.repeat)
+    peers, peer_root = timed(rehash, ctx.repeat)
     assert peer_root == note.read_checkpoint(signed).root, "re-hash root differs"
 
     med, whole_med, f_med, p_med = median(ours), median(whole), median(floors), median(peers)
@@ -196,7 +187,7 @@ def _catch_up_rows(ctx: Context, n: int, root: Path) -> list[Row]:
     def hashing() -> None:
         merkle.Frontier().extend(merkle.leaf_hashes(lines))
 
-    hashed, _ = _perf(hashing, max(3, ctx.repeat))
+    hashed, _ = timed(hashing, max(3, ctx.repeat))
     a, b = median(on), median(off)
     h = median(hashed)
     return [
@@ -295,7 +286,7 @@ def _proof_rows(ctx: Context, n: int, root: Path, key: Path) -> list[Row]:
     rows: list[Row] = []
 
     # 3. one inclusion proof
-    proves, doc = _perf(lambda: service.prove(log, middle), max(5, ctx.repeat))
+    proves, doc = timed(lambda: service.prove(log, middle), max(5, ctx.repeat))
     import msgspec
 
     hashes = len(msgspec.json.decode(doc)["inclusion"])
@@ -317,12 +308,12 @@ def _proof_rows(ctx: Context, n: int, root: Path, key: Path) -> list[Row]:
     ]
 
     # 4. a briefing's proofs of 200 cited events
-    makes, made = _perf(lambda: service.prove_many(log, cited, signed), max(3, ctx.repeat))
+    makes, made = timed(lambda: service.prove_many(log, cited, signed), max(3, ctx.repeat))
     data, _, count = made
     documents.check_briefing(data, verifier)
     load = _load()
     loops = 5 if ctx.quick else max(20, 5 * ctx.repeat)
-    checks, (_, proved) = _perf(lambda: documents.check_briefing(data, verifier), loops)
+    checks, (_, proved) = timed(lambda: documents.check_briefing(data, verifier), loops)
     assert len(proved) == count == len(cited)
     med = median(checks)
     rows += [
@@ -342,7 +333,7 @@ def _proof_rows(ctx: Context, n: int, root: Path, key: Path) -> list[Row]:
                           root=root, max_pages=5, proofs=data)
         pdf.write_bytes(out.data)
         verify.verify_pdf_proofs(pdf, pub)
-        runs, said = _perf(lambda: verify.verify_pdf_proofs(pdf, pub), loops)
+        runs, said = timed(lambda: verify.verify_pdf_proofs(pdf, pub), loops)
         med = median(runs)
         rows.append(Row(G, f"verify_pdf_proofs: pypdf read + check of {count} proofs "
                         f"(1-page PDF, {len(out.data) // 1024} KiB)", n, med, count / med,

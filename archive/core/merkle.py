@@ -49,6 +49,13 @@ def node_hash(left: bytes, right: bytes) -> bytes:
     return hashlib.sha256(b"\x01" + left + right).digest()
 
 
+def _parents(nodes: list[bytes]) -> list[bytes]:
+    """`node_hash` of each pair of neighbours (a last one without a pair is left out),
+    in one loop: the level above."""
+    sha, pairs = hashlib.sha256, iter(nodes)
+    return [sha(b"\x01" + a + b).digest() for a, b in zip(pairs, pairs, strict=False)]
+
+
 def _split(n: int) -> int:
     """The largest power of two smaller than n (n >= 2)."""
     return 1 << ((n - 1).bit_length() - 1)
@@ -91,7 +98,6 @@ class Frontier:
         """Add many leaf hashes at once, a level at a time (the same tree as `append`
         per leaf, in one tight loop per level). Returns, per level from 0 up, the new
         complete nodes there: (index of the first, their hashes)."""
-        sha = hashlib.sha256
         old = dict(zip((lv for lv, _ in frontier_nodes(self.size)), self.hashes, strict=True))
         made: list[tuple[int, list[bytes]]] = []
         nodes, first, level = leaves, self.size, 0
@@ -99,9 +105,7 @@ class Frontier:
             made.append((first, nodes))
             if first & 1:  # the first new node's left sibling is the old frontier's
                 nodes, first = [old[level], *nodes], first - 1
-            pairs = iter(nodes[:len(nodes) & ~1])
-            nodes = [sha(b"\x01" + a + b).digest() for a, b in zip(pairs, pairs, strict=False)]
-            first, level = first >> 1, level + 1
+            nodes, first, level = _parents(nodes), first >> 1, level + 1
         self.size += len(leaves)
         self.hashes = [made[lv][1][i - made[lv][0]]
                        if lv < len(made) and i >= made[lv][0] else old[lv]
@@ -147,10 +151,8 @@ def root_of_leaves(lines: Iterable[bytes], batch: int = 1 << 16) -> bytes:
 
 def root_of_complete(leaves: list[bytes]) -> bytes:
     """The root over a power-of-two number of leaf hashes, a level at a time."""
-    sha = hashlib.sha256
     while len(leaves) > 1:
-        pairs = iter(leaves)
-        leaves = [sha(b"\x01" + a + b).digest() for a, b in zip(pairs, pairs, strict=False)]
+        leaves = _parents(leaves)
     return leaves[0]
 
 
