@@ -12,21 +12,16 @@ import shutil
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
-from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import jsonschema
 import pytest
-import referencing
 from briefing_fixtures import SOURCE_URL, Draft, write_log
 from click.testing import Result
 from generated_archives import drafts, shapes
 from helpers import examples, run_async
 from hypothesis import HealthCheck, given, settings
-from referencing.jsonschema import DRAFT3
+from popolo_check import popolo_errors
 
 from archive.app import Archive
 from archive.core.events import Source, make_payload
@@ -43,65 +38,7 @@ from archive.exchange.popolo_import import archive_id
 from archive.store.log import Log, Pending
 
 REPO = Path(__file__).resolve().parent.parent
-SCHEMAS = REPO / "tests" / "popolo" / "draft-03"  # the project's own, unchanged (CC BY 4.0)
 BASE = "https://archive.example.org/popolo"
-LISTS = {"persons": "person", "organizations": "organization",
-         "memberships": "membership", "events": "event", "speeches": "speech"}
-
-# ---------------------------------------------------------------- the Popolo schemas
-
-_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
-                      r"(Z|[+-][0-9]{2}:[0-9]{2})")
-
-
-def _formats() -> jsonschema.FormatChecker:
-    """Draft-03's formats, with `uri` and `date-time` checked (jsonschema checks them
-    only with optional packages this project does not install)."""
-    checker = jsonschema.FormatChecker()
-
-    @checker.checks("uri", raises=ValueError)
-    def uri(value: object) -> bool:
-        if not isinstance(value, str):
-            return True
-        parts = urlsplit(value)
-        if not parts.scheme or (parts.scheme in ("http", "https") and not parts.netloc) \
-                or " " in value:
-            raise ValueError(f"not a URI: {value!r}")
-        return True
-
-    @checker.checks("date-time", raises=ValueError)
-    def date_time(value: object) -> bool:
-        if isinstance(value, str):
-            if not _RFC3339.fullmatch(value):
-                raise ValueError(f"not an RFC 3339 date-time: {value!r}")
-            datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return True
-
-    return checker
-
-
-@cache
-def _validators() -> dict[str, jsonschema.Draft3Validator]:
-    schemas = {p.stem: json.loads(p.read_text(encoding="utf-8"))
-               for p in SCHEMAS.glob("*.json")}
-    registry: referencing.Registry[Any] = referencing.Registry().with_resources(
-        (s["id"].rstrip("#"), DRAFT3.create_resource(s)) for s in schemas.values())
-    formats = _formats()
-    return {key: jsonschema.Draft3Validator(schemas[name], registry=registry,
-                                            format_checker=formats)
-            for key, name in LISTS.items()}
-
-
-def popolo_errors(document: dict[str, Any]) -> list[str]:
-    """Every way the document breaks the Popolo schemas, one line each (none: valid)."""
-    validators = _validators()
-    out = [f"unknown list {key!r}" for key in document if key not in LISTS]
-    for key, items in document.items():
-        for n, item in enumerate(items if key in LISTS else []):
-            out += [f"{key}[{n}] {list(e.absolute_path)}: {e.message}"
-                    for e in validators[key].iter_errors(item)]
-    return out
-
 
 def exported(root: Path, base_url: str | None = BASE) -> dict[str, Any]:
     """The Popolo of an archive, built first."""
@@ -224,6 +161,15 @@ def test_memberships_are_the_participations(astana_briefed: Path):
         assert m["sources"] == [{"url": p["source_url"], "note": p["source_locator"]}]
     massimov = next(m for m in document["memberships"] if m.get("role") == "Prime Minister")
     assert massimov["post_id"] == "conference:astana15/post/prime-minister"
+    held: dict[str, dict[str, str]] = {}  # each post a person's role names, first recorded
+    for m, p in zip(document["memberships"], parts, strict=True):
+        if "post_id" in m:
+            held.setdefault(m["post_id"], {"id": m["post_id"], "label": p["role"],
+                                           "role": p["role"],
+                                           "organization_id": m["organization_id"]})
+    assert document["posts"] == list(held.values())
+    assert len(held) == len({(p["conference_id"], p["role"].casefold()) for p in parts
+                             if p["role"] and p["kind"] == "person"}) > 1
 
 
 def test_speeches_are_the_speeches(astana_briefed: Path):
@@ -520,7 +466,9 @@ def test_a_file_from_elsewhere_keeps_what_the_archive_can_hold(
         "recorded 3 people and organisations",
         "left out 1 memberships of organizations that are not a conference's "
         "participants: the archive records taking part in a conference",
-        "left out 1 posts, 1 areas: the archive has no place for them"]
+        "left out 1 posts that no membership of a conference holds: the archive records "
+        "a post as the role of who held it",
+        "left out 1 areas: the archive has no place for them"]
     Archive(archive_dir).build()
     bekova = archive_id("ocd-person/2b")
     assert re.fullmatch(r"popolo-ocd-person-2b-[0-9a-f]{12}", bekova)
@@ -534,6 +482,28 @@ def test_a_file_from_elsewhere_keeps_what_the_archive_can_hold(
     assert len([e for e in found.values() if e["name"] == "Karim Massimov"]) == 1
     again = run_cli("import", "--format", "popolo", str(path))
     assert again.stdout.splitlines()[0] == "recorded nothing new"
+
+
+def test_a_membership_without_a_role_has_the_role_of_its_post(
+        tmp_path: Path, run_cli: Callable[..., Result]):
+    root = rich_archive(tmp_path / "rich")
+    document = exported(root)
+    posted = [m for m in document["memberships"] if "post_id" in m]
+    assert posted and document["posts"]
+    for m in posted:
+        del m["role"]
+    for post in document["posts"]:
+        post["role"] = post["role"].upper()  # what the post says, not the export's own
+    path = tmp_path / "posts.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert run_cli("init", root=tmp_path / "fresh").exit_code == 0
+    result = run_cli("import", "--format", "popolo", str(path), root=tmp_path / "fresh")
+    assert result.exit_code == 0, result.output
+    assert "post" not in result.stdout  # every post is held: none left out
+    roles = {m["id"]: m["role"] for m in exported(tmp_path / "fresh")["memberships"]
+             if "role" in m}
+    posts = {p["id"]: p["role"] for p in document["posts"]}
+    assert roles == {archive_id(m["id"]): posts[m["post_id"]] for m in posted}
 
 
 def test_an_export_into_the_archive_it_came_from_is_refused(

@@ -11,9 +11,12 @@ in is `exchange.popolo_import`.
                    else "organisation"; the short name is an other name noted "short
                    name"), and one body per conference, `conference:ID`, whose members
                    are its participants (classification "conference")
+    posts          each role a person held in a conference's body (`organization_id`),
+                   by the role's words in lower case (`conference:ID/post/prime-minister`):
+                   `label` and `role` as first recorded
     memberships    each participation: the person (`person_id`) or the country or
                    organisation (`member`) in the conference's body, with the role (a
-                   person's also names a post, `post_id`), the standing as `label` (host,
+                   person's also names its post, `post_id`), the standing as `label` (host,
                    organiser, ... participant), the body they came for as
                    `on_behalf_of_id` (the affiliation, else the country), the
                    conference's dates
@@ -36,10 +39,9 @@ A source recorded with no URL cannot be a Popolo link and is left out.
 `/archive/participations/ID`. Without a base URL no link is written.
 
 What Popolo has no place for, or the record does not say:
-- `post_id` names a post (`conference:ID/post/prime-minister`: the body and the role in
-  lower case) but no `posts` list is written: the schema these exports are checked
-  against (`tests/popolo/popolo.schema.json`) allows none; the post's label is the
-  membership's `role`.
+- A post has no dates of its own (the record gives none: a membership's are the
+  conference's) and no `area`; a country's or organisation's role names no post (Popolo's
+  posts are held by people).
 - `audio` is never written (nothing records a speech's audio); `video` is the speech's
   source where that source is a recorded one of kind "video" (`archive add source --kind
   video`), the only recording of a speech the archive can hold.
@@ -222,7 +224,7 @@ class _Export:
             used |= {e for who in attendees.values() for e in who}
             entities = {k: v for k, v in entities.items() if k in used}
         document: dict[str, list[dict[str, Any]]] = {
-            "persons": [], "organizations": [], "memberships": [], "events": [],
+            "persons": [], "organizations": [], "posts": [], "memberships": [], "events": [],
             "speeches": []}
         self._entities(document, entities)
         bodies = {c["id"]: BODY + c["id"] for c in conferences}
@@ -233,19 +235,23 @@ class _Export:
                 "dissolution_date": _day(c["end"] or c["start"]), "sources": self.sources(c),
                 "links": self.page("conferences", c["id"])}))
         dates = {c["id"]: (when(c["start"]), when(c["end"] or c["start"])) for c in conferences}
+        posts: dict[str, dict[str, Any]] = {}
         for p in parts:
             body = bodies[p["conference_id"]]
             member = ({"person_id": p["entity_id"]} if p["kind"] == "person" else
                       {"member": {"@type": "Organization", "id": p["entity_id"]}})
+            post = post_id(body, p["role"]) if p["role"] and p["kind"] == "person" else None
+            if post is not None and post not in posts:
+                posts[post] = {"id": post, "label": p["role"], "role": p["role"],
+                               "organization_id": body}
             document["memberships"].append(_clean({
-                "id": p["id"], **member, "organization_id": body,
-                "post_id": post_id(body, p["role"]) if p["role"] and p["kind"] == "person"
-                else None,
+                "id": p["id"], **member, "organization_id": body, "post_id": post,
                 "role": p["role"], "label": p["status"] or "participant",
                 "on_behalf_of_id": p["affiliation_id"] or p["country_id"],
                 "start_date": dates[p["conference_id"]][0],
                 "end_date": dates[p["conference_id"]][1], "sources": self.sources(p),
                 "links": self.page("participations", p["id"])}))
+        document["posts"] = list(posts.values())
         self._events(document, conferences, sessions, meetings, attendees, entities, bodies)
         self._speeches(document, speeches)
         return document

@@ -38,9 +38,12 @@ leaves out. The error names the id, and the line of the import the file was made
 Of a Popolo file from elsewhere, the archive keeps what it can hold. Left out, and
 counted in what the import prints: memberships of an organization that is not a
 conference's participants body (a party, a parliament: the archive records taking part
-in a conference, not membership); `posts`, `areas`, `motions`, `vote_events` and any
-other list; `audio`; a `video` that is not the speech's source; a second and further
-source of a fact (the archive keeps one a fact). Read as the archive can, without a
+in a conference, not membership); `posts` no kept membership holds (a post is read as
+the role of the memberships that name it by `post_id` and give no `role` of their own;
+a `post_id` the file holds no post for is read as nothing); `areas`, `motions`,
+`vote_events` and any other list; `audio`; a `video` that is not the speech's source; a
+second and further source of a fact (the archive keeps one a fact). Read as the archive
+can, without a
 message: a membership's own dates (the conference's are its dates); a speech's
 `position` (it orders the speeches); a membership `label` that is not a standing (host,
 organiser, supporter, member, observer, guest, participant), kept as the participation's
@@ -76,7 +79,7 @@ from .popolo import (
 )
 
 #: The lists of a Popolo document this import reads.
-LISTS = ("persons", "organizations", "memberships", "events", "speeches")
+LISTS = ("persons", "organizations", "posts", "memberships", "events", "speeches")
 _SESSION_KINDS = ("plenary", "panel", "workshop", "theme", "other")
 _MEETING_KINDS = {v: k for k, v in MEETING_CLASSES.items()}
 _SPEECH_KINDS = {v: k for k, v in SPEECH_TITLES.items()}
@@ -445,9 +448,22 @@ class _Reading:
                                    "organizations")
         return self.entities[ref]
 
+    def _posts(self) -> dict[str, str | None]:
+        """Each post of the file by id: its role (else its label)."""
+        posts: dict[str, str | None] = {}
+        for where, item in self.items("posts"):
+            ident = self.ref(where, item, "id")
+            if ident is None:
+                raise self.fail(where, "has no `id` (memberships name a post by its id)")
+            if ident in posts:
+                raise self.fail(where, f"the id {ident!r} is given twice")
+            posts[ident] = self.text(where, item, "role") or self.text(where, item, "label")
+        return posts
+
     def _memberships(self) -> list[bytes]:
         lines: list[bytes] = []
         elsewhere = 0
+        posts, held = self._posts(), set()
         for where, item in self.items("memberships"):
             body = self.ref(where, item, "organization_id")
             if body is None:
@@ -471,9 +487,13 @@ class _Reading:
                     raise self.fail(where, f"the member {member.get('id')!r} is not a {kind}")
             else:
                 raise self.fail(where, "names no member (`person_id` or `member`)")
+            role = self.text(where, item, "role")
+            if (post := self.ref(where, item, "post_id")) in posts:
+                held.add(post)
+                role = role or posts[post]
             data: dict[str, Any] = {
                 "conference": self.conference_of_body[body], "entity": who.id,
-                "kind": who.kind, "name": who.name, "role": self.text(where, item, "role")}
+                "kind": who.kind, "name": who.name, "role": role}
             if (behalf_id := self.ref(where, item, "on_behalf_of_id")) is not None:
                 behalf = self.entity(where, behalf_id, "`on_behalf_of_id`")
                 if behalf.kind == "person":
@@ -492,6 +512,10 @@ class _Reading:
             self.out.left_out.append(
                 f"left out {elsewhere} memberships of organizations that are not a "
                 "conference's participants: the archive records taking part in a conference")
+        if unheld := len(posts.keys() - held):
+            self.out.left_out.append(
+                f"left out {unheld} posts that no membership of a conference holds: the "
+                "archive records a post as the role of who held it")
         return lines
 
     def _speeches(self) -> list[bytes]:
