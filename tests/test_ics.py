@@ -38,10 +38,13 @@ from archive.cli import cli
 REPO = Path(__file__).resolve().parent.parent
 BASE = "https://archive.example.org/series"
 UTC = dt.UTC
-#: The places the histories use that are cities of the tz database, and their zones.
-ZONES = {"Tashkent": "Asia/Tashkent", "New York": "America/New_York"}
-PLACES = ["Utopia", "Tashkent", "New York"]
-COUNTRIES = {"Tashkent": "Uzbekistan", "New York": "United States", "Utopia": None}
+#: The places the histories use whose zone the record gives, and their zones: cities of
+#: the tz database, and a place in a country of one zone.
+ZONES = {"Tashkent": "Asia/Tashkent", "New York": "America/New_York",
+         "Geneva, Switzerland": "Europe/Zurich"}
+PLACES = ["Utopia", "Tashkent", "New York", "Geneva, Switzerland", "Astana"]
+COUNTRIES = {"Tashkent": "Uzbekistan", "New York": "United States", "Utopia": None,
+             "Geneva, Switzerland": "Switzerland", "Astana": "Kazakhstan"}
 WHENS = ["2031-09", "2032", "2031-09-14", "2031-12-31", "2031-09-14T10:00",
          "2031-09-14T10:00Z", "2031-10-02T18:30+05:00"]
 STARTS = ["2031-11-10", "2031-11-10T09:30", "2032-03-29T08:00Z"]
@@ -169,10 +172,11 @@ def recorded(db: sqlite3.Connection, f: str) -> dict[str, Any]:
         data = json.loads(data)
         return {"start": data.get("when"), "end": data.get("when"),
                 "place": data.get("where"), "country": None, "status": "CANCELLED",
-                "conference": data["conference"], "organised": data["conference"]}
+                "conference": data["conference"], "organised": data["conference"],
+                "retracted": True}
     out = {"start": live["date"], "end": live["date"], "place": live["place"],
            "country": None, "status": "TENTATIVE", "conference": live["conference_id"],
-           "organised": live["conference_id"]}
+           "organised": live["conference_id"], "retracted": False}
     link = db.execute("select held_as_id from followups_held where followup_id = ? order "
                       "by event_seq desc limit 1", (f,)).fetchone()
     if link is None:
@@ -225,10 +229,24 @@ def organiser(db: sqlite3.Connection, conference: str) -> tuple[str, str] | None
     return "; ".join(p["name"] for p in people), f"{BASE}/archive/{page}"
 
 
+def zone_for(said: dict[str, Any]) -> ZoneInfo | None:
+    """The zone a follow-up's times are in: its place's; and Astana's where the record
+    names its country (a held conference's host country). Kazakhstan has seven zones,
+    which all agree on every time of 2031-32 (+05:00 since March 2024): the most populous,
+    unless a time was recorded at another offset."""
+    if said["place"] in ZONES:
+        return ZoneInfo(ZONES[said["place"]])
+    offsets = [re.search(r"T.*(Z|[+-]\d\d:\d\d)$", v or "") for v in (said["start"],
+                                                                   said["end"])]
+    if said["country"] == "Kazakhstan" and not [m for m in offsets if m and m[1] != "+05:00"]:
+        return ZoneInfo("Asia/Almaty")
+    return None
+
+
 def check_event(db: sqlite3.Connection, f: str, event: Any, base: bool) -> None:
     """One VEVENT against the database: dates, place, status and links."""
     said = recorded(db, f)
-    zone = ZoneInfo(ZONES[said["place"]]) if said["place"] in ZONES else None
+    zone = zone_for(said)
     start = at(said["start"], zone)
     got = event.decoded("dtstart")
     if start is None:  # all-day, over what the dates cover
@@ -241,7 +259,7 @@ def check_event(db: sqlite3.Connection, f: str, event: Any, base: bool) -> None:
             assert f"At {said['start'][11:16]} local time" in str(event["description"])
     else:
         assert got == start and got.utcoffset() == start.astimezone(zone or UTC).utcoffset()
-        assert event["dtstart"].params.get("TZID") == (ZONES[said["place"]] if zone else None)
+        assert event["dtstart"].params.get("TZID") == (zone.key if zone else None)
         if zone is None:
             assert event["dtstart"].to_ical().endswith(b"Z")
         end = said["end"]
@@ -254,18 +272,23 @@ def check_event(db: sqlite3.Connection, f: str, event: Any, base: bool) -> None:
     if "dtend" in event:
         assert event.decoded("dtend") > got
     where = [x for x in (said["place"], said["country"]) if x]
+    if said["country"] and said["place"] and said["place"].endswith(", " + said["country"]):
+        where = where[:1]  # the place names its country already
     assert event.get("location") == (", ".join(where) if where else None)
     assert event["status"] == said["status"]
     description = str(event["description"])
     locator = db.execute("select source_locator from events where id = ?", (f,)).fetchone()[0]
     assert f"Source: {SOURCE_URL} ({locator})" in description
-    if said["status"] == "CANCELLED":
+    if said["retracted"]:
         assert "Withdrawn from the record: never planned." in description
+    elif said["status"] == "CANCELLED":
+        assert f"Its date ({said['start']}) was withdrawn by a correction: misread" in \
+            description
     if not base:
         assert "organizer" not in event
         assert event["url"] == SOURCE_URL
         return
-    if said["status"] == "CANCELLED":
+    if said["retracted"]:
         (retraction,) = db.execute("select id from retractions where target_event_id = ?",
                                    (f,)).fetchone()
         assert event["url"] == f"{BASE}/archive/retractions/{retraction}"
@@ -578,3 +601,37 @@ def test_a_date_a_correction_took_away_cancels_the_event(tmp_path: Path) -> None
     assert event["dtstart"].dt == dt.date(2031, 9, 14)
     assert event["sequence"] == 1
     assert "withdrawn by a correction: the report gave no date" in str(event["description"])
+
+
+def test_a_place_outside_the_tz_cities_has_its_country_zone_or_none(tmp_path: Path) -> None:
+    """Geneva is no city of the tz database, but Switzerland has one zone. Astana is none
+    either, and Kazakhstan had several zones that disagreed in 2015: a time recorded with
+    its offset picks the most populous zone of that offset; a local time there is put on
+    its day (no zone is guessed); in 2031 every zone of Kazakhstan agrees."""
+    from archive.exchange.ics import calendar
+
+    def followup(ident: str, when: str, where: str) -> Draft:
+        return (ident, "followup.scheduled", {"conference": "c1", "name": ident,
+                                              "when": when, "where": where}, None, "p")
+
+    write_log(tmp_path, [
+        ("c1", "conference.held", {"name": "Home Meeting", "place": "Utopia",
+                                   "start": "2015-03-01"}, None, "c1"),
+        followup("gva", "2031-09-15T09:00", "Geneva, Switzerland"),
+        followup("ast-offset", "2015-06-29T10:00+06:00", "Astana, Kazakhstan"),
+        followup("ast-local", "2015-06-29T10:00", "Astana, Kazakhstan"),
+        followup("ast-2031", "2031-06-29T10:00", "Astana, Kazakhstan"),
+        followup("ast-alone", "2031-06-29T10:00", "Astana")])
+    events = uids(check_calendar(calendar(Archive(tmp_path).build().path)))
+    gva = events["gva"]
+    assert gva["dtstart"].params["TZID"] == "Europe/Zurich"
+    assert gva.decoded("dtstart") == dt.datetime(2031, 9, 15, 7, tzinfo=UTC)  # summer, +02
+    assert events["ast-offset"]["dtstart"].params["TZID"] == "Asia/Almaty"
+    assert events["ast-offset"].decoded("dtstart") == dt.datetime(2015, 6, 29, 4, tzinfo=UTC)
+    local = events["ast-local"]
+    assert local.decoded("dtstart") == dt.date(2015, 6, 29)
+    assert "At 10:00 local time (no time zone is known for Astana, Kazakhstan)" in str(
+        local["description"])
+    assert events["ast-2031"]["dtstart"].params["TZID"] == "Asia/Almaty"
+    assert events["ast-2031"].decoded("dtstart") == dt.datetime(2031, 6, 29, 5, tzinfo=UTC)
+    assert events["ast-alone"].decoded("dtstart") == dt.date(2031, 6, 29)  # no country

@@ -11,12 +11,16 @@ Each follow-up is one event (VEVENT), read from the built database:
   those it was moved to, else those foreseen). A date is an all-day event (VALUE=DATE,
   DTEND the day after the last, as RFC 5545 counts it); a partial date covers what it
   names: `2015-09` is the whole of September, `2016` the whole year. A date-time is put at
-  its time in the time zone of the place (TZID, with its VTIMEZONE) when the place is a
-  city of the tz database (`Tashkent` is Asia/Tashkent; no zone is guessed for any other
-  place), else in UTC when the time was recorded with its offset (`...T10:00+05:00`);
-  a local time at a place of no known zone is put on its day, all-day, with the time in
-  the description. An end recorded as a day ends at the midnight after it; with no end
-  recorded there is no DTEND (RFC 5545: the event ends when it starts).
+  its time in the time zone of the place (TZID, with its VTIMEZONE) when the record gives
+  it (`zone_of`): the place is a city of the tz database (`Tashkent`: Asia/Tashkent), or
+  in a country the tz database gives one zone (`Geneva, Switzerland`, or a conference
+  whose host country is Switzerland: Europe/Zurich), or in a country of several zones of
+  which the time picks one (`Astana, Kazakhstan` at `2015-06-29T10:00+06:00`: Asia/Almaty,
+  the most populous zone of that offset). No zone is guessed for any other place: a time
+  recorded with its offset (`...T10:00+05:00`) is put in UTC, and a local time at a place
+  of no known zone on its day, all-day, with the time in the description. An end
+  recorded as a day ends at the midnight after it; with no end recorded there is no
+  DTEND (RFC 5545: the event ends when it starts).
 - LOCATION is the place in force, with the host country of the conference that was the
   meeting where the record gives one (and the meeting is at that conference's dates).
 - STATUS is CONFIRMED once the record says a conference of the archive was that meeting,
@@ -63,11 +67,13 @@ import datetime as dt
 import json
 import re
 import sqlite3
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
@@ -139,11 +145,71 @@ def _cities() -> dict[str, str]:
     return found
 
 
-def zone_of(place: str | None) -> ZoneInfo | None:
-    """The time zone of a place that is a city of the tz database, named as it is there
-    (`New York`: America/New_York), else None."""
-    key = _cities().get(" ".join((place or "").split()).casefold())
-    return ZoneInfo(key) if key else None
+@lru_cache(maxsize=1)
+def _country_zones() -> dict[str, tuple[str, ...]]:
+    """Each country (ISO 3166 code) and its zones, as the tz database's `zone.tab` lists
+    them: the most populous first. Read where `zoneinfo` reads its zones (the system's
+    tz database, else the `tzdata` package)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for line in _zone_table().splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 3 and not line.startswith("#"):
+            found[fields[0]].append(fields[2])
+    return {code: tuple(zones) for code, zones in found.items()}
+
+
+def _zone_table() -> str:
+    for folder in zoneinfo.TZPATH:
+        path = Path(folder) / "zone.tab"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    try:
+        return (resources.files("tzdata") / "zoneinfo" / "zone.tab").read_text("utf-8")
+    except (ModuleNotFoundError, OSError):
+        return ""
+
+
+@lru_cache(maxsize=1)
+def _countries() -> dict[str, str]:
+    """Each country's English name (CLDR's, by Babel; folded) and its ISO 3166 code."""
+    from babel import Locale
+
+    return {name.casefold(): code for code, name in Locale("en").territories.items()
+            if len(code) == 2 and code.isalpha()}
+
+
+def zone_of(place: str | None, country: str | None = None,
+            at: Iterable[dt.datetime] = ()) -> ZoneInfo | None:
+    """The time zone of a place, else None (no zone is guessed):
+    - the place, or a part of it between commas, is a city of the tz database, named as
+      it is there (`New York`: America/New_York; `Tashkent, Uzbekistan`);
+    - else a part of it names a country (else `country`, the host country recorded) that
+      the tz database gives one zone (`Geneva, Switzerland`: Europe/Zurich);
+    - else, of that country's several zones, the most populous of those that give the
+      times `at` their offsets: a time recorded with its offset (`Astana, Kazakhstan` at
+      `2015-06-29T10:00+06:00`: Asia/Almaty, not Asia/Aqtobe), or a local time at which
+      every zone of the country agrees (all of Kazakhstan since March 2024)."""
+    parts = [" ".join(p.split()) for p in (place or "").split(",")]
+    for part in [" ".join((place or "").split()), *parts]:
+        if key := _cities().get(part.casefold()):
+            return ZoneInfo(key)
+    codes = [_countries().get(x.casefold()) for x in [*reversed(parts), country or ""]]
+    zones = _country_zones().get(next((c for c in codes if c), ""), ())
+    if len(zones) == 1:
+        return ZoneInfo(zones[0])
+    moments = list(at)
+    if not zones or not moments:
+        return None
+    fits = [z for z in map(ZoneInfo, zones) if all(
+        _offset(t, z) == t.utcoffset() for t in moments if t.tzinfo is not None)]
+    local = [t for t in moments if t.tzinfo is None]
+    if fits and any(len({_offset(t, z) for z in fits}) > 1 for t in local):
+        return None  # a local time its zones disagree on
+    return fits[0] if fits else None
+
+
+def _offset(when: dt.datetime, zone: ZoneInfo) -> dt.timedelta | None:
+    return (when.astimezone(zone) if when.tzinfo else when.replace(tzinfo=zone)).utcoffset()
 
 
 When = tuple[dt.date | dt.datetime, dt.date | dt.datetime | None]
@@ -419,7 +485,7 @@ def _event(m: Meeting, changes: dict[str, str], base: str | None,
            zones: dict[str, list[dt.date]]) -> Event | None:
     """The VEVENT of a meeting (None when it has no date); the zone it uses and the days
     it covers are added to `zones`."""
-    zone = zone_of(m.place)
+    zone = zone_of(m.place, m.country, [t for t in (moment(m.start), moment(m.end)) if t])
     when = times(m.start or "", m.end, zone)
     notes = list(m.notes)
     clock = moment(m.start)
