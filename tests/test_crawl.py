@@ -68,6 +68,7 @@ def crawl(base: str, browser: Browser, extra: list[str], width: int) -> dict[str
     """Walk from the home page (and `extra`: pages no link reaches, e.g. errors), one page
     of each type, at one window width; returns each type's problems."""
     context = browser.new_context(viewport={"width": width, "height": 900})
+    context.add_init_script(VIOLATIONS)
     page = context.new_page()  # one tab for the walk: a new one per page costs a renderer
     queue, seen, problems = [base + "/", *[base + e for e in extra]], set(), {}
     try:
@@ -84,6 +85,7 @@ def crawl(base: str, browser: Browser, extra: list[str], width: int) -> dict[str
                 if found:
                     problems[kind] = found
                 continue
+            found += script_policy_problems(headers.get("content-security-policy", ""))
             page.goto(url, wait_until="load")
             queue += [h.split("#")[0] for h in page.eval_on_selector_all(
                 "a[href]", "els => els.map(e => e.href)") if h.startswith(base)]
@@ -106,6 +108,7 @@ def crawl(base: str, browser: Browser, extra: list[str], width: int) -> dict[str
             found += [f"{width} px: {v['id']} ({v['impact']}) at "
                       f"{v['nodes'][0]['target']}" for v in result["violations"]
                       if v["impact"] in ("serious", "critical")]
+            found += page.evaluate("window.archiveViolations")
             if found:
                 problems[kind + f" ({url[len(base):]})"] = found
     finally:
@@ -115,6 +118,22 @@ def crawl(base: str, browser: Browser, extra: list[str], width: int) -> dict[str
 
 
 ERRORS = ["/archive/no_such_table", "/archive?sql=select+nonsense+from"]
+
+#: Every Content-Security-Policy violation a page reports, from its first script on.
+VIOLATIONS = """window.archiveViolations = [];
+document.addEventListener('securitypolicyviolation', e => window.archiveViolations.push(
+  `policy violation: ${e.effectiveDirective} blocked ${e.blockedURI} ${e.sample}`));"""
+
+
+def script_policy_problems(policy: str) -> list[str]:
+    """What lets a script the archive did not write run: no script-src (nor default-src)
+    limited to this server and hashes."""
+    directives = {d.split()[0]: d.split()[1:] for d in policy.split(";") if d.split()}
+    sources = directives.get("script-src", directives.get("default-src"))
+    if sources is None:
+        return ["no script-src in the Content-Security-Policy"]
+    return [f"script-src allows {s}" for s in sources
+            if s not in ("'self'", "'none'") and not s.startswith("'sha256-")]
 
 #: The page's Tab order as a reader meets it: with no positive tabindex the order is the
 #: document's, so it is visual when no focusable element shown lies wholly above the one
@@ -204,3 +223,41 @@ def test_the_tab_order_check_finds_what_it_is_for(browser: Browser):
                 assert len(found) == 1 and expected in found[0], (html, found)
     finally:
         page.close()
+
+
+def test_the_policy_runs_datasettes_scripts_and_no_injected_one(
+        astana_briefed: Path, browser: Browser):
+    """A table page as served runs Datasette's inline facet switch; the same page with an
+    inline script (and an event handler) slipped into its body, under the same headers,
+    runs neither and reports both as violations."""
+    proc, base = start(astana_briefed)
+    context = browser.new_context()
+    context.add_init_script(VIOLATIONS)
+    page = context.new_page()
+    try:
+        page.goto(base + "/archive/speeches", wait_until="load")
+        assert page.evaluate("typeof DATASETTE_ALLOW_FACET") == "boolean"
+        assert page.evaluate("window.archiveViolations") == []
+
+        def injected(route):  # what an escaping failure would serve
+            response = route.fetch()
+            body = response.text().replace(
+                "</body>", "<script>window.injected = 1</script>"
+                "<img src=x onerror=\"window.handled = 1\"></body>")
+            route.fulfill(response=response, body=body)
+
+        page.route(base + "/archive/sessions", injected)
+        page.goto(base + "/archive/sessions", wait_until="load")
+        assert page.evaluate("[typeof window.injected, typeof window.handled]") == [
+            "undefined", "undefined"]
+        assert page.evaluate("typeof DATASETTE_ALLOW_FACET") == "boolean"
+        found = page.evaluate("window.archiveViolations")
+        assert len(found) == 2 and all("script-src" in v for v in found), found
+        assert script_policy_problems("script-src 'self' 'unsafe-inline'") == [
+            "script-src allows 'unsafe-inline'"]
+        assert script_policy_problems("frame-ancestors 'none'") == [
+            "no script-src in the Content-Security-Policy"]
+    finally:
+        context.close()
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -113,7 +113,7 @@ def test_pages_read_at_390px_with_no_serious_accessibility_violation(phone: Page
     url, ids = astana
     phone.goto(url + path.format(**ids))
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    phone.add_script_tag(path=str(AXE))
+    phone.evaluate(AXE.read_text())  # not a script tag: the page's policy runs none
     result = phone.evaluate("async () => await axe.run(document, {resultTypes: "
                             "['violations']})")
     serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])

@@ -405,3 +405,28 @@ def test_figures_people_and_places_are_searched_on_their_own_tables(astana_brief
         assert "?_search=" in described[table]["description"], table
     page = get(ds, "/archive/figures")
     assert 'name="_search"' in page.text  # Datasette's own search box
+
+
+def test_the_policy_allows_exactly_the_inline_scripts_the_templates_write(tmp_path: Path):
+    """A script of plain text, and the facet switch either way, by their hashes; a script
+    with template logic, an external one and an override's replaced original, not."""
+    import base64
+
+    from archive.serve.csp import inline_script_hashes, policy
+
+    def source(text: str) -> str:
+        return f"'sha256-{base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()}'"
+
+    ours, theirs = tmp_path / "ours", tmp_path / "theirs"
+    ours.mkdir()
+    theirs.mkdir()
+    (ours / "base.html").write_text("<script>\nmine();\n</script>")
+    (theirs / "base.html").write_text("<script>replaced();</script>")
+    (theirs / "table.html").write_text(
+        '<script src="/t.js"></script><script>ALLOW = {{ datasette_allow_facet }};</script>'
+        "<script>{% if x %}a(){% endif %}</script><script type=\"module\">m();</script>")
+    assert inline_script_hashes([ours, theirs]) == sorted(
+        source(t) for t in ("\nmine();\n", "ALLOW = true;", "ALLOW = false;", "m();"))
+    made = policy(["'sha256-abc'"])
+    assert "script-src 'self' 'sha256-abc';" in made and "unsafe" not in made.split(
+        "style-src")[0]

@@ -19,6 +19,9 @@
   (`archive.serve.csvsafe`); JSON, HTML and the database keep the exact text.
 - What one request may cost is bounded (`archive.serve.limits`): SQLite's own limits on
   every connection, and a response size limit.
+- Every response carries the security headers (`SECURITY_HEADERS`): a Content-Security-
+  Policy that runs only this server's scripts and Datasette's own inline ones, by hash
+  (`archive.serve.csp`), no sniffing, no framing, no referrer beyond the archive.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from markupsafe import Markup, escape
 from archive.core.names import name_key
 from archive.errors import NotFound
 from archive.exchange.atom import feed_path
-from archive.serve import pages
+from archive.serve import csp, pages
 from archive.serve.csvsafe import Neutraliser
 from archive.serve.limits import SQL_LENGTH, ServeLimits
 from archive.store.sqlite import read_only
@@ -239,12 +242,12 @@ def _bounded(send: Any, limit: int) -> Any:
 
 
 #: Every response: defence in depth beside the escaping (no sniffing a type, no page in
-#: another site's frame, no plugin objects, no referrer beyond this archive).
+#: another site's frame, no script but this server's and Datasette's own inline ones, no
+#: plugin objects, no referrer beyond this archive; `archive.serve.csp`).
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
-    (b"content-security-policy",
-     b"frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'"),
+    (b"content-security-policy", csp.served_policy().encode()),
 ]
 _SKIP = b'<a class="archive-skip" href="#main">Skip to the content</a>'
 _CSS = b'<link rel="stylesheet" href="/-/archive.css">\n'
