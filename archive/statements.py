@@ -16,6 +16,8 @@ facts, and the words for a recorded status, live here.
 - A proposal is what the record says of it: who put it forward when that is recorded,
   and whether a commitment took it up; no output says who proposed what, or that the
   conference did not adopt it, beyond that.
+- A text said in fewer characters (a chart's label, a feed's title, a pasted link's
+  words) is `shortened` after a whole word, with an ellipsis.
 - A commitment's due date in force is its latest live rescheduling's, else the one agreed;
   the date first agreed and every move stay as its history, and "overdue" counts from
   the date in force.
@@ -25,6 +27,27 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+
+# ---------------------------------------------------------------- words
+
+#: Small words a shortened text does not end on ("Conference…", not "Conference on…").
+_LINKING = frozenset("a an and at by for in of on or the to with".split())
+
+
+def shortened(text: str, fits: int) -> str:
+    """`text` with an ellipsis after the last whole word of its first `fits` characters
+    (the ellipsis takes one more), never cut inside a word; a first word longer than that
+    is cut at `fits`."""
+    if len(text) <= fits:
+        return text
+    if " " not in text[:fits + 1]:
+        return text[:fits] + "…"
+    words = text[:fits + 1].rsplit(" ", 1)[0].split(" ")
+    while len(words) > 1 and words[-1].lower() in _LINKING:
+        words.pop()
+    return " ".join(words).rstrip(",;:–-") + "…"
+
+
 
 # ---------------------------------------------------------------- agreements
 

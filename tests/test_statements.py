@@ -298,7 +298,7 @@ def test_a_meeting_is_counted_in_each_series_it_belongs_to(tmp_path: Path) -> No
 def test_a_shortened_label_ends_on_a_whole_word(text: str, fits: int) -> None:
     """A chart's label (and the running head) is cut after a whole word, never inside
     one: it was "Violent extremism in Central and So…"."""
-    from archive.briefing.charts import shortened
+    from archive.statements import shortened
 
     short = shortened(text, fits)
     kept = short.removesuffix("…")

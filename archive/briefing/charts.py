@@ -10,6 +10,7 @@ import calendar
 from dataclasses import dataclass
 from html import escape
 
+from ..statements import shortened
 from .model import Briefing
 
 FONT = "DejaVu Sans, sans-serif"
@@ -31,24 +32,6 @@ class Chart:
     title: str
     svg: str
     alt: str
-
-
-#: Small words a shortened label does not end on ("Conference…", not "Conference on…").
-_LINKING = frozenset("a an and at by for in of on or the to with".split())
-
-
-def shortened(text: str, fits: int) -> str:
-    """`text` with an ellipsis after the last whole word of its first `fits` characters
-    (the ellipsis takes one more), never cut inside a word; a first word longer than that
-    is cut at `fits`."""
-    if len(text) <= fits:
-        return text
-    if " " not in text[:fits + 1]:
-        return text[:fits] + "…"
-    words = text[:fits + 1].rsplit(" ", 1)[0].split(" ")
-    while len(words) > 1 and words[-1].lower() in _LINKING:
-        words.pop()
-    return " ".join(words).rstrip(",;:–-") + "…"
 
 
 def _clip(text: str, width: int) -> str:

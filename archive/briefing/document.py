@@ -18,7 +18,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .charts import Chart, charts, shortened
+from ..statements import shortened
+from .charts import Chart, charts
 from .model import Briefing, Note, Participant, Ref, SourceInfo
 
 HERE = Path(__file__).parent

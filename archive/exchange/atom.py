@@ -49,10 +49,10 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
-from ..briefing.charts import shortened
 from ..core.events import REGISTRY
 from ..core.schema import FACT_REFS, TABLES
 from ..errors import NotFound
+from ..statements import shortened
 from ..store import sqlite
 from . import links
 from .headlines import LABELS, Said, own_page, said

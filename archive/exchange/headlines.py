@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import statements
-from ..briefing.charts import shortened
 from ..core.events import REGISTRY
 from ..core.numbers import format_number
+from ..statements import shortened
 from .popolo import SPEECH_TITLES
 
 #: What a feed reader files each kind of entry under (its `category` label).

@@ -406,8 +406,8 @@ async def _share(datasette: Any, db: Any, request: Any, table: str, pk: str
     """A row page's canonical address, and its title and words for a pasted link: the
     headline of the fact (`exchange.headlines`, as its feed entry says it), or the name
     of a person, organisation or country and what they were."""
-    from archive.briefing.charts import shortened
     from archive.exchange import headlines, links
+    from archive.statements import shortened
 
     base = links.served_base((datasette.plugin_config(PLUGIN) or {}).get("base_url"),
                              request.scheme, request.host)
