@@ -4,7 +4,10 @@ Schematron rules, read without complaint by feedparser, and true to the database
 entry says what its fact says now, links to the fact's reader page (which a real
 `datasette` serves), names who spoke, proposed or cited it, and dates it as the record
 does. Two archives: the shipped one, and a small one with every kind of event (a
-correction, a retraction, merges, hostile text)."""
+correction, a retraction, merges, hostile text); and generated histories (agreement
+statuses corrected, follow-ups held as postponed conferences, commitments rescheduled,
+speeches and notes corrected or retracted, each event at its own time in the log), whose
+every entry is checked against the tables."""
 
 from __future__ import annotations
 
@@ -15,21 +18,29 @@ import sqlite3
 import urllib.request
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import feedparser
 import pytest
 import rnc2rng
+from briefing_fixtures import SOURCE_URL, Draft
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 from lxml import html as lxml_html
 from servers import http, start
+from test_statements_properties import generated
+from test_statements_properties import histories as statement_histories
 
 from archive.app import Archive
 from archive.cli import cli
+from archive.core.events import Source, make_payload
 from archive.exchange import atom
 from archive.statements import AGREED, agreement_status
+from archive.store.log import Log, Pending
 
 NS = {"atom": "http://www.w3.org/2005/Atom"}
 SCHEMA = Path(__file__).resolve().parent / "atom" / "atom.rnc"
@@ -526,3 +537,127 @@ def test_a_feed_reader_shows_every_entry_under_its_own_title(browser, shipped, t
     assert (tmp_path / "reader.png").stat().st_size > 10_000
     assert shown == [e.title for e in parsed.entries]
     assert len(shown) == len(set(shown)) == 93
+
+
+# ---------------------------------------------------------------- generated histories
+
+
+@st.composite
+def feed_histories(draw: st.DrawFn) -> list[Draft]:
+    """The histories of the statements' property test (agreement statuses corrected,
+    follow-ups held as conferences that were postponed and corrected, commitments whose
+    due dates move), with speeches and notes, some corrected, some retracted, some dated
+    in the world."""
+    drafts: list[Draft] = list(draw(statement_histories()))
+    for pid, name in (("ann", "Ann Lee"), ("bo", "Bo Lind")):
+        drafts.append((f"p-{pid}", "participant.attended", {
+            "conference": "c1", "entity": pid, "kind": "person", "name": name}, None, "p6"))
+    for i in range(draw(st.integers(0, 4))):
+        kind = draw(st.sampled_from(["speech", "note"]))
+        at = draw(st.sampled_from([None, "2031-03-01", "2031-03-02T10:30:00Z"]))
+        if kind == "speech":
+            drafts.append((f"sp{i}", "speech.delivered", {
+                "conference": "c1", "speaker": draw(st.sampled_from(["ann", "bo"])),
+                "summary": f"Speech {i}", "quotes": draw(st.lists(st.sampled_from(
+                    ["We agree.", "Water is peace.", "Not yet."]), max_size=2))}, at, "p7"))
+            changes: dict[str, Any] = {"summary": f"Speech {i}, as given",
+                                       "quotes": [f"Said {i} again."]}
+        else:
+            drafts.append((f"sp{i}", "note.recorded", {"conference": "c1",
+                                                       "text": f"Note {i}"}, at, "p7"))
+            changes = {"text": f"Note {i}, read again"}
+        if draw(st.booleans()):
+            drafts.append((f"sp{i}-fix", "event.corrected", {
+                "target": f"sp{i}", "changes": changes, "reason": "misheard"}, None, "p7"))
+        if draw(st.integers(0, 3)) == 0:
+            drafts.append((f"sp{i}-x", "event.retracted", {
+                "target": f"sp{i}", "reason": "not said there"}, None, "p7"))
+    return drafts
+
+
+def write_dated(root: Path, drafts: list[Draft]) -> Path:
+    """The drafts appended one by one, a minute apart in the log's time, and built."""
+    log = Log(root)
+    log.init()
+    start = datetime(2031, 3, 3, 9, tzinfo=UTC)
+    for n, (id_, type_, data, at, locator) in enumerate(drafts):
+        log.append([Pending(id=id_, type=type_, data=make_payload(type_, data), at=at,
+                            source=Source(url=SOURCE_URL, locator=locator))],
+                   recorded_at=(start + timedelta(minutes=n)).strftime(
+                       "%Y-%m-%dT%H:%M:%SZ"), recorded_by="tests")
+    return Archive(root).build().path
+
+
+def instant(value: str) -> str:
+    """A recorded date or date-time as the feed must date it, in UTC."""
+    if "T" not in value:
+        return to_rfc3339(value)
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_feed(db: Path, schema: tuple[etree.RelaxNG, list[tuple[str, str, str]]]) -> None:
+    """Every claim the whole archive's feed makes, against the tables (not through
+    `archive.statements` or `exchange.headlines`, the layers under test)."""
+    doc, _ = valid(atom.feed(db, BASE), schema)
+    entries = by_event(doc)
+    retracted = {r[0] for r in rows(db, "select target_event_id from retractions")}
+    fixes_of_retracted = {r[0] for r in rows(
+        db, "select correction_event_id from revisions where target_event_id in "
+            "(select target_event_id from retractions)")}
+    assert set(entries) == {r[0] for r in rows(db, "select id from events")} - retracted \
+        - fixes_of_retracted
+    titles = [text(e, "title") for e in entries.values()]
+    assert len(set(titles)) == len(titles)
+    for ident, r in {r["id"]: r for r in rows(db, DATES)}.items():
+        if ident in entries:
+            assert text(entries[ident], "published") == instant(r["published"]), ident
+            assert text(entries[ident], "updated") == r["updated"], ident
+    for a in rows(db, "select id, title, status from agreements"):
+        title, words = text(entries[a["id"]], "title"), agreement_status(a["status"])
+        assert title.startswith(f"{words.word}: {a['title']}"), title  # no parties named
+        if a["status"] not in AGREED:
+            assert "agreed" not in title.lower() and "adopted" not in title.lower(), title
+    for s in rows(db, "select s.id, s.speaker_name, s.summary, (select text from quotes q "
+                      "where q.speech_id = s.id order by n limit 1) as quote from speeches s"):
+        entry = entries[s["id"]]
+        assert [n.text for n in entry.iterfind("atom:author/atom:name", NS)] == \
+            [s["speaker_name"]]
+        words = f"“{s['quote']}”" if s["quote"] else s["summary"]
+        assert text(entry, "title") == f"{s['speaker_name']}: {words}", s["id"]
+    for n in rows(db, "select id, text from notes"):
+        assert text(entries[n["id"]], "title") == f"Note: {n['text']}"
+        assert f"<p>{n['text']}</p>" in text(entries[n["id"]], "content")
+    for c in rows(db, "select c.id, c.due, (select due from reschedulings r where "
+                      "r.commitment_id = c.id order by r.event_seq desc limit 1) as moved, "
+                      "(select count(*) from reschedulings r where r.commitment_id = c.id) "
+                      "as moves from commitments c"):
+        content = html.unescape(text(entries[c["id"]], "content"))
+        due = c["moved"] or c["due"]
+        assert f"Due {due}" + (f" (first due {c['due']})." if c["moves"] else ".") \
+            in content, (c["id"], content)
+    for f in rows(db, "select id, date from followups"):
+        held = rows(db, "select c.start, c.end from followups_held h join conferences c on "
+                        "c.id = h.held_as_id where h.followup_id = ? order by h.event_seq "
+                        "desc limit 1", f["id"])
+        title = text(entries[f["id"]], "title")
+        if held:
+            start, end = held[0]
+            assert f", held {start if end in (None, start) else f'{start} to {end}'}" in \
+                title, title
+        else:
+            assert f", foreseen for {f['date']}" in title, title
+    for cid in [r[0] for r in rows(db, "select id from conferences")]:
+        mine = by_event(etree.fromstring(atom.feed(db, BASE, conference=cid)))
+        assert set(mine) == _conference_events(db, cid), cid
+        assert all(etree.tostring(mine[i]) == etree.tostring(entries[i]) for i in mine)
+    for person in ("ann", "bo"):
+        assert set(by_event(etree.fromstring(atom.feed(db, BASE, person=person)))) == \
+            _naming(db, person) - retracted - fixes_of_retracted
+
+
+@generated(12)
+@given(drafts=feed_histories())
+def test_every_claim_of_a_generated_feed_is_the_databases(tmp_path_factory, drafts,
+                                                          schema) -> None:
+    check_feed(write_dated(tmp_path_factory.mktemp("feed"), drafts), schema)
