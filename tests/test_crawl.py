@@ -53,7 +53,10 @@ def page_type(url: str) -> str:
         segments = ["archive", table if table in READER_ROWS else "ROW", "ID"]
     elif segments[:1] == ["archive"] and len(segments) == 2 and segments[1] not in QUERIES:
         segments = ["archive", "TABLE"]
-    return "/" + "/".join(segments) + "?" + shape(parts.query)
+    kinds = shape(parts.query)
+    if segments[:1] == ["archive"] and len(segments) == 2 and "_hide_sql" in kinds:
+        segments = ["archive", "QUERY"]  # its rows are the query's own page's: one will do
+    return "/" + "/".join(segments) + "?" + kinds
 
 
 def fetch(url: str) -> tuple[int, dict[str, str]]:
