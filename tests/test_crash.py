@@ -114,18 +114,23 @@ def test_acknowledged_appends_survive_sigkill(archive_dir: Path, children: list)
     in_flight = ""
     repairs = torn_bytes = 0
     for r in range(rounds):
-        proc = start_writer(archive_dir, f"r{r:02d}", per_round, retry=in_flight)
+        proc = start_writer(archive_dir, f"r{r:02d}", per_round, retry=in_flight,
+                            wait=True)
         children.append(proc)
-        time.sleep(rng.uniform(0.25, 0.9))
+        assert proc.stdout is not None and proc.stdin is not None
+        started = b""  # its retry's acknowledgement, then `ready`: it has started up,
+        while not started.endswith(b"ready\n"):  # so the kill lands among appends
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read().decode() if proc.stderr else ""
+            started += line
+        proc.stdin.write(b"go\n")
+        proc.stdin.flush()
+        time.sleep(rng.uniform(0.1, 0.6))
         proc.send_signal(signal.SIGKILL)
         out, err = proc.communicate(timeout=30)
         assert proc.returncode == -signal.SIGKILL, err.decode()
-        got = acknowledged(out)
+        got = acknowledged(started + out)
         if in_flight:
-            if not got:
-                # killed (on a loaded machine) before even the retry returned: the same
-                # append is still in flight, and the next writer retries it again
-                continue
             assert got[0] == in_flight, f"seed {seed}: retry not acknowledged first"
             acked.append(got.pop(0))
         acked += got
@@ -137,7 +142,8 @@ def test_acknowledged_appends_survive_sigkill(archive_dir: Path, children: list)
         except TornTail:
             torn_bytes += Log(archive_dir).repair()
             repairs += 1
-    assert len(acked) >= 1000, f"seed {seed}: only {len(acked)} appends acknowledged"
+    # each kill came 0.1 s or more into appending (1,500 acknowledged on a quiet machine)
+    assert len(acked) >= 10 * rounds, f"seed {seed}: only {len(acked)} appends acknowledged"
     ids = assert_log_holds(archive_dir, acked)
     print(f"crash test: seed {seed}, {rounds} kills, {len(acked)} acknowledged, "
           f"{len(ids)} events in the log, {repairs} repairs ({torn_bytes} bytes)")
