@@ -7,9 +7,11 @@ line. Run in their own process so that peak memory and imports are theirs alone.
   wrote (read from its DB beforehand, untimed) into the same tables in one transaction, and
   the same FTS rebuild. Creating the same secondary indexes afterwards is timed apart
   (`index_seconds`, and `with_indexes_seconds` for the floor including them).
-- `es-save JSONL DB [--aggregate]`: the eventsourcing library's bulk save of the same
-  events (its SQLite application recorder; --aggregate: its aggregate recorder, which
-  uses executemany but keeps no global order).
+- `es-save JSONL DB [--aggregate] [--checked]`: the eventsourcing library's bulk save of
+  the same events (its SQLite application recorder; --aggregate: its aggregate recorder,
+  which uses executemany but keeps no global order; --checked: each payload first
+  validated by msgspec against the archive's own payload class, and the lines hashed in
+  a SHA-256 chain: the price of the archive's checks, paid by the peer).
 - `es-read DB`: the eventsourcing library's read-back of all events (notifications, in pages),
   decoding each event's state.
 """
@@ -172,7 +174,8 @@ def cmd_es_save(args: list[str]) -> dict:
     recorder.create_table()
     t0 = time.perf_counter()
     with open(src, "rb") as f:
-        n, aggregates = _save(recorder, _aggregates(f), 10_000)
+        lines = _checked(f) if "--checked" in args else f
+        n, aggregates = _save(recorder, _aggregates(lines), 10_000)
     datastore.close()
     t1 = time.perf_counter()
     return {"seconds": t1 - t0, "process_seconds": t1 - t_start, "events": n,
@@ -193,6 +196,25 @@ def _save(recorder, events, size: int) -> tuple[int, int]:  # noqa: ANN001
         recorder.insert_events(batch)
         n += len(batch)
     return n, len(aggregates)
+
+
+def _checked(lines):
+    """The lines, each one's payload decoded by msgspec into the archive's payload class of
+    its type (a typed, validating decode), and chained: SHA-256 of the previous hash and
+    the line."""
+    import msgspec
+
+    from archive.core.events import REGISTRY
+
+    line_type = msgspec.defstruct("Line", [("type", str), ("data", msgspec.Raw)])
+    envelope = msgspec.json.Decoder(line_type).decode
+    decoders = {t: msgspec.json.Decoder(cls).decode for t, cls in REGISTRY.items()}
+    prev = b"0" * 64
+    for line in lines:
+        parsed = envelope(line)
+        decoders[parsed.type](parsed.data)
+        prev = hashlib.sha256(prev + line).hexdigest().encode()
+        yield line
 
 
 def cmd_es_read(args: list[str]) -> dict:

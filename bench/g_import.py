@@ -8,8 +8,8 @@ import subprocess
 from .core import Context, Row, median, py_child, run_child
 from .generate import archive_cmd, bench_env
 
-GOAL_RATE = 250_000
-GOAL_X = 6.0
+#: Issue 27: within 1.5x of the peer's time (the moonshot: 1.0x).
+GOAL_X = 1.5
 
 
 def import_once(ctx: Context, n: int, tag: str = "import") -> tuple[float, int]:
@@ -49,11 +49,20 @@ def run(ctx: Context) -> list[Row]:
         rows.append(Row(
             "import", "archive import (whole process, durable)", n, med, rate,
             floor=es_med[best], floor_name=f"eventsourcing {best}",
-            goal=f">= {GOAL_RATE // 1000}k ev/s and >= {GOAL_X:g}x eventsourcing",
-            passed=rate >= GOAL_RATE and x >= GOAL_X, runs=ours,
+            goal=f"<= {GOAL_X:g}x eventsourcing's time (issue 27)",
+            passed=med <= GOAL_X * es_med[best], runs=ours,
             extra={"x_eventsourcing": x, "maxrss_kb": max(rss)}))
         for kind, runs in es.items():
             rows.append(Row("import", f"eventsourcing bulk save ({kind} recorder, whole "
                             "process)", n, es_med[kind], n / es_med[kind], runs=runs,
                             extra={"speedup_of_archive_import": es_med[kind] / med}))
+        checked_db = ctx.out / "scratch" / f"es-checked-{n}.db"  # es_db is read back later
+        checked = [py_child(["es-save", str(data / "import.jsonl"), str(checked_db), "--checked",
+                             *(["--aggregate"] if best == "aggregate" else [])]).seconds
+                   for _ in range(ctx.repeat)]
+        fair = median(checked)
+        rows.append(Row("import", f"(information) eventsourcing {best} + msgspec validation "
+                        "+ SHA-256 chain of the same payloads", n, fair, n / fair,
+                        runs=checked, extra={"x_of_archive_import": med / fair,
+                                             "price_of_the_checks_s": fair - es_med[best]}))
     return rows
