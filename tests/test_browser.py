@@ -195,3 +195,29 @@ def test_attachments_route_serves_only_raster_images(page: Page, web_briefing: s
         else:
             raise AssertionError(f"served {name}")
 
+
+
+def test_no_visitor_is_shown_where_the_archive_lies_on_disk(page: Page, web_briefing: str):
+    """Datasette shows its metadata to every visitor (/-/metadata.json): it names no file
+    of this machine, yet the briefings and photos it served before are served still (the
+    plugin finds them beside the database; the phone test above loads the photo)."""
+    import json
+    import os
+    import urllib.request
+
+    with urllib.request.urlopen(web_briefing + "/-/metadata.json") as response:
+        metadata = json.load(response)
+
+    def strings(value: object) -> list[str]:
+        if isinstance(value, dict):
+            return [s for v in value.values() for s in strings(v)]
+        if isinstance(value, list):
+            return [s for v in value for s in strings(v)]
+        return [value] if isinstance(value, str) else []
+
+    found = strings(metadata)
+    assert "/-/archive.css" in found  # the walk reads the metadata's strings
+    assert [s for s in found if s.startswith("/") and os.path.exists(s)] == []
+    for path in ("/-/briefing.pdf", "/-/briefing.html"):
+        with urllib.request.urlopen(web_briefing + path) as response:
+            assert response.status == 200 and len(response.read()) > 1000, path

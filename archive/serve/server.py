@@ -23,7 +23,7 @@ from typing import Any
 
 from ..core.schema import TABLES, VIEWS
 from ..store import durable
-from ..store.layout import Layout, stamp_of
+from ..store.layout import Layout
 from ..store.sqlite import read_only
 from . import PLUGINS, TEMPLATES
 from .limits import ServeLimits
@@ -284,7 +284,6 @@ def metadata(root: Path | None = None, base_url: str | None = None) -> dict[str,
         "label_column": "text",
         "facets": [{"cached": "status"}, {"cached": "conference_id"}, {"cached": "owners"}]}
     tables["texts"]["searchmode"] = "escaped"
-    layout = Layout(root) if root else None
     conferences = _conferences(root)
     return {
         "title": _title(conferences),
@@ -297,19 +296,9 @@ def metadata(root: Path | None = None, base_url: str | None = None) -> dict[str,
         "extra_css_urls": ["/-/archive.css"],
         "extra_js_urls": ["/-/archive.js"],
         "databases": {DATABASE: {"tables": tables, "queries": QUERIES}},
-        "plugins": {"archive": {"base_url": base_url} | {
-            kind: {"briefing": str(path.resolve()), "stamp": str(stamp_of(path).resolve())}
-            for kind, path in (("pdf", layout and layout.briefing()),
-                               ("html", layout and layout.briefing(html=True))) if path
-        } | {"attachments": str(layout.attachments.resolve()) if layout else None,
-             "conferences": {
-                 cid: {kind: {"briefing": str(path.resolve()),
-                              "stamp": str(stamp_of(path).resolve())}
-                       for kind, path in (("pdf", layout.briefing(conference=cid)),
-                                          ("html", layout.briefing(conference=cid,
-                                                                   html=True)))}
-                 for cid in [c[0] for c in conferences] + ["series"]}
-             if layout and len(conferences) > 1 else {}}},
+        # no path: Datasette shows the metadata to every visitor (/-/metadata); the
+        # plugin finds the briefings and attachments beside the database it serves
+        "plugins": {"archive": {"base_url": base_url}},
     }
 
 

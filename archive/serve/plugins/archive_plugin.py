@@ -46,6 +46,7 @@ from archive.exchange.atom import feed_path
 from archive.serve import csp, pages
 from archive.serve.csvsafe import Neutraliser
 from archive.serve.limits import SQL_LENGTH, ServeLimits
+from archive.store.layout import Layout, stamp_of
 from archive.store.sqlite import read_only
 
 PLUGIN = "archive"
@@ -83,29 +84,41 @@ def prepare_connection(conn: Any) -> None:
     conn.execute(f"pragma mmap_size={MMAP_BYTES}")
 
 
+def _layout(datasette: Any) -> Layout | None:
+    """The archive whose database is served (`ROOT/exports/archive.db`), found from the
+    database's own path: the briefings and attachments lie beside it, and no path is put
+    into the metadata, which Datasette shows every visitor at /-/metadata. None for a
+    database served from elsewhere (a published copy)."""
+    db = datasette.databases.get("archive")
+    if db is None or not db.path:
+        return None
+    path = Path(db.path).resolve()
+    layout = Layout(path.parent.parent)
+    return layout if layout.database == path else None
+
+
 def _briefing(datasette: Any, kind: str = "pdf", conference: str | None = None
               ) -> str | None:
-    """The briefing (`kind` "pdf" or "html"; of one `conference` of several), if it shows
-    the very state of the log being served (its stamp file says which sequence and hash
-    it was rendered from; an update or one-day briefing is not offered as the briefing)."""
-    config = datasette.plugin_config(PLUGIN) or {}
-    if conference is not None:
-        config = (config.get("conferences") or {}).get(conference) or {}
-    config = config.get(kind) or {}
-    path, stamp_path = config.get("briefing"), config.get("stamp")
-    db = datasette.databases.get("archive")
-    if not path or not stamp_path or not os.path.isfile(path) or db is None or not db.path:
+    """The briefing (`kind` "pdf" or "html"; of one `conference` of several, or of the
+    "series"), if it shows the very state of the log being served (its stamp file says
+    which sequence and hash it was rendered from; an update or one-day briefing is not
+    offered as the briefing)."""
+    layout = _layout(datasette)
+    if layout is None:
+        return None
+    output = layout.briefing(conference=conference, html=kind == "html")
+    if not output.is_file():
         return None
     try:
-        with open(stamp_path, "rb") as f:
+        with open(stamp_of(output), "rb") as f:
             stamp = json.load(f)
-        with closing(read_only(db.path)) as conn:
+        with closing(read_only(layout.database)) as conn:
             info = dict(conn.execute("select key, value from _archive_build").fetchall())
     except (OSError, ValueError, sqlite3.Error, NotFound):
         return None
     current = str(stamp.get("seq")) == info.get("seq") and stamp.get("hash") == info.get("hash")
     whole = stamp.get("since") is None and stamp.get("day") is None
-    return path if current and whole else None
+    return str(output) if current and whole else None
 
 
 async def _briefing_view(datasette: Any, request: Any) -> Any:
@@ -156,9 +169,9 @@ async def _static_view(request: Any) -> Any:
 
 
 async def _attachment_view(datasette: Any, request: Any) -> Any:
-    folder = (datasette.plugin_config(PLUGIN) or {}).get("attachments")
+    layout = _layout(datasette)
     sha = request.url_vars["sha"]
-    path = os.path.join(folder, sha) if folder else None
+    path = str(layout.attachment(sha)) if layout is not None else None
     try:
         with open(path or "", "rb") as f:
             head = f.read(16)
@@ -537,8 +550,8 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
         elif table == "conferences":
             out["archive_page"] = await pages.conference(db, pk)
             if out["archive_page"] is not None:
-                several = len((datasette.plugin_config(PLUGIN) or {}).get("conferences")
-                               or {}) > 0
+                several = (await db.execute("select count(*) from conferences")
+                           ).first()[0] > 1
                 kinds = ("pdf", "html")
                 out["archive_page"]["briefing"] = {
                     k: (f"/-/briefing-{pk}.{k}" if several else f"/-/briefing.{k}")
