@@ -271,7 +271,7 @@ def test_an_import_killed_at_random_points_keeps_all_or_nothing(
     arc(root, "init", "--store", pg_url)
     arc(root, "add", "conference", "--id", "c1", "--name", "Summit")
     rng = random.Random(5)
-    size = 60_000
+    size = 20_000
 
     def importing(attempt: int) -> subprocess.Popen[bytes]:
         lines = tmp_path / f"import-{attempt}.jsonl"
@@ -288,7 +288,7 @@ def test_an_import_killed_at_random_points_keeps_all_or_nothing(
     whole = time.monotonic() - began
     expected = 1 + size
     cut = 0
-    fractions = (0.15, 0.4, 0.65, 0.85, 0.95, 1.5)
+    fractions = (0.15, 0.4, 0.65, 0.85, 0.95, 1.3)
     for attempt, fraction in enumerate(fractions, 1):
         proc = importing(attempt)
         time.sleep(whole * (fraction + rng.uniform(-0.05, 0.05)))
