@@ -410,6 +410,11 @@ BAD = {
          "parent_id": "c1"})), "a side meeting needs who took part"),
     "a source that is no URL": (_with(lambda d: d["speeches"][0].update(
         sources=[{"url": "the-report"}])), "a source's `url` is not a URL: 'the-report'"),
+    "a post with no id": (_with(lambda d: d.update(posts=[{"label": "Chair"}])),
+                          "Popolo posts[0]: has no `id`"),
+    "a post id twice": (_with(lambda d: d.update(posts=[{"id": "p", "label": "Chair"},
+                                                        {"id": "p", "label": "Host"}])),
+                        "Popolo posts[1] ('p'): the id 'p' is given twice"),
     "a date the archive refuses": (_with(lambda d: d["events"][0].update(
         start_date="29 June 2031")), "Popolo events[0] ('c1'): "),
 }

@@ -190,7 +190,7 @@ def zone_of(place: str | None, country: str | None = None,
       `2015-06-29T10:00+06:00`: Asia/Almaty, not Asia/Aqtobe), or a local time at which
       every zone of the country agrees (all of Kazakhstan since March 2024)."""
     parts = [" ".join(p.split()) for p in (place or "").split(",")]
-    for part in [" ".join((place or "").split()), *parts]:
+    for part in parts:  # no city of the tz database has a comma in its name
         if key := _cities().get(part.casefold()):
             return ZoneInfo(key)
     codes = [_countries().get(x.casefold()) for x in [*reversed(parts), country or ""]]
