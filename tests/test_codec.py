@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from payloads import MINIMAL
 
 from archive.core.codec import (
+    _parse_line,
     content_digest,
     encode_event,
     line_hash,
@@ -51,6 +52,54 @@ _IMPORT_LINES = [
     '{"type": "figure.cited", "data": {"conference": "c", "counts": "x", "value": NaN}}',
     "not json",
 ]
+
+
+def _log_line(type_: str = "note.recorded", data: Any = None, **envelope: Any) -> bytes:
+    """A log line with a true hash, whatever its fields hold (nothing is validated)."""
+    fields: dict[str, Any] = {
+        "id": "e-1", "seq": 1, "type": type_, "v": 2, "at": None,
+        "recorded_at": "2026-01-01T00:00:00Z", "recorded_by": "t", "source": None,
+        "data": {"conference": "c", "text": "x"} if data is None else data,
+        "prev": ZERO_HASH, **envelope}
+    body = json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode()
+    return body[:-1] + b',"hash":"' + hashlib.sha256(body).hexdigest().encode() + b'"}'
+
+
+_LOG_LINES = [
+    *(_log_line(t, d, v=REGISTRY[t].VERSION) for t, d in MINIMAL.items()),
+    _log_line(id="bad id"),
+    _log_line(id="x" * 200),
+    _log_line(recorded_by="a\u0001b"),
+    _log_line(recorded_by="a\u0001b".encode().decode("unicode_escape")),
+    _log_line(source={"url": "urn:x", "locator": "p\u0007"}),
+    _log_line(data={"conference": "c", "text": "bell\u0007"}),
+    _log_line(data={"conference": "c", "text": "tab\tok"}),
+    _log_line(at="2015-02-30"),
+    _log_line(recorded_at="yesterday"),
+    _log_line("speech.delivered", {"conference": "c", "speaker": "s", "quote": "Q"}, v=1),
+    _log_line("conference.held", {"name": "C"}, v=1),  # reads as version 2 as it is
+    _log_line("nothing.happened", {}),
+    _log_line(data={"conference": "c", "text": "x", "type": "figure.cited"}),
+    _log_line(seq=0),
+    _log_line()[:-3] + b'00"}',  # the hash changed
+    _log_line().replace(b'"type":"note.recorded",', b"") + b"",
+    b'{"data":{"type":"x"},' + _log_line()[1:],
+    b"not json",
+]
+
+
+@pytest.mark.parametrize("line", _LOG_LINES)
+def test_the_one_pass_log_parser_agrees_with_the_field_by_field_one(line: bytes) -> None:
+    """The same event for good lines, the same error message for bad ones (a control
+    character, a bad id or date, an old version, an unknown type, a changed hash)."""
+    try:
+        expected: Any = _parse_line(line)
+    except InvalidEvent as exc:
+        with pytest.raises(InvalidEvent) as got:
+            parse_line(line)
+        assert str(got.value) == str(exc)
+    else:
+        assert parse_line(line) == expected
 
 
 @pytest.mark.parametrize("line", _IMPORT_LINES)

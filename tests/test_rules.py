@@ -6,9 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers import examples
 from histories import BASE, chain, known
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from archive.core import catalogue as cat
 from archive.core import rules
+from archive.core.catalogue import MemoryCatalogue
 from archive.core.events import make_payload
 from archive.errors import InvalidEvent, NotFound
 
@@ -100,3 +105,93 @@ def test_what_passes_the_rules_is_learned() -> None:
     view = known(items[:-1])
     (event,) = chain(items[-1:], start=len(items))
     rules.check(event.data, view)
+
+
+class _Asked:
+    """A catalogue seen only through the `View` questions (not a MemoryCatalogue), so
+    that `rules.check` takes none of its shortcuts."""
+
+    def __init__(self, inner: MemoryCatalogue):
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+_IDS = ["conf", "s1", "ann", "kz", "sp", "p1", "p2", "nope"]
+
+
+@st.composite
+def _event(draw: Any, i: int, made: list[str]) -> tuple[str, str, dict[str, Any]]:
+    """An event that may break any rule: references drawn from what exists, was
+    retracted, merged or never was (`made`: the ids events so far were given)."""
+    ref = st.sampled_from(_IDS + made + ["bob", "zed"])
+    kind = draw(st.sampled_from(["speech", "note", "participant", "participant", "retract",
+                                 "retract", "merge", "session", "conference"]))
+    if kind == "speech":
+        return (f"e{i}", "speech.delivered", {
+            "conference": draw(st.sampled_from(["conf", "conf", *made, "nope"])),
+            "speaker": draw(st.one_of(ref, st.sampled_from(["ann", "bob", "zed"]))),
+            **({"session": draw(ref)} if draw(st.booleans()) else {})})
+    if kind == "note":
+        return (f"e{i}", "note.recorded", {"conference": draw(ref), "text": "t",
+                                           **({"about": draw(ref)} if draw(st.booleans())
+                                              else {})})
+    if kind == "participant":
+        return (f"e{i}", "participant.attended", {
+            "conference": draw(st.sampled_from(["conf", "conf", *made])),
+            "entity": draw(st.sampled_from(["ann", "bob", "kz", "zed"])),
+            "kind": draw(st.sampled_from(["person", "country"])),
+            "name": draw(st.sampled_from(["N", "N", "N", "\u200b"])),
+            **({"country": draw(ref)} if draw(st.integers(0, 3)) == 0 else {})})
+    if kind == "retract":
+        recent = st.sampled_from(made[-3:]) if made else ref  # a participation, often
+        return (f"e{i}", "event.retracted", {"target": draw(st.one_of(ref, recent)),
+                                             "reason": "r"})
+    if kind == "merge":
+        return (f"e{i}", "entities.merged", {"kept": draw(ref), "merged": draw(ref)})
+    if kind == "session":
+        return (draw(st.sampled_from([f"e{i}", "s1"])), "session.held",
+                {"conference": draw(ref), "title": f"T{i}"})
+    return (draw(st.sampled_from([f"e{i}", "conf"])), "conference.held", {"name": f"C{i}"})
+
+
+def _verdict(data: Any, view: Any, plain: frozenset[str] = rules.PLAIN) -> str:
+    kept, rules.PLAIN = rules.PLAIN, plain
+    try:
+        rules.check(data, view, dependents=lambda ids: sorted(ids)[:2])
+    except (InvalidEvent, NotFound) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        rules.PLAIN = kept
+    return "ok"
+
+
+@settings(max_examples=examples(200), deadline=None)
+@given(st.data())
+def test_the_rules_shortcuts_give_the_verdict_the_rules_give(data: Any) -> None:
+    """Over random histories of events that pass or break the rules, `rules.check` on a
+    memory catalogue (which first asks `plainly_live`, and stops at once for a plain
+    fact) gives every event the verdict and message it gives when asked only through
+    the `View` questions and made to go through every rule; and what passes is learned
+    by the memory store's shortcut for plain facts and participations exactly as the
+    fold's ops say."""
+    shortcut = known(BASE)
+    by_ops = known(BASE)
+    seq, made = len(BASE), []
+    for i in range(data.draw(st.integers(1, 30))):
+        ident, type_, fields = data.draw(_event(i, made))
+        try:
+            payload = make_payload(type_, fields)
+        except InvalidEvent:
+            continue
+        verdict = _verdict(payload, shortcut)
+        assert verdict == _verdict(payload, _Asked(shortcut), plain=frozenset())
+        if verdict != "ok" or shortcut.event(ident) is not None:
+            continue
+        seq += 1
+        made.append(ident)
+        shortcut.learn(ident, seq, type_, payload)
+        by_ops.payloads[ident] = payload
+        by_ops.apply(cat.learn(ident, seq, type_, payload, by_ops))
+        assert vars(shortcut) == vars(by_ops)

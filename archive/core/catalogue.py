@@ -305,10 +305,51 @@ class MemoryCatalogue:
     def learn(self, id: str, seq: int, type_: str, data: Payload, position: int = 0,
               refs: list[tuple[str, str, str]] | None = None) -> None:
         """Fold one event in (it must have passed the rules)."""
-        ops = learn(id, seq, type_, data, self, position, refs)
         if self.read is None or self.below is not None:
             self.payloads[id] = data
-        self.apply(ops)
+        if type_ in FIXES or (type_ in NAMED and type_ != ParticipantAttended.TYPE):
+            self.apply(learn(id, seq, type_, data, self, position, refs))
+            return
+        # Most of a long log: a fact that names no record, or a participation. What
+        # `learn` gives for them ("event", "refs" and, for a participation, "entity",
+        # "attends", "name"), folded here without making the ops.
+        self.new_events[id] = Known(type_, seq, True)
+        self.positions[id] = position
+        deltas = self.refs_delta
+        for _, _, ref in references(data) if refs is None else refs:
+            deltas[ref] = deltas.get(ref, 0) + 1
+        if isinstance(data, ParticipantAttended):
+            entity = data.entity
+            if entity not in self.new_entities and (
+                    self.below is None or self.below.entity(entity) is None):
+                self.new_entities[entity] = (data.kind, data.name)
+            self.attends_delta[entity] = self.attends_delta.get(entity, 0) + 1
+            self.names[(data.kind, name_key(data.name))] = entity
+
+    def plainly_live(self, refs: list[tuple[str, str, str]], want: dict[str, str]) -> bool:
+        """Does each reference (from `events.references`) point, on what this catalogue
+        (or the store below, from memory) knows at a glance, at a live event of the type
+        `want` gives its kind, or at an entity with a live participation of its own? A
+        sufficient condition for `rules.check_references`, without making a record per
+        reference; False is no verdict (ask the rules)."""
+        events, flags, below = self.new_events, self.live_flags, self.below
+        for _, kind, ref in refs:
+            if kind == "entity":  # a record with a live participation of its own lives
+                if ref in self.new_entities:  # (merged or not: its group holds it)
+                    if self.attends_delta.get(ref, 0) <= 0:
+                        return False
+                    continue
+                info = self.entity(ref)
+                if info is None or info.attends <= 0:
+                    return False
+                continue
+            known = events.get(ref)
+            if known is None and below is not None:
+                known = below.event(ref)
+            if known is None or known.type != want.get(kind, known.type) \
+                    or not flags.get(ref, known.live):
+                return False
+        return True
 
     def apply(self, ops: list[Op]) -> None:
         for op in ops:
@@ -376,7 +417,8 @@ class MemoryCatalogue:
         if self.below is not None and id not in self.new_events:
             return self.below.current(id)
         assert self.read is not None, f"no payload kept for {id}"
-        return self.read(id)
+        data = self.payloads[id] = self.read(id)  # kept: the few events fixes target
+        return data
 
     def named(self, scope: str, key: str) -> str | None:
         found = self.names.get((scope, key))

@@ -27,6 +27,7 @@ from .events import (
     FIXES,
     IDENTITY,
     MENTIONS,
+    REGISTRY,
     AgreementReached,
     CommitmentMade,
     CommitmentRescheduled,
@@ -48,6 +49,10 @@ WANT = {"conference": "conference.held", "session": "session.held",
         "merge": "entities.merged", "agreement": "agreement.reached",
         "proposal": "proposal.made", "commitment": "commitment.made",
         "followup": "followup.scheduled"}
+#: The types of fact whose only rule is that their references point at what exists and
+#: is live (`check` asks nothing more of them): no fix, no named record, no commitment.
+PLAIN = frozenset(REGISTRY) - FIXES - cat.NAMED - {
+    CommitmentMade.TYPE, CommitmentRescheduled.TYPE, FollowupHeld.TYPE}
 #: Given ids, a few live facts that refer to them (for messages; may read the log).
 Dependents = Callable[[set[str]], list[str]]
 
@@ -91,7 +96,11 @@ def check(data: Payload, view: cat.View, refs: list[tuple[str, str, str]] | None
           dependents: Dependents | None = None) -> None:
     """Raise NotFound or InvalidEvent if `data` breaks a rule. `refs` may be passed when
     the caller has already worked out `references(data)`."""
-    check_references(references(data) if refs is None else refs, view)
+    refs = references(data) if refs is None else refs
+    if not (isinstance(view, cat.MemoryCatalogue) and view.plainly_live(refs, WANT)):
+        check_references(refs, view)  # most events of a long log need not ask
+    if data.TYPE in PLAIN:
+        return
     if data.TYPE not in FIXES:
         name = cat.name_of(data) if data.TYPE in cat.NAMED else None
         if name is not None and not cat.name_key(name):

@@ -41,8 +41,8 @@ def verify(log: EventLog, progress: Callable[[int], None] | None = None,
     the hashes of the lines numbered `at`, and the Merkle roots, computed from the lines
     themselves, of the first N lines for each N of `roots_at`)."""
     log.require()
-    offsets: dict[str, int] = {}
-    known = MemoryCatalogue(read=lambda ident: log.event_at(offsets[ident]).data)
+    known = MemoryCatalogue(read=lambda ident: log.event_at(known.positions[ident]).data)
+    positions, check, learn = known.positions, rules.check, known.learn
     path = log.name
     seq, prev, start, size = 0, ZERO_HASH, 0, 0
     found: dict[int, str] = {}
@@ -54,21 +54,21 @@ def verify(log: EventLog, progress: Callable[[int], None] | None = None,
         return catalogue.dependents(((e.id, e.type, e.data) for e in before), known, ids)
 
     for placed in log.read():
-        event, lineno = placed.event, placed.lineno
-        data = event.data
-        if event.id in offsets:
-            first = log.event_at(offsets[event.id]).seq
-            raise LogCorrupt(f"id {event.id} appears twice (first at seq {first})",
-                             path=path, line=lineno)
+        event = placed.event
+        ident, data = event.id, event.data
+        if ident in positions:
+            first = log.event_at(positions[ident]).seq
+            raise LogCorrupt(f"id {ident} appears twice (first at seq {first})",
+                             path=path, line=placed.lineno)
         refs = references(data)  # once, for the rules and the catalogue
         try:
-            rules.check(data, known, refs, dependents=dependents)
+            check(data, known, refs, dependents)
         except (InvalidEvent, NotFound) as exc:
-            raise LogCorrupt(f"{exc}, before this line", path=path, line=lineno) from None
-        offsets[event.id] = start
-        known.learn(event.id, event.seq, event.type, data, start, refs)
+            raise LogCorrupt(f"{exc}, before this line", path=path,
+                             line=placed.lineno) from None
+        learn(ident, event.seq, event.type, data, start, refs)
         start = placed.end
-        seq, prev, size = event.seq, event.hash, placed.end
+        seq, prev = event.seq, event.hash
         if seq in at:
             found[seq] = prev
         if tree is not None:
@@ -77,6 +77,7 @@ def verify(log: EventLog, progress: Callable[[int], None] | None = None,
                 roots[seq] = tree.root()
         if progress is not None:
             progress(1)
+    size = start
     return Report(events=seq, seq=seq, hash=prev, size=size, found=found, roots=roots)
 
 
