@@ -33,5 +33,7 @@ MINIMAL: dict[str, dict[str, Any]] = {
     "progress.recorded": {"conference": "c1", "commitment": "cm1", "status": "done"},
     "commitment.rescheduled": {"conference": "c1", "commitment": "cm1", "due": "2016-03"},
     "followup.held": {"conference": "c1", "followup": "fu1", "held_as": "c2"},
+    "translation.recorded": {"of": "sp1", "part": 1, "lang": "en", "text": "We agree.",
+                             "by": "official translation"},
     "entity.recorded": {"entity": "e9", "kind": "person", "name": "Aigerim Bekova"},
 }

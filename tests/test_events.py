@@ -115,6 +115,8 @@ WRONG: list[tuple[str, str, Any, str]] = [
     ("log.key", "public_key", "PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
      "public_key"),
     ("log.key", "origin", "has space", "origin"),
+    ("translation.recorded", "part", 0, "part"),
+    ("speech.delivered", "lang", "kz", "lang"),
 ]
 
 

@@ -187,7 +187,7 @@ def test_correction_of_an_unknown_field_fails(run_cli: RunCli,
     result = run_cli("correct", "n1", "--set", "colour=red")
     assert result.exit_code == 1
     assert result.stderr == ("Error: field `changes.colour`: note.recorded has no field "
-                             "'colour' (fields: conference, text, tags, about, session)\n")
+                             "'colour' (fields: conference, text, tags, about, session, lang)\n")
     result = run_cli("correct", "n1", "--set", "text=")
     assert result.exit_code == 1
     assert result.stderr == ("Error: field `data.text` must be text of 1 to 200000 characters "

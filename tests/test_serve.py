@@ -74,8 +74,8 @@ def test_table_pages_show_labels_facets_and_descriptions(ds):
     assert "Speeches and remarks" in page.text
     assert "Ivan Ivanov" in page.text  # label of speaker_id
     data = get(ds, "/archive/speeches.json?_shape=objects").json()
-    # by conference (a series), by kind; not session_id: ~12k values at 1M
-    assert set(data["facet_results"]) == {"conference_id", "kind"}
+    # by conference (a series), by kind and language; not session_id: ~12k values at 1M
+    assert set(data["facet_results"]) == {"conference_id", "kind", "lang"}
     assert {r["id"] for r in data["rows"]} == {"sp1", "sp2"}
 
 

@@ -7,13 +7,18 @@ from typing import Annotated, ClassVar, Literal
 import msgspec
 from msgspec import Meta
 
-from .validate import Id, Text, check_date, check_id
+from .langs import check_lang
+from .validate import Id, Lang, Text, check_date, check_id
 
 #: Fields that many facts share, described once.
 ConferenceRef = Annotated[
     Id, Meta(description="The conference (name or id; default: the only or latest one).")]
 SessionRef = Annotated[Id | None, Meta(description="The session (title or id).")]
 Description = Annotated[Text | None, Meta(description="A longer description.")]
+LangOf = Annotated[
+    Lang | None,
+    Meta(description="The language its texts are in (BCP 47: en, ru, kk, en-GB); default: "
+                     "the conference's working language, else en.")]
 
 class Payload(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True,
               gc=False):
@@ -43,12 +48,20 @@ class Payload(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defa
     EVIDENCE: ClassVar[bool] = False
     #: What each schema version changed, for the event reference (never in `--help`).
     HISTORY: ClassVar[str] = ""
+    #: The field holding its own text, which `archive add translation --of` translates
+    #: (None: nothing to translate), and the list holding its parts (`--part N`: the Nth
+    #: quote, the point numbered N).
+    TEXT: ClassVar[str | None] = None
+    PARTS: ClassVar[str | None] = None
 
     def __post_init__(self) -> None:
         for name in self.DATES:
             check_date(name, getattr(self, name))
         for name in self.IDS:
             check_id(name, getattr(self, name))
+        lang = getattr(self, "lang", None)
+        if lang is not None:
+            check_lang("lang", lang)
 
 
 EntityKind = Literal["country", "organisation", "person"]

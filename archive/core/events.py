@@ -42,6 +42,7 @@ from .payloads import (
     SourceCited,
     SpeechDelivered,
 )
+from .translations import TranslationRecorded
 from .validate import FieldError, Hash, Id, Name, PartialDate, check_text, explain
 
 #: The `prev` of the first line of every log.
@@ -53,7 +54,8 @@ PAYLOADS: tuple[type[Payload], ...] = (
     DelegationSent, SpeechDelivered, ProposalMade, AgreementReached, MeetingHeld,
     FigureCited, FollowupScheduled, AttachmentAdded, NoteRecorded,
     CommitmentMade, ProgressRecorded, CommitmentRescheduled, FollowupHeld,
-    EventCorrected, EventRetracted, EntitiesMerged, EntitiesUnmerged, LogKeyPublished,
+    TranslationRecorded, EventCorrected, EventRetracted, EntitiesMerged, EntitiesUnmerged,
+    LogKeyPublished,
 )
 #: Event types that fix other events; they are never themselves fixed.
 FIXES = frozenset({EventCorrected.TYPE, EventRetracted.TYPE, EntitiesMerged.TYPE,
@@ -63,7 +65,9 @@ FIXES = frozenset({EventCorrected.TYPE, EventRetracted.TYPE, EntitiesMerged.TYPE
 IDENTITY = {ParticipantAttended.TYPE: ("entity", "kind"),
             EntityRecorded.TYPE: ("entity", "kind"),
             # a key is what it is: a wrong one is retracted (revoked), a new one recorded
-            LogKeyPublished.TYPE: ("origin", "public_key")}
+            LogKeyPublished.TYPE: ("origin", "public_key"),
+            # what a translation is of: a translation of another text is another fact
+            TranslationRecorded.TYPE: ("of",)}
 #: Facts that name a person, organisation or country by its own id, and so create it (or
 #: mention it again): a participation, or a record of it on its own.
 MENTIONS = (ParticipantAttended, EntityRecorded)

@@ -29,8 +29,13 @@ from .events import (
     SessionHeld,
     SourceCited,
     SpeechDelivered,
+    TranslationRecorded,
+    payload_class,
 )
+from .langs import DEFAULT
 from .rows import Envelope, Insert, Op, Row, State, Update, resolve, to_json
+from .schema import LANG_TABLES
+from .translations import text_of
 
 
 def _prov(env: Envelope) -> Row:
@@ -82,6 +87,37 @@ def _refuse(env: Envelope, message: str) -> InvalidEvent:
     return InvalidEvent(f"event {env.id} (seq {env.seq}, {env.type}): {message}")
 
 
+def language(data: Payload, env: Envelope, state: State) -> tuple[str, str | None]:
+    """The language of a fact's texts (`translations.lang_of`, the conference's answered by
+    the tables) and the conference it comes from (None: the fact gives its own)."""
+    own = getattr(data, "lang", None)
+    if own:
+        return own, None
+    conference = getattr(data, "conference", None)
+    if isinstance(conference, str) and not isinstance(data, ConferenceHeld):
+        return state.language(conference), conference
+    return DEFAULT, None
+
+
+def rows_of(data: Payload, env: Envelope, state: State) -> list[Op]:
+    """The rows a fact event makes (`facts`), each row that holds a text with its
+    language (`language`), unless the handler gave one."""
+    ops = facts(data, env, state)
+    lang, inherited = language(data, env, state)
+    for op in ops:
+        if isinstance(op, Insert) and op.table in LANG_TABLES and "lang" not in op.row:
+            op.row["lang"], op.row["lang_from"] = lang, inherited
+    return ops
+
+
+def part_row(original: str, type_: str, part: int | None) -> tuple[str, str]:
+    """The table and row of the text a translation translates."""
+    cls = payload_class(type_)
+    if part is None:
+        return cls.TABLES[0], original
+    return ("quotes" if cls.PARTS == "quotes" else "agreement_items"), f"{original}/{part}"
+
+
 # ---------------------------------------------------------------- fact handlers
 
 
@@ -89,6 +125,32 @@ def _refuse(env: Envelope, message: str) -> InvalidEvent:
 def facts(data: Payload, env: Envelope, state: State) -> list[Op]:
     """The rows a fact event makes (its payload as corrected so far)."""
     raise _refuse(env, f"no projection for event type {data.TYPE!r}")
+
+
+@facts.register
+def _(data: TranslationRecorded, env: Envelope, state: State) -> list[Op]:
+    original = state.event(data.of)
+    if original is None:  # the rules refuse it; a log built without them shows nothing
+        return []
+    table, row_id = part_row(data.of, original.env.type, data.part)
+    source = original.data
+    conference = data.of if isinstance(source, ConferenceHeld) else getattr(
+        source, "conference", None)
+    speaker = resolve(state, getattr(source, "speaker", None) or getattr(
+        source, "proposer", None))
+    words = text_of(source, data.part)
+    return [Insert("translations", {
+        "id": env.id, "original_id": data.of, "part": data.part, "original_table": table,
+        "original_row_id": row_id, "original_text": words, "text": data.text,
+        "by": data.by, "speaker_id": speaker, "conference_id": conference, "lang": data.lang,
+        "lang_from": None, **_prov(env)}),
+        Insert("texts", {
+            "id": env.id, "kind": "translation", "text": data.text, "who": _words(
+                _name(state, speaker), data.by), "conference_id": conference,
+            "speaker_id": speaker, "speech_id": data.of if table == "quotes" or isinstance(
+                source, SpeechDelivered) else None, "table_name": "translations",
+            "row_id": env.id, "event_seq": env.seq, "original": words, "translates": row_id,
+            "lang": data.lang, "lang_from": None})]
 
 
 @facts.register

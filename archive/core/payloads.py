@@ -10,8 +10,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from .base import ConferenceRef, Description, EntityKind, Payload, SessionRef
-from .validate import FieldError, Hash, Id, Name, PartialDate, Text
+from .base import ConferenceRef, Description, EntityKind, LangOf, Payload, SessionRef
+from .validate import FieldError, Hash, Id, Lang, Name, PartialDate, Text
 
 Status = Literal["host", "organiser", "supporter", "member", "observer", "guest", "participant"]
 #: The statuses, in the order lists show them.
@@ -72,6 +72,7 @@ class ConferenceHeld(Payload, frozen=True):
     Every other fact belongs to a conference; its id is this event's id."""
 
     TYPE = "conference.held"
+    TEXT = "name"
     HISTORY = ("Version 2 added the series, number, host country and topics; `chair` and "
                "`ordinals` are optional fields added later (lines without them read as "
                "before).")
@@ -106,6 +107,11 @@ class ConferenceHeld(Payload, frozen=True):
         list[Ordinal],
         Meta(description="Its number in another series too, as SERIES=N, e.g. 'Ministers "
                          "Meetings=2' (repeat).")] = []
+    lang: Annotated[
+        Lang | None,
+        Meta(description="The working language of its record (BCP 47: en, ru, kk): the "
+                         "language of its facts' texts where they give none; default: en."
+              )] = None
 
 
 class EntityRecorded(Payload, frozen=True):
@@ -136,6 +142,7 @@ class SessionHeld(Payload, frozen=True):
     session it belongs to. Its id is this event's id."""
 
     TYPE = "session.held"
+    TEXT = "title"
     COMMAND = "session"
     TABLES = ("sessions",)
     DATES = ("day",)
@@ -151,6 +158,7 @@ class SessionHeld(Payload, frozen=True):
         Id | None,
         Meta(description="The session it is part of (title or id).")] = None
     description: Description = None
+    lang: LangOf = None
 
 
 class ParticipantAttended(Payload, frozen=True):
@@ -204,6 +212,8 @@ class SpeechDelivered(Payload, frozen=True):
     kind (opening, keynote, panel, closing, interview...), a summary and verbatim quotes."""
 
     TYPE = "speech.delivered"
+    TEXT = "summary"
+    PARTS = "quotes"
     HISTORY = "Version 2 turned the single `quote` of version 1 into the list `quotes`."
     COMMAND = "speech"
     TABLES = ("speeches", "quotes")
@@ -230,12 +240,14 @@ class SpeechDelivered(Payload, frozen=True):
     session: SessionRef = None
     summary: Annotated[Text | None, Meta(description="What was said, in brief.")] = None
     quotes: Annotated[list[Text], Meta(description="A verbatim quote (repeat for several).")] = []
+    lang: LangOf = None
 
 
 class ProposalMade(Payload, frozen=True):
     """A proposal put forward: its text, its topic, and who proposed it where known."""
 
     TYPE = "proposal.made"
+    TEXT = "text"
     COMMAND = "proposal"
     TABLES = ("proposals",)
     REFS = {"conference": "conference", "proposer": "entity", "session": "session"}
@@ -244,6 +256,7 @@ class ProposalMade(Payload, frozen=True):
     topic: Annotated[Name | None, Meta(description="What it is about.")] = None
     proposer: Annotated[Id | None, Meta(description="Who proposed it (name or id).")] = None
     session: SessionRef = None
+    lang: LangOf = None
 
 
 class AgreementReached(Payload, frozen=True):
@@ -252,6 +265,8 @@ class AgreementReached(Payload, frozen=True):
     text has, and the points recorded, each with its number in the text."""
 
     TYPE = "agreement.reached"
+    TEXT = "title"
+    PARTS = "items"
     HISTORY = ("Version 2 numbered the items (`n`), linked `parties` to entities (version 1's"
                " names are kept as `party_names`), and added kind, points, status and"
                " description.")
@@ -292,6 +307,7 @@ class AgreementReached(Payload, frozen=True):
     due: Annotated[
         PartialDate | None,
         Meta(description="When its signing is foreseen (status due-to-be-signed).")] = None
+    lang: LangOf = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -349,6 +365,7 @@ class AttachmentAdded(Payload, frozen=True):
     the caption is known (the file itself was not available)."""
 
     TYPE = "attachment.added"
+    TEXT = "caption"
     COMMAND = "attachment"
     TABLES = ("attachments",)
     REFS = {"conference": "conference", "session": "session"}
@@ -366,6 +383,7 @@ class AttachmentAdded(Payload, frozen=True):
     caption: Annotated[Text | None, Meta(description="Caption.")] = None
     credit: Annotated[Name | None, Meta(description="Credit or author.")] = None
     session: SessionRef = None
+    lang: LangOf = None
 
 
 class NoteRecorded(Payload, frozen=True):
@@ -373,6 +391,7 @@ class NoteRecorded(Payload, frozen=True):
     organisations or countries it is about and its tags."""
 
     TYPE = "note.recorded"
+    TEXT = "text"
     HISTORY = "Version 2 turned the single `topic` into the list `tags` and added `about`."
     VERSION = 2
     COMMAND = "note"
@@ -387,6 +406,7 @@ class NoteRecorded(Payload, frozen=True):
         Meta(description="Who or what it is about: a person, organisation or country (name "
                          "or id); repeat.")] = []
     session: SessionRef = None
+    lang: LangOf = None
 
 
 class DelegationSent(Payload, frozen=True):
@@ -415,6 +435,7 @@ class MeetingHeld(Payload, frozen=True):
     working meeting, naming who took part (so it appears under each of them)."""
 
     TYPE = "meeting.held"
+    TEXT = "outcome"
     COMMAND = "meeting"
     OPTIONS = {"participants": "--with"}
     TABLES = ("meetings", "meeting_participants")
@@ -431,6 +452,7 @@ class MeetingHeld(Payload, frozen=True):
     duration: Annotated[Name | None, Meta(description="How long, e.g. '45 minutes'.")] = None
     outcome: Annotated[Text | None, Meta(description="What came of it.")] = None
     session: SessionRef = None
+    lang: LangOf = None
 
 
 class SourceCited(Payload, frozen=True):
@@ -453,6 +475,9 @@ class SourceCited(Payload, frozen=True):
         Name | None,
         Meta(description="The agency or outlet it came through, if reposted.")] = None
     description: Description = None
+    lang: Annotated[
+        Lang | None,
+        Meta(description="The language it is written in (BCP 47: en, ru, kk).")] = None
 
 
 class ConferencePostponed(Payload, frozen=True):

@@ -35,6 +35,7 @@ from ..errors import InvalidEvent
 from .events import (
     FIXES,
     MENTIONS,
+    ConferenceHeld,
     EntitiesMerged,
     EntitiesUnmerged,
     Event,
@@ -45,7 +46,8 @@ from .events import (
     payload_class,
     references,
 )
-from .facts import facts
+from .facts import part_row, rows_of
+from .langs import DEFAULT
 from .rows import (
     Delete,
     Entity,
@@ -59,7 +61,8 @@ from .rows import (
     resolve,
     to_json,
 )
-from .schema import BY_NAME, ENTITY_REFS, FACT_REFS, TABLES
+from .schema import BY_NAME, ENTITY_REFS, FACT_REFS, LANG_TABLES, TABLES
+from .translations import parts_of, text_of
 
 #: Tables where an insert replaces the row with the same key (the corrected payload).
 REPLACED = frozenset({"_archive_current"})
@@ -107,7 +110,8 @@ def correct(data: EventCorrected, env: Envelope, state: State) -> list[Op]:
     ops: list[Op] = _remove(target)
     dropped = _entities_of(state, target.data) - _entities_of(state, new)
     ops += _orphaned(state, dropped, target.env.id)
-    ops += facts(new, target.env, state)
+    ops += rows_of(new, target.env, state)
+    ops += _followers(target, new, state)
     ops.append(Insert("_archive_current", {"event_id": target.env.id, "data": to_json(new)}))
     for name in data.changes:
         ops.append(Insert("revisions", {
@@ -117,6 +121,24 @@ def correct(data: EventCorrected, env: Envelope, state: State) -> list[Op]:
             "new_value": _plain(msgspec.to_builtins(getattr(new, name))), "reason": data.reason,
             "recorded_at": env.recorded_at, "recorded_by": env.recorded_by,
             "event_seq": env.seq}))
+    return ops
+
+
+def _followers(target: Stored, new: Payload, state: State) -> list[Op]:
+    """What other rows a correction changes: those that take their language from a
+    conference whose working language it corrects, and the copies of a translated text
+    the translations keep beside theirs."""
+    ops: list[Op] = []
+    if isinstance(new, ConferenceHeld) and new.lang != getattr(target.data, "lang", None):
+        ops += [Update(t, "lang_from", target.env.id, {"lang": new.lang or DEFAULT})
+                for t in LANG_TABLES if t != "conferences"]
+    if new.TEXT is not None and state.translated(target.env.id):
+        for part in (None, *parts_of(new)):
+            words = text_of(new, part)
+            if words != text_of(target.data, part):
+                row = part_row(target.env.id, target.env.type, part)[1]
+                ops += [Update("translations", "original_row_id", row, {"original_text": words}),
+                        Update("texts", "translates", row, {"original": words})]
     return ops
 
 
@@ -212,7 +234,7 @@ def project(event: Event, state: State, undone: frozenset[str] = frozenset()) ->
         return ops + merge(data, env, state, event.id in undone)
     if isinstance(data, EntitiesUnmerged):
         return ops + unmerge(data, env)
-    return ops + facts(data, env, state)
+    return ops + rows_of(data, env, state)
 
 
 def undone_merges(events: Iterable[Event]) -> frozenset[str]:
@@ -280,6 +302,13 @@ class MemoryState:
     def aliases_of(self, entity_id: str) -> list[str]:
         return sorted(k for k, row in self.rows("entity_aliases").items()
                       if row["entity_id"] == entity_id)
+
+    def translated(self, event_id: str) -> bool:
+        return any(r["original_id"] == event_id for r in self.rows("translations").values())
+
+    def language(self, conference_id: str) -> str:
+        row = self.rows("conferences").get(conference_id)
+        return str(row["lang"]) if row and row.get("lang") else DEFAULT
 
 
 def stored(row: Row, current: str | None, retracted: bool) -> Stored:

@@ -104,6 +104,13 @@ class State(Protocol):
     def aliases_of(self, entity_id: str) -> list[str]:
         """The ids merged into the entity."""
 
+    def translated(self, event_id: str) -> bool:
+        """Has a translation of one of this fact's texts been recorded?"""
+
+    def language(self, conference_id: str) -> str:
+        """The language a conference's facts are in where they give none: its working
+        language (its row's `lang`), else `langs.DEFAULT`."""
+
 
 def resolve(state: State, id: str | None) -> str | None:
     """The id an entity reference means now (merged ids point at the kept entity)."""

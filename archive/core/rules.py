@@ -40,9 +40,12 @@ from .events import (
     SessionHeld,
     Source,
     SourceCited,
+    TranslationRecorded,
     apply_changes,
+    payload_class,
     references,
 )
+from .translations import lang_of, parts_of, text_of
 
 #: What a reference of each kind must point at (an event of this type).
 WANT = {"conference": "conference.held", "session": "session.held",
@@ -52,7 +55,8 @@ WANT = {"conference": "conference.held", "session": "session.held",
 #: The types of fact whose only rule is that their references point at what exists and
 #: is live (`check` asks nothing more of them): no fix, no named record, no commitment.
 PLAIN = frozenset(REGISTRY) - FIXES - cat.NAMED - {
-    CommitmentMade.TYPE, CommitmentRescheduled.TYPE, FollowupHeld.TYPE}
+    CommitmentMade.TYPE, CommitmentRescheduled.TYPE, FollowupHeld.TYPE,
+    TranslationRecorded.TYPE}
 #: Given ids, a few live facts that refer to them (for messages; may read the log).
 Dependents = Callable[[set[str]], list[str]]
 
@@ -119,6 +123,8 @@ def check(data: Payload, view: cat.View, refs: list[tuple[str, str, str]] | None
             if getattr(made, "conference", data.conference) != data.conference:
                 raise InvalidEvent(f"field `data.conference`: the commitment "
                                    f"{data.commitment} belongs to another conference")
+        elif isinstance(data, TranslationRecorded):
+            _check_translation(data, view)
         elif isinstance(data, FollowupHeld):
             scheduled = view.current(data.followup)
             if getattr(scheduled, "conference", None) == data.held_as:
@@ -160,6 +166,37 @@ def _check_commitment(data: CommitmentMade, view: cat.View) -> None:
                            f"agreed it ({start})")
 
 
+def _check_translation(data: TranslationRecorded, view: cat.View) -> None:
+    """It translates a text the fact has, of a fact that is not itself a translation,
+    into another language than the text's."""
+    known = view.event(data.of)
+    assert known is not None  # check_references saw it
+    if known.type == TranslationRecorded.TYPE:
+        first = view.current(data.of)
+        raise InvalidEvent(f"field `data.of`: {data.of} is itself a translation; translate "
+                           f"the text it translates ({getattr(first, 'of', '?')}) instead")
+    cls = payload_class(known.type)
+    if cls.TEXT is None:
+        raise InvalidEvent(f"field `data.of`: {data.of} is a {known.type}, which has no text "
+                           "to translate")
+    original = view.current(data.of)
+    if text_of(original, data.part) is None:
+        if data.part is None:
+            raise NotFound(f"field `data.of`: {data.of} records no {cls.TEXT}; give the "
+                           "part to translate (--part N)")
+        what = "quote" if cls.PARTS == "quotes" else "point"
+        listed = ", ".join(map(str, parts_of(original))) or "none"
+        raise NotFound(f"field `data.part`: {data.of} has no {what} {data.part} (its "
+                       f"{what}s: {listed})")
+    conference = getattr(original, "conference", None)
+    held = view.current(conference) if isinstance(conference, str) and \
+        view.event(conference) is not None else None
+    lang = lang_of(original, held)
+    if data.lang.split("-")[0] == lang.split("-")[0]:
+        raise InvalidEvent(f"field `data.lang`: the text is in {lang} already; a translation "
+                           "is into another language")
+
+
 def _live_fact(view: cat.View, target: str, verb: str) -> cat.Known:
     known = view.event(target)
     if known is None:
@@ -183,6 +220,8 @@ def _check_correction(data: EventCorrected, type_: str, view: cat.View) -> None:
                            "it again, or merge two records with `archive merge`")
     corrected = apply_changes(type_, view.current(data.target), data.changes)
     check_references(references(corrected), view, "the corrected ")
+    if isinstance(corrected, TranslationRecorded):
+        _check_translation(corrected, view)
 
 
 def _check_retraction(data: EventRetracted, view: cat.View,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Bumped whenever the tables change shape; a database built by another version is rebuilt.
-SCHEMA_VERSION = "11"
+SCHEMA_VERSION = "12"
 
 PROVENANCE = (
     ("event_id", "text", "Id of the event (log line) that recorded this fact"),
@@ -53,6 +53,15 @@ def _t(name: str, description: str, columns: list[tuple[str, str, str]], **kw: o
     return Table(name, description, tuple(columns), **kw)  # type: ignore[arg-type]
 
 
+#: The language of a row's texts (`core.translations.lang_of`), and where it comes from.
+_LANG = [("lang", "text", "The language its text is in (BCP 47: en, ru, kk): the fact's own, "
+                          "else its conference's working language, else en"),
+         ("lang_from", "text", "The conference whose working language it has (empty: the "
+                               "fact gives its own)")]
+#: The tables whose rows hold texts, with a language each.
+LANG_TABLES = ("conferences", "sources", "sessions", "speeches", "quotes", "proposals",
+               "agreements", "agreement_items", "meetings", "attachments", "notes",
+               "translations", "texts")
 _CONF = ("conference_id", "conferences", "id")
 _SESSION = ("session_id", "sessions", "id")
 _SEQ = ("event_seq", "events", "seq")
@@ -72,6 +81,7 @@ TABLES: tuple[Table, ...] = (
         ("host_country", "text", "The host country"),
         ("topics", "text", "Topics on its agenda (JSON array)"),
         ("chair_id", "text", "Who chaired it"),
+        *_LANG,
     ], fks=(_SEQ, ("chair_id", "entities", "id")), label="name", facets=("series",),
        sort="start",
        search=("name", "place", "series", "description", "topics")),
@@ -104,6 +114,7 @@ TABLES: tuple[Table, ...] = (
         ("kind", "text", "press, official, transcript, video or other"),
         ("via", "text", "The agency or outlet it came through"),
         ("description", "text", "Notes on the source"),
+        *_LANG,
     ], fks=(_SEQ,), label="title", facets=("kind", "publisher"), sort="published"),
     _t("sessions", "Sessions, panels and other parts of a conference's programme.", [
         ("id", "text", "Session id (the id of the `session.held` event)"),
@@ -114,6 +125,7 @@ TABLES: tuple[Table, ...] = (
         ("chair_id", "text", "Who chaired it"),
         ("parent_id", "text", "The session it is part of"),
         ("description", "text", "What the session was about"),
+        *_LANG,
     ], fks=(_CONF, ("chair_id", "entities", "id"), ("parent_id", "sessions", "id"), _SEQ),
        label="title", facets=("conference_id", "kind", "day"), sort="day"),
     _t("entities", "Countries, organisations and people, each once. Merged records keep the "
@@ -194,12 +206,13 @@ TABLES: tuple[Table, ...] = (
         ("kind", "text", "opening, keynote, panel, closing, interview, remark or statement"),
         ("summary", "text", "Summary of what was said"),
         ("quote_count", "integer", "How many verbatim quotes are recorded"),
+        *_LANG,
     ], fks=(_CONF, _SESSION, ("speaker_id", "entities", "id"),
             ("affiliation_id", "entities", "id"), ("country_id", "entities", "id"), _SEQ),
        indexes=(("kind",),), label="speaker_name",
        # One facet: `session_id` (~12k values at 1M events) cost ~60 ms a page. Each
        # row of this wide table costs ~0.4 ms to render: 20 a page keep it under 50 ms.
-       facets=("kind",), sort="event_seq", extra={"size": 20}),
+       facets=("kind", "lang"), sort="event_seq", extra={"size": 20}),
     _t("quotes", "Verbatim quotes from speeches, in the order recorded.", [
         ("id", "text", "Quote id: the speech id, a slash and the quote's number"),
         ("speech_id", "text", "The speech it comes from"),
@@ -207,8 +220,9 @@ TABLES: tuple[Table, ...] = (
         ("speaker_id", "text", "Who said it"),
         ("conference_id", "text", "The conference"),
         ("text", "text", "The words, verbatim"),
+        *_LANG,
     ], fks=(("speech_id", "speeches", "id"), ("speaker_id", "entities", "id"), _CONF, _SEQ),
-       label="text", facets=("speaker_id",), sort="event_seq"),
+       label="text", facets=("speaker_id", "lang"), sort="event_seq"),
     _t("proposals", "Proposals put forward, by whom, on what topic.", [
         ("id", "text", "Proposal id (the `proposal.made` event id)"),
         ("conference_id", "text", "The conference"),
@@ -216,6 +230,7 @@ TABLES: tuple[Table, ...] = (
         ("proposer_id", "text", "Who proposed it, where known"),
         ("text", "text", "What was proposed"),
         ("topic", "text", "Its topic"),
+        *_LANG,
     ], fks=(_CONF, _SESSION, ("proposer_id", "entities", "id"), _SEQ),
        indexes=(("topic",),), label="topic", facets=("proposer_id", "topic", "session_id"),
        sort="event_seq"),
@@ -235,6 +250,7 @@ TABLES: tuple[Table, ...] = (
         ("party_names", "text", "Parties named only in words (JSON array)"),
         ("description", "text", "What it is about"),
         ("due", "text", "When its signing is foreseen (status due-to-be-signed)"),
+        *_LANG,
     ], fks=(_CONF, _SESSION, _SEQ), label="title", facets=("kind", "status"),
        sort="event_seq"),
     _t("agreement_items", "The points of each agreement that are recorded, with their "
@@ -244,6 +260,7 @@ TABLES: tuple[Table, ...] = (
         ("n", "integer", "Number of the point in the agreement's text"),
         ("text", "text", "What was agreed"),
         ("conference_id", "text", "The conference"),
+        *_LANG,
     ], fks=(("agreement_id", "agreements", "id"), _CONF, _SEQ), label="text",
        facets=("agreement_id",), sort="id"),
     _t("agreement_parties", "The countries and organisations party to each agreement.", [
@@ -263,6 +280,7 @@ TABLES: tuple[Table, ...] = (
         ("who", "text", "Who took part (names, for reading)"),
         ("duration", "text", "How long"),
         ("outcome", "text", "What came of it"),
+        *_LANG,
     ], fks=(_CONF, _SESSION, _SEQ), label="who", facets=("kind",), sort="event_seq"),
     _t("meeting_participants", "Who took part in each meeting.", [
         ("id", "text", "The meeting id, a slash and the participant's number"),
@@ -302,6 +320,7 @@ TABLES: tuple[Table, ...] = (
         ("caption", "text", "Caption"),
         ("credit", "text", "Credit"),
         ("file_present", "integer", "1 when the file itself is in the archive, else 0"),
+        *_LANG,
     ], fks=(_CONF, _SESSION, _SEQ), label="caption", facets=("kind",), sort="event_seq"),
     _t("notes", "Any other happening, theme or context; who it is about is in "
        "`note_subjects`.", [
@@ -310,6 +329,7 @@ TABLES: tuple[Table, ...] = (
         ("session_id", "text", "The session"),
         ("text", "text", "The note"),
         ("tags", "text", "Its tags (JSON array)"),
+        *_LANG,
     ], fks=(_CONF, _SESSION, _SEQ), label="text", sort="event_seq",
        extra={"facets": [{"array": "tags"}]}),
     _t("note_subjects", "The people, organisations and countries each note is about.", [
@@ -446,6 +466,24 @@ TABLES: tuple[Table, ...] = (
         ("undo_reason", "text", "Why it was undone"),
         ("event_seq", "integer", "Sequence number of the merge event"),
     ], fks=(_SEQ,), label="merged_name", sort_desc="event_seq", provenance=False),
+    _t("translations", "Recorded translations of texts: each with its language, who made "
+       "it and its source, beside the text it translates (never made by the archive).", [
+        ("id", "text", "Translation id (the `translation.recorded` event id)"),
+        ("original_id", "text", "The fact whose text it translates"),
+        ("part", "integer", "Which part: a speech's quote number, an agreement's point "
+                            "number (empty: the fact's own text)"),
+        ("original_table", "text", "The table the translated text is in"),
+        ("original_row_id", "text", "The row the translated text is in"),
+        ("original_text", "text", "The text it translates, as corrected"),
+        ("text", "text", "The translation, verbatim"),
+        ("by", "text", "Who made it: an interpreter, an official translation, the source's "
+                       "own..."),
+        ("speaker_id", "text", "Who said or proposed the original, where known"),
+        ("conference_id", "text", "The conference of the original"),
+        *_LANG,
+    ], fks=(_CONF, ("speaker_id", "entities", "id"), _SEQ), indexes=(("original_row_id",),),
+       label="text", facets=("lang", "by", "original_table"),
+       sort="event_seq"),
     _t("texts", "Everything a reader would type in one place: what was said and written "
        "(summaries, quotes, proposals, agreements and their points, notes, captions, "
        "descriptions, meetings' outcomes) and who and what it names (participants with "
@@ -464,8 +502,11 @@ TABLES: tuple[Table, ...] = (
         ("table_name", "text", "The table the text is in"),
         ("row_id", "text", "The row the text is in"),
         ("event_seq", "integer", "Sequence number of the event that recorded it"),
+        ("original", "text", "For a translation: the text it translates, as corrected"),
+        ("translates", "text", "For a translation: the row of the text it translates"),
+        *_LANG,
     ], fks=(_CONF, ("speaker_id", "entities", "id"), ("speech_id", "speeches", "id"), _SEQ),
-       indexes=(("kind",),), label="text", facets=("kind",),
+       indexes=(("kind",),), label="text", facets=("kind", "lang"),
        provenance=False),
     _t("_archive_build", "How this database was built: the log position it reflects.", [
         ("key", "text", "Setting"),

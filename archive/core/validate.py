@@ -32,8 +32,12 @@ Hash = Annotated[str, Meta(min_length=64, max_length=64, extra={"shows": "sha256
 #: A date, a partial date (`2015`, `2015-09`) or a date-time (`2015-06-29T10:00Z`).
 PartialDate = Annotated[str, Meta(min_length=4, max_length=40, extra={"shows": "date"})]
 
+#: A language tag, BCP 47 (`ru`, `kk`, `en-GB`), checked against CLDR (`core.langs`).
+Lang = Annotated[str, Meta(min_length=2, max_length=35, extra={"shows": "lang"})]
+
 #: What a value of a marked type is, for a person (`shows` in the type's Meta).
 SHOWN = {"id": "an id", "sha256": "a SHA-256 (64 hex digits)",
+         "lang": "a language tag (BCP 47: en, ru, kk, en-GB)",
          "date": "a date (YYYY, YYYY-MM, YYYY-MM-DD or a date-time)"}
 
 

@@ -8,6 +8,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from ..core.langs import DEFAULT
 from ..core.projection import REPLACED, Delete, Entity, Insert, Op, Stored, Update, stored
 from ..core.schema import BY_NAME, ENTITY_REFS, FACT_REFS, TABLES
 from ..errors import ArchiveError
@@ -142,6 +143,10 @@ class SqliteState:
         self.aliases: dict[str, str | None] = {}
         #: Events retracted by this build (in a full build: every retracted event).
         self.retracted: set[str] = set()
+        #: Facts translated in this build (in a full build: every one), and the
+        #: working language of each conference met.
+        self.translated_ids: set[str] = set()
+        self.languages: dict[str, str] = {}
         #: A full build defers merges' rewrites of entity references (an index on every
         #: such column, kept up during the load, costs ~20% at 1M events) and applies them
         #: after the load, in one pass per column; a column is settled (indexed, its
@@ -165,6 +170,10 @@ class SqliteState:
                     self.aliases[op.row["id"]] = op.row["entity_id"]
                 elif op.table == "retractions":
                     self.retracted.add(op.row["target_event_id"])
+                elif op.table == "conferences":
+                    self.languages[op.row["id"]] = op.row.get("lang") or DEFAULT
+                elif op.table == "translations":
+                    self.translated_ids.add(op.row["original_id"])
             elif isinstance(op, Delete):
                 writer.delete(op)
                 if op.table == "entities":
@@ -317,6 +326,26 @@ class SqliteState:
                 return True
         return False
 
+
+    def translated(self, event_id: str) -> bool:
+        if event_id in self.translated_ids or self.complete:
+            return event_id in self.translated_ids
+        self._read(("translations", "original_id"))
+        return self.conn.execute("SELECT EXISTS (SELECT 1 FROM translations WHERE "
+                                 "original_id = ?)", (event_id,)).fetchone()[0] == 1
+
+    def language(self, conference_id: str) -> str:
+        found = self.languages.get(conference_id)
+        if found is None:
+            row = self.writer.buffered("conferences", conference_id)
+            if row is not None:
+                found = row[self.writer.names["conferences"].index("lang")]
+            else:
+                got = self.conn.execute("SELECT lang FROM conferences WHERE id = ?",
+                                        (conference_id,)).fetchone()
+                found = got[0] if got else None
+            found = self.languages[conference_id] = found or DEFAULT
+        return found
 
     def aliases_of(self, entity_id: str) -> list[str]:
         key = ("entity_aliases", "entity_id")

@@ -28,15 +28,52 @@ async def _one(db: Any, sql: str, params: list[Any]) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-async def _quotes(db: Any, speech_ids: list[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
+async def _translations(db: Any, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The recorded translations of these facts' texts, by the row of the text they
+    translate (a speech's id for its summary, `speech/2` for its second quote)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    if not ids:
+        return out
+    marks = ",".join("?" * len(ids))
+    for t in await _all(db, f"select original_row_id, lang, text, by from translations "
+                            f"where original_id in ({marks}) order by event_seq", ids):
+        out.setdefault(t["original_row_id"], []).append(t)
+    return out
+
+
+async def _quotes(db: Any, speech_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each speech's quotes (text, lang, translations), in order; the summary's own
+    translations are under the speech's id in `translations` as well."""
+    out: dict[str, list[dict[str, Any]]] = {}
     if not speech_ids:
         return out
     marks = ",".join("?" * len(speech_ids))
-    for q in await _all(db, f"select speech_id, text from quotes where speech_id in "
-                            f"({marks}) order by speech_id, n", speech_ids):
-        out.setdefault(q["speech_id"], []).append(q["text"])
+    translated = await _translations(db, speech_ids)
+    for q in await _all(db, f"select id, speech_id, text, lang from quotes where speech_id "
+                            f"in ({marks}) order by speech_id, n", speech_ids):
+        q["translations"] = translated.get(q["id"], [])
+        out.setdefault(q["speech_id"], []).append(q)
     return out
+
+
+async def _speech_texts(db: Any, speeches: list[dict[str, Any]]) -> None:
+    """Give each speech its quotes and its summary's translations."""
+    ids = [s["id"] for s in speeches]
+    quotes = await _quotes(db, ids)
+    summaries = await _translations(db, ids)
+    for s in speeches:
+        s["quotes"] = quotes.get(s["id"], [])
+        s["translations"] = summaries.get(s["id"], [])
+
+
+async def _items(db: Any, agreement_id: str) -> list[dict[str, Any]]:
+    """An agreement's recorded points (n, text, lang), each with its translations."""
+    items = await _all(db, "select id, n, text, lang from agreement_items where "
+                           "agreement_id = ? order by n", [agreement_id])
+    translated = await _translations(db, [agreement_id])
+    for i in items:
+        i["translations"] = translated.get(i["id"], [])
+    return items
 
 
 _SPEECH = """select s.*, c.name as conference, se.title as session, a.name as affiliation
@@ -68,9 +105,7 @@ async def profile(db: Any, entity_id: str) -> dict[str, Any] | None:
     counts = {table: (await _one(db, f"select count(*) as n from {table} where {column} = ?",
                                  [entity_id]) or {"n": 0})["n"]
               for table, column in (("speeches", "speaker_id"), ("proposals", "proposer_id"))}
-    quotes = await _quotes(db, [s["id"] for s in speeches])
-    for s in speeches:
-        s["quotes"] = quotes.get(s["id"], [])
+    await _speech_texts(db, speeches)
     return {
         "entity": entity, "aliases": aliases, "merged_into": merged_into,
         "taking_part": taking_part, "speeches": speeches, "counts": counts,
@@ -136,8 +171,7 @@ async def conference(db: Any, conference_id: str) -> dict[str, Any] | None:
     agreements = await _all(db, "select * from agreements where conference_id = ? order by "
                                 "event_seq", [conference_id])
     for a in agreements:
-        a["items"] = await _all(db, "select n, text from agreement_items where "
-                                    "agreement_id = ? order by n", [a["id"]])
+        a["items"] = await _items(db, a["id"])
     participants = await _all(
         db, "select p.*, e.name from participations p join entities e on "
             f"e.id = p.entity_id where p.conference_id = ? order by e.name limit {SHOWN * 20}",
@@ -183,13 +217,15 @@ async def fact(db: Any, table: str, row: dict[str, Any]) -> dict[str, Any]:
         out["affiliation"] = await _one(db, "select id, name from entities where id = ?",
                                         [row.get("affiliation_id")])
         out["quotes"] = (await _quotes(db, [row["id"]])).get(row["id"], [])
+        out["translations"] = (await _translations(db, [row["id"]])).get(row["id"], [])
     elif table == "agreements":
-        out["items"] = await _all(db, "select n, text from agreement_items where "
-                                      "agreement_id = ? order by n", [row["id"]])
+        out["items"] = await _items(db, row["id"])
         out["parties"] = await _all(db, "select e.id, e.name from agreement_parties ap join "
                                         "entities e on e.id = ap.entity_id where "
                                         "ap.agreement_id = ? order by ap.id", [row["id"]])
-    elif table == "proposals":
+    if table in ("proposals", "agreements", "notes", "meetings"):
+        out["translations"] = (await _translations(db, [row["id"]])).get(row["id"], [])
+    if table == "proposals":
         out["proposer"] = await _one(db, "select id, name from entities where id = ?",
                                      [row.get("proposer_id")])
     elif table == "meetings":
