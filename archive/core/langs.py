@@ -11,7 +11,6 @@ of the conference's record), else `DEFAULT`.
 
 from __future__ import annotations
 
-import difflib
 import functools
 
 from .validate import FieldError
@@ -48,6 +47,8 @@ def known() -> tuple[str, ...]:
 def nearest(tag: str, n: int = 3) -> list[str]:
     """The known tags closest to a mistyped one (`kz` -> `kk`...), best first; for a
     language's English name (`Russian`), its tag."""
+    import difflib
+
     from babel import Locale
 
     named = {name.lower(): code for code, name in Locale("en").languages.items()}
