@@ -339,3 +339,57 @@ def test_a_russian_quote_and_its_official_translation_are_found_by_either_langua
     found = pages["/archive/texts?_search=cooperation"][1]
     assert '<span lang="en">We stand for cooperation.</span>' in found
     assert '<span lang="ru">Мы выступаем за сотрудничество.</span>' in found
+
+
+# ---------------------------------------------------------------- the briefing
+
+
+def test_the_briefing_shows_each_text_in_its_language_with_its_recorded_translation(
+        tmp_path: Path) -> None:
+    """A Russian speech: the quote with a recorded English translation shows it beneath,
+    cited to the translation's own source; the quote and summary with none say so; every
+    text carries its language (PDF text by pdftotext, the web version by its markup)."""
+    import shutil
+    import subprocess
+    import sys
+
+    from helpers import archive_env
+
+    root = tmp_path / "a"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "events", root / "events")
+    env = archive_env(root)
+
+    def archive(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "archive", *args], env=env,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    archive("add", "speech", "--speaker", "Karim Massimov", "--lang", "ru", "--summary",
+            "Говорил о сотрудничестве.", "--quote", "Мы выступаем за сотрудничество.",
+            "--quote", "Второе высказывание.", "--source", "urn:ru", "--id", "sp-ru")
+    archive("add", "translation", "--of", "sp-ru", "--part", "1", "--lang", "en", "--text",
+            "We stand for cooperation.", "--by", "official translation", "--source",
+            "urn:report-en", "--locator", "p3")
+    archive("briefing")
+    text = subprocess.run(["pdftotext", "-layout", str(root / "exports" / "briefing.pdf"),
+                           "-"], capture_output=True, text=True, check=True).stdout
+    lines = [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    at = lines.index("Говорил о сотрудничестве.")
+    assert lines[at:at + 5] == [
+        "Говорил о сотрудничестве.", "(no translation recorded)",
+        "“Мы выступаем за сотрудничество.”",
+        lines[at + 3], "“Второе высказывание.”"]
+    cited = lines[at + 3].removeprefix(
+        "“We stand for cooperation.” (translation: official translation) ")
+    assert cited.isdigit(), lines[at + 3]
+    assert lines[at + 5] == "(no translation recorded)"
+    # the shipped archive's texts are in English, the briefing's language: nothing added
+    assert sum("(no translation recorded)" in line for line in lines) == 2
+    sources = " ".join(text[text.index("\nSources\n"):].split())
+    assert f" {cited}. urn:report-en, para. 3." in sources  # the translation's own source
+    archive("briefing", "--html")
+    html = next((root / "exports").glob("*.html")).read_text(encoding="utf-8")
+    assert '<span class="said" lang="ru">“Мы выступаем за сотрудничество.”</span>' in html
+    assert '<span class="rendering" lang="en">“We stand for cooperation.”' in html
+    assert '<span class="said" lang="en">' in html  # the shipped archive's texts

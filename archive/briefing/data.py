@@ -17,11 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from .. import statements
+from ..core.langs import DEFAULT
 from ..core.numbers import format_number
 from ..errors import RenderError
 from ..store import sqlite
 from ..store.layout import Layout, is_sha256
 from .model import (
+    LANG,
     Agreement,
     AgreementItem,
     Attachment,
@@ -39,6 +41,7 @@ from .model import (
     Proposal,
     Quote,
     Ref,
+    Rendering,
     Retraction,
     Revision,
     Session,
@@ -79,6 +82,11 @@ def event_stamp(db: sqlite3.Connection, seq: int, claimed: str | None = None) ->
 
 def _rows(db: sqlite3.Connection, sql: str, *args: Any) -> Iterator[sqlite3.Row]:
     yield from db.execute(sql, args)
+
+
+def _lang(row: sqlite3.Row) -> str:
+    """The language of a row's text, as the database resolved it."""
+    return str(row["lang"]) if "lang" in row.keys() and row["lang"] else DEFAULT
 
 
 def _json_list(value: str | None) -> tuple[str, ...]:
@@ -122,6 +130,7 @@ class _Loader:
         self.by_target = {k: tuple(v) for k, v in by_target.items()}
         self.sessions = {r["id"]: r for r in _rows(
             db, "select * from sessions where conference_id = ? order by day, event_seq", self.cid)}
+        self.rendered = self.renderings()
 
     # ---------------------------------------------------------- helpers
 
@@ -224,11 +233,24 @@ class _Loader:
 
     # ---------------------------------------------------------- facts
 
+    def renderings(self) -> dict[str, tuple[Rendering, ...]]:
+        """The recorded translations of this conference's texts into the briefing's
+        language (`LANG`, any region of it), by the row of the text they translate."""
+        out: dict[str, list[Rendering]] = defaultdict(list)
+        for r in _rows(self.db, "select * from translations where conference_id = ? and "
+                                "(lang = ? or lang like ?) order by event_seq",
+                       self.cid, LANG, LANG + "-%"):
+            out[r["original_row_id"]].append(Rendering(r["lang"], r["text"], r["by"],
+                                                       self.ref(r)))
+        return {k: tuple(v) for k, v in out.items()}
+
     def days(self) -> tuple[Day, ...]:
         quotes: dict[str, list[Quote]] = defaultdict(list)
+        rendered = self.rendered
         for q in _rows(self.db, "select * from quotes where conference_id = ? "
                                 "order by speech_id, n", self.cid):
-            quotes[q["speech_id"]].append(Quote(int(q["n"]), q["text"], self.ref(q)))
+            quotes[q["speech_id"]].append(Quote(int(q["n"]), q["text"], self.ref(q),
+                                                _lang(q), rendered.get(q["id"], ())))
         grouped: dict[tuple[str | None, str | None], list[Speech]] = defaultdict(list)
         conference = self.db.execute("select start, end from conferences where id = ?",
                                      (self.cid,)).fetchone()
@@ -243,7 +265,8 @@ class _Loader:
             speech = Speech(
                 row["id"], row["speaker_name"] or self.name(row["speaker_id"]) or "Unknown",
                 row["role"], self.name(row["affiliation_id"]), row["kind"], row["summary"],
-                tuple(quotes.get(row["id"], ())), day, ref, self.name(row["country_id"]))
+                tuple(quotes.get(row["id"], ())), day, ref, self.name(row["country_id"]),
+                _lang(row), rendered.get(row["id"], ()))
             # a speech outside any session is grouped by its kind ("Opening remarks")
             group = row["session_id"] or f"kind:{row['kind']}"
             grouped[(speech.day, group)].append(speech)
@@ -294,7 +317,8 @@ class _Loader:
         items: dict[str, list[AgreementItem]] = defaultdict(list)
         for r in _rows(self.db, "select * from agreement_items where conference_id = ? "
                                 "order by agreement_id, n", self.cid):
-            items[r["agreement_id"]].append(AgreementItem(int(r["n"]), r["text"], self.ref(r)))
+            items[r["agreement_id"]].append(AgreementItem(
+                int(r["n"]), r["text"], self.ref(r), _lang(r), self.rendered.get(r["id"], ())))
         parties: dict[str, list[str]] = defaultdict(list)
         for r in _rows(self.db, "select agreement_id, entity_id from agreement_parties where "
                                 "conference_id = ? order by id", self.cid):

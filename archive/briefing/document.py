@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from ..statements import shortened
 from .charts import Chart, charts
-from .model import Briefing, Note, Participant, Ref, SourceInfo
+from .model import LANG, Briefing, Note, Participant, Ref, SourceInfo, foreign
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -342,13 +342,15 @@ def day_title(b: Briefing, day: str | None) -> str:
 
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]+(?:[\s\-–.,«»()0-9]*[\u0400-\u04FF]+)*")
 _KAZAKH = set("ӘәҒғҚқҢңӨөҰұҮүҺһІі")
-_TEXT = re.compile(r">([^<]+)<")
+_TEXT = re.compile(r"(<[^>]*)>([^<]+)(?=<)")
 
 
 def mark_languages(html: str) -> str:
-    """Mark every run of Cyrillic text in the body with its language (`lang="kk"` when it
-    has letters only Kazakh uses, else `lang="ru"`), so that screen readers and the
-    tagged PDF read it in the right voice. Text inside SVG is left alone."""
+    """Mark every run of Cyrillic text in the body that the record gives no language
+    (a name, a credit) with its likely one (`lang="kk"` when it has letters only Kazakh
+    uses, else `lang="ru"`), so that screen readers and the tagged PDF read it in the
+    right voice. A text whose element carries its recorded language (`lang=`) and text
+    inside SVG are left alone."""
 
     def span(m: re.Match[str]) -> str:
         run = m.group(0)
@@ -356,7 +358,10 @@ def mark_languages(html: str) -> str:
         return f'<span lang="{lang}">{run}</span>'
 
     def text(m: re.Match[str]) -> str:
-        return ">" + _CYRILLIC.sub(span, m.group(1)) + "<"
+        tag, words = m.group(1), m.group(2)
+        if " lang=" in tag:
+            return m.group(0)
+        return tag + ">" + _CYRILLIC.sub(span, words)
 
     head, sep, body = html.partition("<body")
     parts = re.split(r"(<svg\b.*?</svg>)", body, flags=re.S)
@@ -388,6 +393,8 @@ def environment() -> Environment:
         extensions=["jinja2.ext.do"],
     )
     env.filters["longdate"] = longdate
+    env.tests["foreign"] = foreign
+    env.globals["briefing_lang"] = LANG
     env.filters["daterange"] = daterange
     env.filters["source_kind"] = lambda kind: SOURCE_KINDS.get(kind, "A source")
     env.filters["where"] = paragraphs

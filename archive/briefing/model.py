@@ -53,11 +53,34 @@ class Ref:
         return bool(self.revisions)
 
 
+#: The language the briefing is written in (its fixed words are English; briefings in
+#: other languages, through gettext catalogues, are issue 29's item 4).
+LANG = "en"
+
+
+def foreign(lang: str) -> bool:
+    """Is a text in another language than the briefing (by primary subtag: en-GB is not)?"""
+    return lang.split("-")[0] != LANG.split("-")[0]
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """A recorded translation of a text into the briefing's language, with who made it
+    (never one the archive made)."""
+
+    lang: str
+    text: str
+    by: str
+    ref: Ref
+
+
 @dataclass(frozen=True)
 class Quote:
     n: int
     text: str
     ref: Ref
+    lang: str = "en"
+    renderings: tuple[Rendering, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,6 +96,9 @@ class Speech:
     ref: Ref
     #: the country the speaker spoke for, when the record says
     country: str | None = None
+    #: the language of its summary and the summary's recorded translations
+    lang: str = "en"
+    renderings: tuple[Rendering, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +119,8 @@ class AgreementItem:
     n: int
     text: str
     ref: Ref
+    lang: str = "en"
+    renderings: tuple[Rendering, ...] = ()
 
 
 @dataclass(frozen=True)
