@@ -317,7 +317,8 @@ def test_a_russian_quote_and_its_official_translation_are_found_by_either_langua
         english = search("cooperation")
         code, page = http(f"{url}/archive/translations")
         pages = {path: http(url + path) for path in (
-            "/archive/quotes", "/archive/speeches/sp-ru", "/archive/texts?_search=cooperation")}
+            "/archive/quotes", "/archive/speeches/sp-ru", "/archive/texts?_search=cooperation",
+            "/archive/feed.atom")}
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -336,6 +337,13 @@ def test_a_russian_quote_and_its_official_translation_are_found_by_either_langua
     assert ('<span lang="ru">“Мы выступаем за сотрудничество.”</span> <span '
             'class="archive-translation"><span lang="en">“We stand for cooperation.”</span> '
             '<span class="archive-meta">(en, official translation)</span>') in speech
+    import xml.etree.ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    contents = [e.findtext(f"{atom}content") or "" for e in ET.fromstring(
+        pages["/archive/feed.atom"][1].encode()).iter(f"{atom}entry")]
+    assert any('<blockquote lang="ru"><p>“Мы выступаем за сотрудничество.”</p></blockquote>'
+               in c for c in contents)  # the feed's entry says which language it quotes
     found = pages["/archive/texts?_search=cooperation"][1]
     assert '<span lang="en">We stand for cooperation.</span>' in found
     assert '<span lang="ru">Мы выступаем за сотрудничество.</span>' in found

@@ -50,7 +50,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..core.events import REGISTRY
-from ..core.schema import FACT_REFS, TABLES
+from ..core.schema import FACT_REFS, LANG_TABLES, TABLES
 from ..errors import NotFound
 from ..statements import shortened
 from ..store import sqlite
@@ -257,7 +257,8 @@ def _entries(db: sqlite3.Connection, base: str, scope: Scope, limit: int) -> lis
         out.append(Entry(ev["id"], ev["seq"], ev["type"], shortened(told.title, 300), link,
                          published, updated,
                          told.authors or (ev["recorded_by"] or "the archive",),
-                         _html(told, ev, base, link, url, locator, cited), told.conference))
+                         _html(told, ev, base, link, url, locator, cited, _lang(db, ev)),
+                         told.conference))
     return _distinct(out, names)
 
 
@@ -286,15 +287,28 @@ def _p(text: str) -> str:
     return "<p>" + escape(shortened(text, TEXT_CHARS)).replace("\n", "<br>") + "</p>"
 
 
+def _lang(db: sqlite3.Connection, ev: sqlite3.Row) -> str | None:
+    """The recorded language of a fact's texts (None: its table records none)."""
+    cls = REGISTRY.get(ev["type"])
+    table = cls.TABLES[0] if cls is not None and cls.TABLES else None
+    if table not in LANG_TABLES:
+        return None
+    row = db.execute(f"select lang from [{table}] where id = ?", (ev["id"],)).fetchone()
+    return row[0] if row else None
+
+
 def _html(told: Said, ev: sqlite3.Row, base: str, link: str, url: str | None,
-          locator: str | None, cited: sqlite3.Row | None) -> str:
+          locator: str | None, cited: sqlite3.Row | None, lang: str | None = None) -> str:
     """The entry's content: every text escaped, links only to http(s) addresses (`cited`:
-    the recorded source `url` names, if it is one)."""
+    the recorded source `url` names, if it is one); the verbatim texts (quotes, agreed
+    points) marked with their recorded language."""
+    marked = f' lang="{escape(lang)}"' if lang else ""
     parts = [_p(t) for t in told.text if t]
     if told.points:
-        parts.append("<ol>" + "".join(f'<li value="{n}">{escape(shortened(t, TEXT_CHARS))}</li>'
-                                      for n, t in told.points) + "</ol>")
-    parts += [f"<blockquote>{_p(f'“{q}”')}</blockquote>" for q in told.quotes]
+        parts.append(f"<ol{marked}>" + "".join(
+            f'<li value="{n}">{escape(shortened(t, TEXT_CHARS))}</li>' for n, t in told.points)
+            + "</ol>")
+    parts += [f"<blockquote{marked}>{_p(f'“{q}”')}</blockquote>" for q in told.quotes]
     if told.image:
         parts.append(f'<p><img src="{escape(base)}/events/attachments/{escape(told.image)}" '
                      f'alt="{escape(told.title)}"></p>')
