@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 from fixtures_db import append, rows
 from helpers import examples
-from histories import known
+from histories import chain, known
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from archive.app import Archive
+from archive.core import catalogue as cat
 from archive.core import langs, rules
 from archive.core.events import apply_changes, make_payload
 from archive.core.translations import text_of
@@ -116,6 +117,49 @@ def test_a_correction_that_would_break_a_translation_is_refused() -> None:
         with pytest.raises((InvalidEvent, NotFound), match=message):
             rules.check(make_payload("event.corrected", {"target": "tr", "changes": changes}),
                         view)
+
+
+_COMMITTED = [*BASE, ("tr0", "translation.recorded", {"of": "sp", "lang": "en",
+                                                      "text": "Briefly", "by": "interpreter"}),
+              ("cm", "commitment.made", {"conference": "c2", "agreement": "ag", "point": 3,
+                                         "owner_names": ["governments"]})]
+
+
+@pytest.mark.parametrize(("target", "changes", "message"), [
+    ("sp", {"quotes": []}, "field `changes.quotes`: cannot take away quote 1 of sp: "
+                                   "1 live fact refers to it (tr); retract or correct those "
+                                   "first"),
+    ("sp", {"summary": None}, "field `changes.summary`: cannot take away the summary of sp: "
+                              "1 live fact refers to it (tr0)"),
+    ("ag", {"items": [{"n": 4, "text": "Төртінші"}]},
+     "field `changes.items`: cannot take away point 3 of ag: 2 live facts refer to it"),
+])
+def test_a_correction_cannot_take_away_a_text_a_live_fact_refers_to(
+        target: str, changes: dict[str, Any], message: str) -> None:
+    """A translation of a quote, a point or a fact's own text, and a commitment to a point,
+    keep that text: the correction that would take it away is refused, naming them."""
+    items = [*_COMMITTED, ("tr3", "translation.recorded", {
+        "of": "ag", "part": 3, "lang": "en", "text": "Third", "by": "interpreter"})]
+    view = known(items)
+
+    def dependents(ids: set[str]) -> list[str]:
+        return cat.dependents(((e.id, e.type, e.data) for e in chain(items)), view, ids)
+
+    with pytest.raises(InvalidEvent) as got:
+        rules.check(make_payload("event.corrected", {"target": target, "changes": changes}),
+                    view, dependents=dependents)
+    assert str(got.value).startswith(message)
+
+
+def test_a_text_no_live_fact_refers_to_any_longer_can_be_taken_away() -> None:
+    items = [*_COMMITTED, ("r1", "event.retracted", {"target": "tr", "reason": "wrong"}),
+             ("fix", "event.corrected", {"target": "tr0", "changes": {"part": 2}})]
+    view = known(items)
+    rules.check(make_payload("event.corrected", {"target": "sp", "changes": {
+        "quotes": ["Вторая", "Третья"], "summary": None}}), view)  # quote 2 stays
+    with pytest.raises(InvalidEvent, match="cannot take away quote 2 of sp"):
+        rules.check(make_payload("event.corrected", {"target": "sp", "changes": {
+            "quotes": ["Первая"]}}), view)
 
 
 # ---------------------------------------------------------------- generated histories
@@ -401,3 +445,30 @@ def test_the_briefing_shows_each_text_in_its_language_with_its_recorded_translat
     assert '<span class="said" lang="ru">“Мы выступаем за сотрудничество.”</span>' in html
     assert '<span class="rendering" lang="en">“We stand for cooperation.”' in html
     assert '<span class="said" lang="en">' in html  # the shipped archive's texts
+
+
+def test_add_import_and_verify_keep_a_translated_quote_alike(tmp_path: Path) -> None:
+    """The same rule for every path: an import whose correction would take away a quote
+    it also translates imports nothing; a log that holds one anyway fails verify at that
+    line."""
+    from archive.errors import LogCorrupt
+
+    items = [*BASE, ("fix", "event.corrected", {"target": "sp", "changes": {"quotes": []}})]
+    root = tmp_path / "log"
+    append(root, items)  # written without the rules, as a tampered log would be
+    with pytest.raises(LogCorrupt) as got:
+        Archive(root).verify()
+    assert got.value.line == len(items)
+    assert "cannot take away quote 1 of sp: 1 live fact refers to it (tr)" in str(got.value)
+
+    import json
+
+    other = tmp_path / "import"
+    Archive(other).init()
+    lines = [json.dumps({"type": t, "id": i, "data": d, "source": {"url": "urn:r",
+                                                                   "locator": None}})
+             for i, t, d in items]
+    with pytest.raises(InvalidEvent, match=f"import line {len(items)}: field `changes.quotes`"
+                                           ": cannot take away quote 1 of sp"):
+        Archive(other).recorder().import_lines(iter(line.encode() + b"\n" for line in lines))
+    assert Archive(other).log.head().seq == 0

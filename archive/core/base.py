@@ -53,6 +53,10 @@ class Payload(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defa
     #: quote, the point numbered N).
     TEXT: ClassVar[str | None] = None
     PARTS: ClassVar[str | None] = None
+    #: (the field naming another fact, the field naming one of its texts by number): a
+    #: reference to that text (`events.references`, kind "part"), counted like any, so
+    #: that a correction cannot take away a quote or point a live fact refers to.
+    PART_OF: ClassVar[tuple[str, str] | None] = None
 
     def __post_init__(self) -> None:
         for name in self.DATES:

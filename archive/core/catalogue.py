@@ -334,6 +334,8 @@ class MemoryCatalogue:
         reference; False is no verdict (ask the rules)."""
         events, flags, below = self.new_events, self.live_flags, self.below
         for _, kind, ref in refs:
+            if kind == "part":
+                continue  # counted, not checked here
             if kind == "entity":  # a record with a live participation of its own lives
                 if ref in self.new_entities:  # (merged or not: its group holds it)
                     if self.attends_delta.get(ref, 0) <= 0:

@@ -37,6 +37,7 @@ class CommitmentMade(Payload, frozen=True):
     DATES = ("due",)
     REFS = {"conference": "conference", "agreement": "agreement", "proposal": "proposal",
             "owners": "entity"}
+    PART_OF = ("agreement", "point")
     CREATES: ClassVar[dict[str, str]] = {"owners": "country"}
     NAMES_ONLY = ("owners",)
     OPTIONS: ClassVar[dict[str, str]] = {"owners": "--owner", "owner_names": "--owner-name"}

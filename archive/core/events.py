@@ -233,7 +233,17 @@ def references(data: Payload) -> list[tuple[str, str, str]]:
             out.append((name, kind, value.entity))
         else:
             out += [(name, kind, v if isinstance(v, str) else v.entity) for v in value]
+    if data.PART_OF is not None:
+        fact, part = (getattr(data, f) for f in data.PART_OF)
+        if fact is not None:
+            out.append((data.PART_OF[1], "part", part_key(fact, part)))
     return out
+
+
+def part_key(fact: str, part: int | None) -> str:
+    """How a reference to one text of a fact is counted: `ID#N` for its part N (a quote,
+    a point), `ID#` for its own text."""
+    return f"{fact}#{'' if part is None else part}"
 
 
 def _ref_getter(cls: type[Payload]) -> tuple[tuple[tuple[str, str], ...],

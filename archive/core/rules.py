@@ -42,6 +42,7 @@ from .events import (
     SourceCited,
     TranslationRecorded,
     apply_changes,
+    part_key,
     payload_class,
     references,
 )
@@ -75,8 +76,8 @@ def check_references(refs: list[tuple[str, str, str]], view: cat.View, what: str
                 raise NotFound(f"{what}field `data.{name}`: {ref!r} was retracted (its "
                                "participations are all retracted)")
             continue
-        if kind == "event":
-            continue  # a fix's target: checked below, with a better message
+        if kind in ("event", "part"):
+            continue  # a fix's target: checked below; a part: by the rules of its fact
         found = view.event(ref)
         want = WANT.get(kind)
         if found is None or (want is not None and found.type != want):
@@ -135,7 +136,7 @@ def check(data: Payload, view: cat.View, refs: list[tuple[str, str, str]] | None
         verb = "correct" if isinstance(data, EventCorrected) else "retract"
         target = _live_fact(view, data.target, verb)
         if isinstance(data, EventCorrected):
-            _check_correction(data, target.type, view)
+            _check_correction(data, target.type, view, dependents)
         else:
             _check_retraction(data, view, dependents)
     elif isinstance(data, EntitiesMerged):
@@ -211,17 +212,46 @@ def _live_fact(view: cat.View, target: str, verb: str) -> cat.Known:
     return known
 
 
-def _check_correction(data: EventCorrected, type_: str, view: cat.View) -> None:
+def _check_correction(data: EventCorrected, type_: str, view: cat.View,
+                      dependents: Dependents | None = None) -> None:
     fixed = set(IDENTITY.get(type_, ())) & set(data.changes)
     if fixed:
         field = sorted(fixed)[0]
         raise InvalidEvent(f"field `changes.{field}`: the {field} of a {type_} cannot be "
                            "corrected (it says what the record is); retract it and record "
                            "it again, or merge two records with `archive merge`")
-    corrected = apply_changes(type_, view.current(data.target), data.changes)
+    before = view.current(data.target)
+    corrected = apply_changes(type_, before, data.changes)
     check_references(references(corrected), view, "the corrected ")
+    _check_parts_kept(data.target, before, corrected, view, dependents)
     if isinstance(corrected, TranslationRecorded):
         _check_translation(corrected, view)
+
+
+def _check_parts_kept(target: str, before: Payload, after: Payload, view: cat.View,
+                      dependents: Dependents | None) -> None:
+    """A correction keeps every text of a fact that a live fact refers to by number (a
+    translation of its quote 2, a commitment to its point 3) or to its own text."""
+    cls = type(before)
+    if cls.TEXT is None:
+        return
+    kept = set(parts_of(after))
+    lost: list[int | None] = [n for n in parts_of(before) if n not in kept]
+    if text_of(before, None) is not None and text_of(after, None) is None:
+        lost.append(None)
+    for part in lost:
+        key = part_key(target, part)
+        count = view.refs(key)
+        if count == 0:
+            continue
+        shown = dependents({key}) if dependents is not None else []
+        listed = f" ({', '.join(shown)})" if shown else ""
+        what = (f"the {cls.TEXT}" if part is None else
+                f"{'quote' if cls.PARTS == 'quotes' else 'point'} {part}")
+        field = cls.TEXT if part is None else cls.PARTS
+        raise InvalidEvent(f"field `changes.{field}`: cannot take away {what} of {target}: "
+                           f"{count} live fact{'s refer' if count != 1 else ' refers'} to it"
+                           f"{listed}; retract or correct those first")
 
 
 def _check_retraction(data: EventRetracted, view: cat.View,

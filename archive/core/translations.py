@@ -30,6 +30,7 @@ class TranslationRecorded(Payload, frozen=True):
     COMMAND = "translation"
     TABLES = ("translations",)
     REFS = {"of": "text"}
+    PART_OF = ("of", "part")
     EVIDENCE = True
     of: Annotated[Id, Meta(description="The fact whose text this translates (its id).")]
     lang: Annotated[Lang, Meta(description="The language it is in (BCP 47: en, ru, kk).")]

@@ -31,7 +31,7 @@ from .tree import Tree
 
 _CHUNK = 900  # ids per `in (...)` query: under SQLite's smallest variable limit (999)
 #: Bumped when the tables change; an index of another version is rebuilt from the log.
-VERSION = "8"
+VERSION = "9"
 _TABLES = ("meta", "ids", "entities", "names", "refs", "current", "conferences", *TREE_TABLES)
 _SCHEMA = """
 create table if not exists meta (key text primary key, value);
