@@ -5,8 +5,12 @@ No accepted event may leave the archive unbuildable or inconsistent:
   speaker a live person, organisation or country);
 - corrections and retractions target live facts, never other fixes, and never twice
   (a retracted fact can be neither retracted again nor corrected);
-- a correction must still fit its target's schema and references, and cannot change
-  what a record *is* (`events.IDENTITY`: a participation's entity and kind);
+- a correction must still fit its target's schema and references, cannot change
+  what a record *is* (`events.IDENTITY`: a participation's entity and kind), and cannot
+  take away a text a live fact refers to by number (a translated quote, a committed
+  point);
+- a translation translates a text its fact has, not another translation, into another
+  language than the text's;
 - nothing live facts refer to can be retracted (a conference with facts, a session with
   speeches, a participation that is the last to name an entity others refer to): the
   error names the dependents, to retract first;
