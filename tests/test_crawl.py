@@ -180,7 +180,7 @@ def test_every_page_of_the_astana_archive_passes_axe_and_fits_the_window(
         proc.wait(timeout=10)
 
 
-def _TRANSLATED(conference: str) -> list[bytes]:  # noqa: N802 (lines, as a constant is)
+def _translated(conference: str) -> list[bytes]:
     """Texts in Russian and Kazakh with recorded translations (fictitious, for this test),
     so that the walk meets pages that mark texts in several languages."""
     import json
@@ -222,7 +222,7 @@ def test_every_page_of_a_generated_1000_event_archive_passes_axe_on_a_phone(
     conference = write_import(lines, 1000, seed=7)["conferences"][0]
     with lines.open("rb") as f:
         Archive(root).recorder().import_lines(f)
-    Archive(root).recorder().import_lines(iter(_TRANSLATED(conference)))
+    Archive(root).recorder().import_lines(iter(_translated(conference)))
     Archive(root).build()
     Archive(root).brief(html=True, verify=False, conference=conference)
     proc, base = start(root)

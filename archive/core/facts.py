@@ -32,10 +32,9 @@ from .events import (
     TranslationRecorded,
     payload_class,
 )
-from .langs import DEFAULT
 from .rows import Envelope, Insert, Op, Row, State, Update, resolve, to_json
 from .schema import LANG_TABLES
-from .translations import text_of
+from .translations import lang_of, text_of
 
 
 def _prov(env: Envelope) -> Row:
@@ -87,23 +86,22 @@ def _refuse(env: Envelope, message: str) -> InvalidEvent:
     return InvalidEvent(f"event {env.id} (seq {env.seq}, {env.type}): {message}")
 
 
-def language(data: Payload, env: Envelope, state: State) -> tuple[str, str | None]:
-    """The language of a fact's texts (`translations.lang_of`, the conference's answered by
-    the tables) and the conference it comes from (None: the fact gives its own)."""
-    own = getattr(data, "lang", None)
-    if own:
-        return own, None
+def language(data: Payload, state: State) -> tuple[str, str | None]:
+    """The language of a fact's texts (`translations.lang_of`, its conference's working
+    language as the tables have it) and the conference it comes from (None: the fact
+    gives its own, or has no conference to take one from)."""
     conference = getattr(data, "conference", None)
-    if isinstance(conference, str) and not isinstance(data, ConferenceHeld):
-        return state.language(conference), conference
-    return DEFAULT, None
+    if not isinstance(conference, str) or isinstance(data, ConferenceHeld):
+        return lang_of(data, None), None
+    lang = lang_of(data, state.language(conference))
+    return lang, None if getattr(data, "lang", None) else conference
 
 
 def rows_of(data: Payload, env: Envelope, state: State) -> list[Op]:
     """The rows a fact event makes (`facts`), each row that holds a text with its
     language (`language`), unless the handler gave one."""
     ops = facts(data, env, state)
-    lang, inherited = language(data, env, state)
+    lang, inherited = language(data, state)
     for op in ops:
         if isinstance(op, Insert) and op.table in LANG_TABLES and "lang" not in op.row:
             op.row["lang"], op.row["lang_from"] = lang, inherited

@@ -196,7 +196,7 @@ def _check_translation(data: TranslationRecorded, view: cat.View) -> None:
     conference = getattr(original, "conference", None)
     held = view.current(conference) if isinstance(conference, str) and \
         view.event(conference) is not None else None
-    lang = lang_of(original, held)
+    lang = lang_of(original, getattr(held, "lang", None))
     if data.lang.split("-")[0] == lang.split("-")[0]:
         raise InvalidEvent(f"field `data.lang`: the text is in {lang} already; a translation "
                            "is into another language")

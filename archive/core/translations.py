@@ -65,11 +65,8 @@ def parts_of(data: Payload) -> list[int]:
     return [n if isinstance(item, str) else item.n for n, item in enumerate(items or (), 1)]
 
 
-def lang_of(data: Payload, conference: Payload | None) -> str:
+def lang_of(data: Payload, working: str | None) -> str:
     """The language a fact's texts are in: its own `lang`, else its conference's working
-    language, else `langs.DEFAULT`."""
+    language (`working`), else `langs.DEFAULT`."""
     own = getattr(data, "lang", None)
-    if own:
-        return str(own)
-    working = getattr(conference, "lang", None)
-    return str(working) if working else DEFAULT
+    return str(own or working or DEFAULT)
