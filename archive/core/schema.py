@@ -486,14 +486,15 @@ TABLES: tuple[Table, ...] = (
        sort="event_seq"),
     _t("texts", "Everything a reader would type in one place: what was said and written "
        "(summaries, quotes, proposals, agreements and their points, notes, captions, "
-       "descriptions, meetings' outcomes) and who and what it names (participants with "
+       "descriptions, meetings' outcomes, recorded translations) and who and what it "
+       "names (participants with "
        "their short names, roles, categories and status; delegations, meetings, figures, "
        "sources, conferences), with full-text search over `text` and `who`: search here to "
        "search everything.", [
         ("id", "text", "Id of the row the text is in"),
         ("kind", "text", "What the text is: summary, quote, proposal, agreement, "
                          "agreement_item, note, caption, description, participant, "
-                         "delegation, meeting, figure, source or conference"),
+                         "delegation, meeting, figure, source, conference or translation"),
         ("text", "text", "The text"),
         ("who", "text", "The names it goes with (the speaker, proposer, people named)"),
         ("conference_id", "text", "The conference"),
