@@ -472,3 +472,11 @@ def test_add_import_and_verify_keep_a_translated_quote_alike(tmp_path: Path) -> 
                                            ": cannot take away quote 1 of sp"):
         Archive(other).recorder().import_lines(iter(line.encode() + b"\n" for line in lines))
     assert Archive(other).log.head().seq == 0
+
+
+def test_archive_log_says_what_a_translation_is_of() -> None:
+    from archive.store.listing import describe
+
+    data = make_payload("translation.recorded", {"of": "sp", "part": 1, "lang": "en",
+                                                 "text": "First", "by": "interpreter"})
+    assert describe(data, {}) == "en of sp #1 (interpreter): First"

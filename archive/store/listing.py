@@ -26,6 +26,7 @@ from ..core.events import (
     ProposalMade,
     SessionHeld,
     SpeechDelivered,
+    TranslationRecorded,
     references,
 )
 from ..core.numbers import format_number
@@ -84,6 +85,9 @@ def describe(data: Payload, names: dict[str, str]) -> str:
             return f"{data.kind}: {_short(data.caption, 50)}{present}"
         case NoteRecorded():
             return _short(data.text)
+        case TranslationRecorded():
+            part = f" #{data.part}" if data.part else ""
+            return f"{data.lang} of {data.of}{part} ({data.by}): {_short(data.text, 40)}"
         case CommitmentRescheduled():
             why = f": {_short(data.reason, 40)}" if data.reason else ""
             return f"{data.commitment} now due {data.due}{why}"
