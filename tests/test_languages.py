@@ -396,6 +396,7 @@ def test_a_russian_quote_and_its_official_translation_are_found_by_either_langua
 # ---------------------------------------------------------------- the briefing
 
 
+@pytest.mark.slow  # renders a PDF (4 s)
 def test_the_briefing_shows_each_text_in_its_language_with_its_recorded_translation(
         tmp_path: Path) -> None:
     """A Russian speech: the quote with a recorded English translation shows it beneath,
