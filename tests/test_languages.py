@@ -481,3 +481,13 @@ def test_archive_log_says_what_a_translation_is_of() -> None:
     data = make_payload("translation.recorded", {"of": "sp", "part": 1, "lang": "en",
                                                  "text": "First", "by": "interpreter"})
     assert describe(data, {}) == "en of sp #1 (interpreter): First"
+
+
+def test_every_table_of_texts_has_its_text_columns_marked_on_its_pages() -> None:
+    """The page plugin knows the text columns of every table whose rows carry a language
+    (a new one would otherwise show its texts unmarked)."""
+    from archive.core.schema import BY_NAME, LANG_TABLES
+    from archive.serve.plugins.archive_langs import TEXTS
+
+    assert set(TEXTS) == set(LANG_TABLES)
+    assert all(set(cols) <= set(BY_NAME[t].names) for t, cols in TEXTS.items())

@@ -23,7 +23,6 @@ from ..errors import RenderError
 from ..store import sqlite
 from ..store.layout import Layout, is_sha256
 from .model import (
-    LANG,
     Agreement,
     AgreementItem,
     Attachment,
@@ -48,6 +47,7 @@ from .model import (
     SourceInfo,
     Speech,
     Stamp,
+    foreign,
 )
 
 #: Raster formats WeasyPrint draws without fetching anything else (SVG could reference files).
@@ -86,7 +86,7 @@ def _rows(db: sqlite3.Connection, sql: str, *args: Any) -> Iterator[sqlite3.Row]
 
 def _lang(row: sqlite3.Row) -> str:
     """The language of a row's text, as the database resolved it."""
-    return str(row["lang"]) if "lang" in row.keys() and row["lang"] else DEFAULT
+    return str(row["lang"] or DEFAULT)
 
 
 def _json_list(value: str | None) -> tuple[str, ...]:
@@ -235,13 +235,14 @@ class _Loader:
 
     def renderings(self) -> dict[str, tuple[Rendering, ...]]:
         """The recorded translations of this conference's texts into the briefing's
-        language (`LANG`, any region of it), by the row of the text they translate."""
+        language (any region of it: not `foreign`), by the row of the text they
+        translate."""
         out: dict[str, list[Rendering]] = defaultdict(list)
-        for r in _rows(self.db, "select * from translations where conference_id = ? and "
-                                "(lang = ? or lang like ?) order by event_seq",
-                       self.cid, LANG, LANG + "-%"):
-            out[r["original_row_id"]].append(Rendering(r["lang"], r["text"], r["by"],
-                                                       self.ref(r)))
+        for r in _rows(self.db, "select * from translations where conference_id = ? "
+                                "order by event_seq", self.cid):
+            if not foreign(r["lang"]):
+                out[r["original_row_id"]].append(Rendering(r["lang"], r["text"], r["by"],
+                                                           self.ref(r)))
         return {k: tuple(v) for k, v in out.items()}
 
     def days(self) -> tuple[Day, ...]:

@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from ..statements import shortened
 from .charts import Chart, charts
-from .model import LANG, Briefing, Note, Participant, Ref, SourceInfo, foreign
+from .model import Briefing, Note, Participant, Ref, SourceInfo, foreign
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -394,7 +394,6 @@ def environment() -> Environment:
     )
     env.filters["longdate"] = longdate
     env.tests["foreign"] = foreign
-    env.globals["briefing_lang"] = LANG
     env.filters["daterange"] = daterange
     env.filters["source_kind"] = lambda kind: SOURCE_KINDS.get(kind, "A source")
     env.filters["where"] = paragraphs

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..core.langs import same_language
 from ..statements import AGREED, Due, Postponement, Status, agreement_status
 
 
@@ -59,8 +60,8 @@ LANG = "en"
 
 
 def foreign(lang: str) -> bool:
-    """Is a text in another language than the briefing (by primary subtag: en-GB is not)?"""
-    return lang.split("-")[0] != LANG.split("-")[0]
+    """Is a text in another language than the briefing (en-GB is not)?"""
+    return not same_language(lang, LANG)
 
 
 @dataclass(frozen=True)

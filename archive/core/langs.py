@@ -36,6 +36,11 @@ def canonical(tag: str) -> str | None:
                                 locale.variant) if p)
 
 
+def same_language(a: str, b: str) -> bool:
+    """Are two tags the same language (by primary subtag: `ru` and `ru-KZ` are)?"""
+    return a.split("-")[0].lower() == b.split("-")[0].lower()
+
+
 @functools.cache
 def known() -> tuple[str, ...]:
     """Every tag CLDR has data for, as BCP 47 writes it."""

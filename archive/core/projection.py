@@ -62,7 +62,7 @@ from .rows import (
     to_json,
 )
 from .schema import BY_NAME, ENTITY_REFS, FACT_REFS, LANG_TABLES, TABLES
-from .translations import parts_of, text_of
+from .translations import lang_of, parts_of, text_of
 
 #: Tables where an insert replaces the row with the same key (the corrected payload).
 REPLACED = frozenset({"_archive_current"})
@@ -130,7 +130,7 @@ def _followers(target: Stored, new: Payload, state: State) -> list[Op]:
     the translations keep beside theirs."""
     ops: list[Op] = []
     if isinstance(new, ConferenceHeld) and new.lang != getattr(target.data, "lang", None):
-        ops += [Update(t, "lang_from", target.env.id, {"lang": new.lang or DEFAULT})
+        ops += [Update(t, "lang_from", target.env.id, {"lang": lang_of(new, None)})
                 for t in LANG_TABLES if t != "conferences"]
     if new.TEXT is not None and state.translated(target.env.id):
         for part in (None, *parts_of(new)):

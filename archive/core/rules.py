@@ -50,6 +50,7 @@ from .events import (
     payload_class,
     references,
 )
+from .langs import same_language
 from .translations import lang_of, parts_of, text_of
 
 #: What a reference of each kind must point at (an event of this type).
@@ -197,7 +198,7 @@ def _check_translation(data: TranslationRecorded, view: cat.View) -> None:
     held = view.current(conference) if isinstance(conference, str) and \
         view.event(conference) is not None else None
     lang = lang_of(original, getattr(held, "lang", None))
-    if data.lang.split("-")[0] == lang.split("-")[0]:
+    if same_language(data.lang, lang):
         raise InvalidEvent(f"field `data.lang`: the text is in {lang} already; a translation "
                            "is into another language")
 

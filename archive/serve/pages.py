@@ -41,14 +41,14 @@ async def _translations(db: Any, ids: list[str]) -> dict[str, list[dict[str, Any
     return out
 
 
-async def _quotes(db: Any, speech_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Each speech's quotes (text, lang, translations), in order; the summary's own
-    translations are under the speech's id in `translations` as well."""
+async def _quotes(db: Any, speech_ids: list[str], translated: dict[str, list[dict[str, Any]]]
+                  ) -> dict[str, list[dict[str, Any]]]:
+    """Each speech's quotes (text, lang, and their translations from `translated`, as
+    `_translations` gives them), in order."""
     out: dict[str, list[dict[str, Any]]] = {}
     if not speech_ids:
         return out
     marks = ",".join("?" * len(speech_ids))
-    translated = await _translations(db, speech_ids)
     for q in await _all(db, f"select id, speech_id, text, lang from quotes where speech_id "
                             f"in ({marks}) order by speech_id, n", speech_ids):
         q["translations"] = translated.get(q["id"], [])
@@ -59,18 +59,19 @@ async def _quotes(db: Any, speech_ids: list[str]) -> dict[str, list[dict[str, An
 async def _speech_texts(db: Any, speeches: list[dict[str, Any]]) -> None:
     """Give each speech its quotes and its summary's translations."""
     ids = [s["id"] for s in speeches]
-    quotes = await _quotes(db, ids)
-    summaries = await _translations(db, ids)
+    translated = await _translations(db, ids)
+    quotes = await _quotes(db, ids, translated)
     for s in speeches:
         s["quotes"] = quotes.get(s["id"], [])
-        s["translations"] = summaries.get(s["id"], [])
+        s["translations"] = translated.get(s["id"], [])
 
 
-async def _items(db: Any, agreement_id: str) -> list[dict[str, Any]]:
-    """An agreement's recorded points (n, text, lang), each with its translations."""
+async def _items(db: Any, agreement_id: str, translated: dict[str, list[dict[str, Any]]]
+                 ) -> list[dict[str, Any]]:
+    """An agreement's recorded points (n, text, lang), each with its translations (from
+    `translated`, as `_translations` gives them)."""
     items = await _all(db, "select id, n, text, lang from agreement_items where "
                            "agreement_id = ? order by n", [agreement_id])
-    translated = await _translations(db, [agreement_id])
     for i in items:
         i["translations"] = translated.get(i["id"], [])
     return items
@@ -170,8 +171,9 @@ async def conference(db: Any, conference_id: str) -> dict[str, Any] | None:
         s["speeches"] = by_session.get(s["id"], [])[:SHOWN]
     agreements = await _all(db, "select * from agreements where conference_id = ? order by "
                                 "event_seq", [conference_id])
+    translated = await _translations(db, [a["id"] for a in agreements])
     for a in agreements:
-        a["items"] = await _items(db, a["id"])
+        a["items"] = await _items(db, a["id"], translated)
     participants = await _all(
         db, "select p.*, e.name from participations p join entities e on "
             f"e.id = p.entity_id where p.conference_id = ? order by e.name limit {SHOWN * 20}",
@@ -211,20 +213,19 @@ async def fact(db: Any, table: str, row: dict[str, Any]) -> dict[str, Any]:
     if row.get("session_id"):
         out["session"] = await _one(db, "select id, title, day from sessions where id = ?",
                                     [row["session_id"]])
+    translated = await _translations(db, [row["id"]])
+    out["translations"] = translated.get(row["id"], [])  # of the fact's own text
     if table == "speeches":
         out["speaker"] = await _one(db, "select id, name from entities where id = ?",
                                     [row.get("speaker_id")])
         out["affiliation"] = await _one(db, "select id, name from entities where id = ?",
                                         [row.get("affiliation_id")])
-        out["quotes"] = (await _quotes(db, [row["id"]])).get(row["id"], [])
-        out["translations"] = (await _translations(db, [row["id"]])).get(row["id"], [])
+        out["quotes"] = (await _quotes(db, [row["id"]], translated)).get(row["id"], [])
     elif table == "agreements":
-        out["items"] = await _items(db, row["id"])
+        out["items"] = await _items(db, row["id"], translated)
         out["parties"] = await _all(db, "select e.id, e.name from agreement_parties ap join "
                                         "entities e on e.id = ap.entity_id where "
                                         "ap.agreement_id = ? order by ap.id", [row["id"]])
-    if table in ("proposals", "agreements", "notes", "meetings"):
-        out["translations"] = (await _translations(db, [row["id"]])).get(row["id"], [])
     if table == "proposals":
         out["proposer"] = await _one(db, "select id, name from entities where id = ?",
                                      [row.get("proposer_id")])

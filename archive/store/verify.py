@@ -44,7 +44,7 @@ def verify(log: EventLog, progress: Callable[[int], None] | None = None,
     known = MemoryCatalogue(read=lambda ident: log.event_at(known.positions[ident]).data)
     positions, check, learn = known.positions, rules.check, known.learn
     path = log.name
-    seq, prev, start, size = 0, ZERO_HASH, 0, 0
+    seq, prev, start = 0, ZERO_HASH, 0
     found: dict[int, str] = {}
     roots: dict[int, bytes] = {}
     tree = merkle.Frontier() if roots_at else None
@@ -77,8 +77,7 @@ def verify(log: EventLog, progress: Callable[[int], None] | None = None,
                 roots[seq] = tree.root()
         if progress is not None:
             progress(1)
-    size = start
-    return Report(events=seq, seq=seq, hash=prev, size=size, found=found, roots=roots)
+    return Report(events=seq, seq=seq, hash=prev, size=start, found=found, roots=roots)
 
 
 def unsourced(log: EventLog) -> None:
