@@ -6,7 +6,6 @@ from event text, which is untrusted.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from html import escape
 
@@ -107,10 +106,9 @@ def session_chart(briefing: Briefing, limit: int = 14) -> Chart | None:
 
 def _day_month(day: str) -> str:
     """`2015-06-29` -> `29 June`."""
-    try:
-        return f"{int(day[8:10])} {calendar.month_name[int(day[5:7])]}"
-    except (ValueError, IndexError):
-        return day
+    from .document import DATES
+
+    return DATES.day_month(day)
 
 
 def participant_chart(briefing: Briefing) -> Chart | None:

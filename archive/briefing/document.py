@@ -6,7 +6,6 @@ always gives the same HTML, so the same log prefix gives the same PDF.
 
 from __future__ import annotations
 
-import calendar
 import dataclasses
 import functools
 import re
@@ -20,7 +19,8 @@ from markupsafe import Markup
 
 from ..statements import shortened
 from .charts import Chart, charts
-from .model import Briefing, Note, Participant, Ref, SourceInfo, foreign
+from .i18n import Dates
+from .model import LANG, Briefing, Note, Participant, Ref, SourceInfo, foreign
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -40,34 +40,18 @@ SUMMARY_LIMIT = 8
 # ---------------------------------------------------------------- dates
 
 
+#: The briefing's dates (its language's CLDR formats: `i18n.Dates`).
+DATES = Dates(LANG)
+
+
 def longdate(value: str | None) -> str:
     """`2015-06-29` -> `29 June 2015`; `2015-09` -> `September 2015`; others unchanged."""
-    if not value:
-        return ""
-    m = re.match(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", value)
-    if not m:
-        return value
-    year, month, day = m.groups()
-    if month is None:
-        return year
-    name = calendar.month_name[int(month)]
-    text = f"{int(day)} {name} {year}" if day else f"{name} {year}"
-    rest = value[m.end():]
-    if rest.startswith("T") and len(rest) >= 6:
-        text += f", {rest[1:6]}" + (" UTC" if rest.endswith("Z") else "")
-    return text
+    return DATES.long(value)
 
 
 def daterange(start: str | None, end: str | None) -> str:
     """`29–30 June 2015` for two days of one month, otherwise the two long dates."""
-    if not start or not end or start == end:
-        return longdate(start or end)
-    a, b = start[:10], end[:10]
-    if len(a) == len(b) == 10 and a[:7] == b[:7]:
-        return f"{int(a[8:])}–{longdate(b)}"
-    if len(a) == len(b) == 10 and a[:4] == b[:4]:
-        return f"{longdate(a)[:-5]} – {longdate(b)}"
-    return f"{longdate(start)} – {longdate(end)}"
+    return DATES.range(start, end)
 
 
 # ---------------------------------------------------------------- citations
