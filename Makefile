@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 PORT   ?= 8001
 
-.PHONY: install demo-deps test-deps apt-install demo test test-fast lint docs bench clean
+.PHONY: install demo-deps test-deps apt-install demo test test-fast lint docs catalogues bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -82,6 +82,25 @@ lint: install
 # Regenerate the generated parts of the README and docs/ (CLI help, event types, schema).
 docs: install
 	$(BIN)/cog -r README.md docs/*.md
+
+# Refresh the briefing's gettext catalogues from its templates and code: extract the
+# English words, merge them into each language's .po (new words come in untranslated, and
+# `make test` fails until they are translated), and compile the .mo files the package reads.
+LOCALE := archive/briefing/locale
+BRIEFING_LANGS := kk ru
+catalogues: install
+	mkdir -p $(LOCALE)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k Nn_:1,2 --no-location \
+	  --project "conference archive" -o $(LOCALE)/briefing.pot .
+	for lang in $(BRIEFING_LANGS); do \
+	  if [ -f $(LOCALE)/$$lang/LC_MESSAGES/briefing.po ]; then \
+	    $(BIN)/pybabel update --ignore-obsolete --no-fuzzy-matching -D briefing \
+	      -i $(LOCALE)/briefing.pot -d $(LOCALE) -l $$lang; \
+	  else \
+	    $(BIN)/pybabel init -D briefing -i $(LOCALE)/briefing.pot -d $(LOCALE) -l $$lang; \
+	  fi; \
+	done
+	$(BIN)/pybabel compile -D briefing -d $(LOCALE)
 
 bench: install
 	$(PY) -m bench

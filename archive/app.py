@@ -205,7 +205,7 @@ class Archive:
               since: int | None = None, conference: str | None = None, day: str | None = None,
               html: bool = False, limits: Limits | None = None, verify: bool = True,
               publisher: str | None = None, on: str | None = None,
-              progress: Progress | None = None) -> RenderResult:
+              progress: Progress | None = None, lang: str = "en") -> RenderResult:
         """Render the briefing (default `exports/briefing.pdf`) from an up-to-date database,
         or from one built as of a point of the log. `verify` checks the whole log
         (`verify`; a large one beside the build and the layout, `checking`) before the
@@ -217,21 +217,21 @@ class Archive:
             if as_of is None and on is None:
                 built = self.build(progress=progress)
                 target = output or self.layout.briefing(
-                    since=since, day=day, html=html, conference=_one_of_several(
+                    since=since, day=day, html=html, lang=lang, conference=_one_of_several(
                         built.path, conference))
                 return render(built.path, self.layout, target, since=since,
                               conference=conference, day=day, html=html, limits=limits,
-                              verified=verify, publisher=publisher, ready=passed)
+                              verified=verify, publisher=publisher, ready=passed, lang=lang)
             with tempfile.TemporaryDirectory(prefix="briefing-as-of-") as tmp:
                 built = self.build(Path(tmp) / "archive.db", as_of=as_of, on=on,
                                    progress=progress)
                 target = output or self.layout.briefing(
                     as_of_seq=built.seq if as_of is not None else None, since=since,
-                    day=day if on is None else f"on-{on}", html=html,
+                    day=day if on is None else f"on-{on}", html=html, lang=lang,
                     conference=_one_of_several(built.path, conference))
                 return render(built.path, self.layout, target, since=since,
                               conference=conference, day=day, html=html, limits=limits,
-                              verified=verify, publisher=publisher, ready=passed)
+                              verified=verify, publisher=publisher, ready=passed, lang=lang)
 
     def brief_series(self, output: Path | None = None, *, series: str | None = None,
                      as_of: str | None = None, html: bool = False, verify: bool = True,

@@ -98,6 +98,10 @@ def plain_html(briefing_html: str) -> str:
             + "".join(f"<p>{escape(p)}</p>" for p in paras) + "</body></html>")
 
 
+#: The briefing's other languages, timed against the English one on the same log.
+LANGS = ("ru", "kk")
+
+
 def measure(speeches: int, repeat: int = 1) -> dict[str, Any]:
     """Best of `repeat` runs of each, interleaved (the machine is shared and noisy)."""
     from weasyprint import HTML
@@ -114,8 +118,13 @@ def measure(speeches: int, repeat: int = 1) -> dict[str, Any]:
                                html=True).path.read_text("utf-8")
         plain = plain_html(html)
         runs, floors, tagged = [], [], []
+        translated: dict[str, list[float]] = {lang: [] for lang in LANGS}
         for _ in range(repeat):
             runs.append(render(built.path, Layout(root), root / "exports" / "briefing.pdf"))
+            for lang in LANGS:  # the same log, its words, dates and plurals in `lang`
+                translated[lang].append(render(
+                    built.path, Layout(root), root / "exports" / f"briefing-{lang}.pdf",
+                    lang=lang).seconds)
             started = time.perf_counter()
             floor_doc = HTML(string=plain).render()
             floor_doc.write_pdf()
@@ -137,6 +146,8 @@ def measure(speeches: int, repeat: int = 1) -> dict[str, Any]:
         "floor_tagged": round(floor_tagged, 3),
         "ratio_tagged": round(result.seconds / floor_tagged, 2) if floor_tagged else None,
         "bytes": result.size,
+        **{f"seconds_{lang}": round(min(t), 3) for lang, t in translated.items()},
+        **{f"ratio_{lang}": round(min(t) / result.seconds, 3) for lang, t in translated.items()},
     }
 
 
@@ -148,7 +159,9 @@ def run(sizes: tuple[int, ...] = (200, 2000)) -> list[dict[str, Any]]:
               f"{r['seconds_per_page']:.3f} s/page; floor (plain WeasyPrint, same text) "
               f"{r['floor']:.2f} s, {r['floor_pages']} pages; ratio {r['ratio']}x; tagged "
               f"PDF/A floor {r['floor_tagged']:.2f} s, ratio {r['ratio_tagged']}x "
-              f"(build {r['build_seconds']:.2f} s)", flush=True)
+              f"(build {r['build_seconds']:.2f} s); "
+              + "; ".join(f"{lang} {r[f'seconds_{lang}']:.2f} s ({r[f'ratio_{lang}']}x English)"
+                          for lang in LANGS), flush=True)
         results.append(r)
     return results
 

@@ -14,6 +14,8 @@ from .generate import archive_cmd, bench_env
 
 #: Verification may add at most this share to a briefing (issue 14).
 VERIFY_GOAL = 0.10
+#: A briefing in Russian or Kazakh takes at most this share more than the English (issue 29).
+TRANSLATED_GOAL = 0.10
 
 
 def _get(d: dict, *keys: str, default=None):
@@ -53,6 +55,16 @@ def speeches(ctx: Context) -> list[Row]:
             passed=bool(passed) if passed is not None else (
                 seconds <= 1.5 * floor if seconds and floor else None),
             extra={k: v for k, v in d.items() if isinstance(v, (int, float, str, bool))}))
+        for lang in ("ru", "kk"):  # the same briefing in another language (issue 29)
+            other = _get(d, f"seconds_{lang}")
+            if other is None or not seconds:
+                continue
+            rows.append(Row(
+                "briefing", f"briefing PDF in {lang} (same log; peer: the English one)",
+                _get(d, "size", "speeches"), other, (pages / other) if pages else None,
+                unit="pages/s", floor=seconds, floor_name="the English briefing",
+                goal=f"<= {1 + TRANSLATED_GOAL:.2f}x English",
+                passed=other <= (1 + TRANSLATED_GOAL) * seconds))
     return rows
 
 

@@ -11,8 +11,8 @@ import pytest
 from briefing_pdf import contains, fonts, text, words
 from click.testing import CliRunner
 
-from archive.briefing.data import format_number
 from archive.cli import cli
+from archive.core.numbers import format_number
 
 LONG = "x" * 5000
 

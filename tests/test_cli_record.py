@@ -572,11 +572,13 @@ def test_add_does_not_import_heavy_libraries(archive_dir: Path) -> None:
         f"cli.main(['--archive', {str(archive_dir)!r}, 'add', 'note', '--text', 'light',"
         " '--id', 'light'], standalone_mode=False)\n"
         f"print([m for m in sys.modules if m.split('.')[0] in {HEAVY}])\n"
+        "print([m for m in sys.modules if m.startswith('archive.briefing')])\n"
     )
     proc = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, timeout=60,
                           env=archive_env(archive_dir))
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines() == ["2\tlight\tnote.recorded", "[]"]
+    # nor the briefing's catalogues: they load only when a briefing is written
+    assert proc.stdout.splitlines() == ["2\tlight\tnote.recorded", "[]", "[]"]
 
 
 def test_verify_and_log_do_not_import_heavy_libraries(archive_dir: Path) -> None:

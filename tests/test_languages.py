@@ -443,9 +443,10 @@ def test_the_briefing_shows_each_text_in_its_language_with_its_recorded_translat
     assert f" {cited}. urn:report-en, para. 3." in sources  # the translation's own source
     archive("briefing", "--html")
     html = next((root / "exports").glob("*.html")).read_text(encoding="utf-8")
-    assert '<span class="said" lang="ru">“Мы выступаем за сотрудничество.”</span>' in html
-    assert '<span class="rendering" lang="en">“We stand for cooperation.”' in html
-    assert '<span class="said" lang="en">' in html  # the shipped archive's texts
+    assert ('<span class="said" lang="ru" dir="auto">“Мы выступаем за сотрудничество.”</span>'
+            in html)
+    assert '<span class="rendering" lang="en" dir="auto">“We stand for cooperation.”' in html
+    assert '<span class="said" lang="en" dir="auto">' in html  # the shipped archive's texts
 
 
 def test_add_import_and_verify_keep_a_translated_quote_alike(tmp_path: Path) -> None:

@@ -70,19 +70,21 @@ def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = N
            conference: str | None = None, day: str | None = None, html: bool = False,
            limits: Limits | None = None, verified: bool = False,
            publisher: str | None = None, ready: Callable[[], None] | None = None,
-           ) -> RenderResult:
+           lang: str = "en") -> RenderResult:
     """Render the briefing of the database at `db_path` (read-only) to `output`, atomically.
     `layout` is the archive's folder (for its attachments); `verified` says the log was
     verified end to end for this render (the provenance says so); `ready`, when given, is
     called just before the file is written, and stops it by raising (the check of the log
-    running beside the render, `archive.checking`)."""
+    running beside the render, `archive.checking`). `lang` is the language it is written
+    in (one of `i18n.languages()`)."""
     from .fetcher import ATTACHMENT_SCHEME
     from .pdf import html_to_pdf  # WeasyPrint loads only when rendering
 
     started = time.perf_counter()
     bounds = limits or Limits()
+    check_language(lang)
     briefing = load(Path(db_path), root=layout.root, conference=conference, since=since,
-                    day=day)
+                    day=day, lang=lang)
     briefing = dataclasses.replace(briefing, verified=verified, publisher=publisher or None)
     check_size(briefing, bounds)
     output = Path(output)
@@ -113,6 +115,15 @@ def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = N
     return RenderResult(output, "pdf", pdf.pages, briefing.stamp.seq, briefing.stamp.hash,
                         since, len(pdf.data), time.perf_counter() - started, pdf.warnings,
                         pdf.refused, pdf.fetched)
+
+
+def check_language(lang: str) -> None:
+    """Refuse a briefing language without a catalogue, naming the ones there are."""
+    from .i18n import languages
+
+    if lang not in languages():
+        raise RenderError(f"no briefing catalogue for {lang!r}; available: "
+                          f"{', '.join(languages())}")
 
 
 def _proofs(layout: Layout, events: dict[str, int]) -> tuple[bytes | None, ProvedBy | None]:

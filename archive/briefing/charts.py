@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from html import escape
 
 from ..statements import shortened
+from .i18n import Words
 from .model import Briefing
 
 FONT = "DejaVu Sans, sans-serif"
@@ -77,7 +78,7 @@ def bar_chart(labels: list[str], series: list[Series], *, alt: str, label_chars:
     return "".join(out)
 
 
-def session_chart(briefing: Briefing, limit: int = 14) -> Chart | None:
+def session_chart(briefing: Briefing, words: Words, limit: int = 14) -> Chart | None:
     """Speeches and proposals per session (the busiest `limit` sessions). None when it
     would say nothing: fewer than two groups with anything in them, or all alike."""
     sessions = [s for d in briefing.days for s in d.sessions if s.speeches or s.proposal_count]
@@ -86,62 +87,70 @@ def session_chart(briefing: Briefing, limit: int = 14) -> Chart | None:
     busiest = sorted(sessions, key=lambda s: -(len(s.speeches) + s.proposal_count))[:limit]
     shown = [s for s in sessions if s in busiest]
     days = {s.day for s in shown}
-    labels = [(f"{_day_month(s.day)} · " if s.day and len(days) > 1 else "") + s.title
-              for s in shown]
+    labels = [(f"{words.dates.day_month(s.day)} · " if s.day and len(days) > 1 else "")
+              + s.title for s in shown]
     speeches = tuple(len(s.speeches) for s in shown)
     proposals = tuple(s.proposal_count for s in shown)
-    series = [Series("Speeches", speeches, PALETTE[0])]
+    series = [Series(words.gettext("Speeches"), speeches, PALETTE[0])]
     if any(proposals):  # a series of zeros says nothing
-        series.append(Series("Proposals", proposals, PALETTE[1]))
+        series.append(Series(words.gettext("Proposals"), proposals, PALETTE[1]))
     more = len(sessions) - len(shown)
-    what = "Speeches and proposals" if any(proposals) else "Speeches"
-    title = f"{what} per session" + (
-        f" (the {len(shown)} busiest of {len(sessions)})" if more else "")
-    alt = "; ".join(f"{label}: {a} speech{'' if a == 1 else 'es'}"
-                    + (f", {b} proposal{'' if b == 1 else 's'}" if any(proposals) else "")
-                    for label, a, b in zip(labels, speeches, proposals, strict=True))
+    if more:
+        title = words.ngettext("Speeches and proposals per session (the %(num)s busiest of "
+                            "%(total)s)", "Speeches and proposals per session (the %(num)s "
+                            "busiest of %(total)s)", len(shown), total=len(sessions)) \
+            if any(proposals) else words.ngettext(
+                "Speeches per session (the %(num)s busiest of %(total)s)",
+                "Speeches per session (the %(num)s busiest of %(total)s)", len(shown),
+                total=len(sessions))
+    else:
+        title = (words.gettext("Speeches and proposals per session") if any(proposals)
+                 else words.gettext("Speeches per session"))
+    alt = "; ".join(
+        f"{label}: " + words.ngettext("%(num)s speech", "%(num)s speeches", a)
+        + (", " + words.ngettext("%(num)s proposal", "%(num)s proposals", b) if any(proposals)
+           else "")
+        for label, a, b in zip(labels, speeches, proposals, strict=True))
     svg = bar_chart(labels, series, alt=f"{title}: {alt}")
     return Chart("chart-sessions", title, svg, alt)
 
 
-def _day_month(day: str) -> str:
-    """`2015-06-29` -> `29 June`."""
-    from .document import DATES
-
-    return DATES.day_month(day)
-
-
-def participant_chart(briefing: Briefing) -> Chart | None:
+def participant_chart(briefing: Briefing, words: Words) -> Chart | None:
     """Participants by kind."""
     c = briefing.counts
-    rows = [("Countries", c["countries"]), ("International bodies", c["international"]),
-            ("Other organisations", c["organisations"]), ("People", c["people"])]
+    rows = [(words.gettext("Countries"), c["countries"]),
+            (words.gettext("International bodies"), c["international"]),
+            (words.gettext("Other organisations"), c["organisations"]),
+            (words.gettext("People"), c["people"])]
     rows = [(label, n) for label, n in rows if n]
     if not rows:
         return None
-    alt = "; ".join(f"{label}: {n}" for label, n in rows)
+    title = words.gettext("Participants by kind")
+    alt = "; ".join(f"{label}: {words.number(n)}" for label, n in rows)
     svg = bar_chart([r[0] for r in rows],
-                    [Series("Participants recorded", tuple(r[1] for r in rows), PALETTE[2])],
-                    alt=f"Participants by kind: {alt}", label_chars=24)
-    return Chart("chart-participants", "Participants by kind", svg, alt)
+                    [Series(words.gettext("Participants recorded"), tuple(r[1] for r in rows),
+                            PALETTE[2])],
+                    alt=f"{title}: {alt}", label_chars=24)
+    return Chart("chart-participants", title, svg, alt)
 
 
-def status_chart(briefing: Briefing) -> Chart | None:
+def status_chart(briefing: Briefing, words: Words) -> Chart | None:
     """Commitments by status: only when there is more than one status to show."""
     from ..core.commitments import PROGRESS_STATUSES
 
     counts = {s: sum(1 for c in briefing.commitments if c.status == s)
               for s in PROGRESS_STATUSES}
-    rows = [(status, n) for status, n in counts.items() if n]
+    rows = [(words.gettext(status), n) for status, n in counts.items() if n]
     if len(rows) < 2:
         return None
-    alt = "; ".join(f"{status}: {n}" for status, n in rows)
+    title = words.gettext("Commitments by status")
+    alt = "; ".join(f"{status}: {words.number(n)}" for status, n in rows)
     svg = bar_chart([r[0] for r in rows],
-                    [Series("Commitments", tuple(r[1] for r in rows), PALETTE[0])],
-                    alt=f"Commitments by status: {alt}", label_chars=16)
-    return Chart("chart-statuses", "Commitments by status", svg, alt)
+                    [Series(words.gettext("Commitments"), tuple(r[1] for r in rows), PALETTE[0])],
+                    alt=f"{title}: {alt}", label_chars=16)
+    return Chart("chart-statuses", title, svg, alt)
 
 
-def charts(briefing: Briefing) -> list[Chart]:
-    return [c for c in (session_chart(briefing), participant_chart(briefing),
-                        status_chart(briefing)) if c]
+def charts(briefing: Briefing, words: Words) -> list[Chart]:
+    return [c for c in (session_chart(briefing, words), participant_chart(briefing, words),
+                        status_chart(briefing, words)) if c]

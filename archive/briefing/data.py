@@ -18,10 +18,10 @@ from typing import Any
 
 from .. import statements
 from ..core.langs import DEFAULT
-from ..core.numbers import format_number
 from ..errors import RenderError
 from ..store import sqlite
 from ..store.layout import Layout, is_sha256
+from .i18n import N_, Words
 from .model import (
     Agreement,
     AgreementItem,
@@ -118,8 +118,9 @@ class _Loader:
     """One pass over the database for one conference."""
 
     def __init__(self, db: sqlite3.Connection, root: Path, conference_id: str,
-                 since: int | None, day: str | None):
+                 since: int | None, day: str | None, lang: str = "en"):
         self.db, self.root, self.cid, self.since, self.day = db, root, conference_id, since, day
+        self.lang, self.words = lang, Words(lang)
         self.names = {r["id"]: r["name"] for r in _rows(db, "select id, name from entities")}
         self.short_names = {r["id"]: r["short_name"] for r in _rows(
             db, "select id, short_name from entities where short_name is not null")}
@@ -193,7 +194,8 @@ class _Loader:
 
     def fact_label(self, table: str, event_id: str) -> str:
         """What a correction changed, as a reader names it: "Speech: Karim Massimov"."""
-        kind = FACT_LABELS.get(table, table.rstrip("s").replace("_", " ").capitalize())
+        kind = self.words.gettext(FACT_LABELS.get(table, table.rstrip("s").replace("_", " ")
+                                             .capitalize()))
         column = {"speeches": "speaker_name", "participations": "name_given",
                   "agreements": "title", "followups": "name", "conferences": "name",
                   "sessions": "title", "sources": "title", "meetings": "title",
@@ -240,7 +242,7 @@ class _Loader:
         out: dict[str, list[Rendering]] = defaultdict(list)
         for r in _rows(self.db, "select * from translations where conference_id = ? "
                                 "order by event_seq", self.cid):
-            if not foreign(r["lang"]):
+            if not foreign(r["lang"], self.lang):
                 out[r["original_row_id"]].append(Rendering(r["lang"], r["text"], r["by"],
                                                            self.ref(r)))
         return {k: tuple(v) for k, v in out.items()}
@@ -293,8 +295,10 @@ class _Loader:
             day, group = key
             s = self.sessions.get(group) if group else None
             kind = group[5:] if group and group.startswith("kind:") else None
+            title = s["title"] if s else self.words.gettext(
+                KIND_GROUPS.get(kind or "", N_("Remarks")))
             session = Session(
-                group if s else None, s["title"] if s else KIND_GROUPS.get(kind or "", "Remarks"),
+                group if s else None, title,
                 s["kind"] if s else None, day,
                 self.name(s["chair_id"]) if s else None, tuple(grouped[key]),
                 proposals_per_session.get(group or "", 0) if s else 0)
@@ -333,7 +337,7 @@ class _Loader:
 
     def figures(self) -> tuple[Figure, ...]:
         return tuple(
-            Figure(r["id"], format_number(r["value"]), r["unit"], r["counts"], r["qualifier"],
+            Figure(r["id"], self.words.figure(r["value"]), r["unit"], r["counts"], r["qualifier"],
                    self.name(r["cited_by_id"]), ref)
             for r in self.fact_rows("figures") if self.keep(r, ref := self.ref(r)))
 
@@ -463,17 +467,20 @@ def _is_image(path: Path) -> bool:
 
 
 #: How a correction names the kind of fact it changed, by table.
-FACT_LABELS = {"speeches": "Speech", "participations": "Participant", "entities": "Name",
-               "agreements": "Agreement", "agreement_items": "Agreed point",
-               "followups": "Follow-up", "conferences": "Conference", "sessions": "Session",
-               "sources": "Source", "meetings": "Meeting", "proposals": "Proposal",
-               "notes": "Note", "figures": "Figure", "attachments": "Photo or document",
-               "quotes": "Quotation", "delegations": "Delegation"}
+FACT_LABELS = {
+    "speeches": N_("Speech"), "participations": N_("Participant"), "entities": N_("Name"),
+    "agreements": N_("Agreement"), "agreement_items": N_("Agreed point"),
+    "followups": N_("Follow-up"), "conferences": N_("Conference"),
+    "sessions": N_("Session"), "sources": N_("Source"), "meetings": N_("Meeting"),
+    "proposals": N_("Proposal"), "notes": N_("Note"), "figures": N_("Figure"),
+    "attachments": N_("Photo or document"), "quotes": N_("Quotation"),
+    "delegations": N_("Delegation")}
 
 #: How speeches that belong to no session are grouped, by their kind.
-KIND_GROUPS = {"opening": "Opening remarks", "keynote": "Keynote addresses",
-               "closing": "Closing remarks", "interview": "Interviews and remarks to the press",
-               "statement": "Statements", "panel": "Panel remarks", "remark": "Remarks"}
+KIND_GROUPS = {
+    "opening": N_("Opening remarks"), "keynote": N_("Keynote addresses"),
+    "closing": N_("Closing remarks"), "interview": N_("Interviews and remarks to the press"),
+    "statement": N_("Statements"), "panel": N_("Panel remarks"), "remark": N_("Remarks")}
 
 
 def _counts(b: dict[str, Any]) -> dict[str, int]:
@@ -499,11 +506,12 @@ def _counts(b: dict[str, Any]) -> dict[str, int]:
 
 
 def load(db_path: Path, *, root: Path, conference: str | None = None,
-         since: int | None = None, day: str | None = None) -> Briefing:
+         since: int | None = None, day: str | None = None, lang: str = "en") -> Briefing:
     """Read one conference's briefing from the database at `db_path`.
 
     `root` is the archive folder (for attachment files). `since` keeps only facts recorded
-    or corrected after that sequence number; `day` only those of that day (YYYY-MM-DD)."""
+    or corrected after that sequence number; `day` only those of that day (YYYY-MM-DD);
+    `lang` is the language it is written in (the translations it shows are into it)."""
     with closing(sqlite.read_only(db_path)) as db:
         try:
             stamp = build_stamp(db)
@@ -513,7 +521,7 @@ def load(db_path: Path, *, root: Path, conference: str | None = None,
             since_stamp = event_stamp(db, since) if since is not None else None
             first = db.execute("select min(recorded_at) from events").fetchone()[0]
             row = sqlite.conference(db, conference)
-            loader = _Loader(db, Path(root), row["id"], since, day)
+            loader = _Loader(db, Path(root), row["id"], since, day, lang)
             conf = Conference(row["id"], row["name"], row["place"], row["start"], row["end"],
                               _json_list(row["organisers"]), _json_list(row["supporters"]),
                               row["description"], loader.ref(row),
@@ -533,4 +541,4 @@ def load(db_path: Path, *, root: Path, conference: str | None = None,
         except sqlite3.DatabaseError as exc:
             raise RenderError(f"cannot read the database {db_path}: {exc}") from None
     return Briefing(conference=conf, stamp=stamp, first_date=(first or "")[:10] or None,
-                    since=since_stamp, day=day, counts=counts, **parts)
+                    since=since_stamp, day=day, counts=counts, lang=lang, **parts)

@@ -9,18 +9,17 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..statements import shortened
 from .charts import Chart, charts
-from .i18n import Dates
-from .model import LANG, Briefing, Note, Participant, Ref, SourceInfo, foreign
+from .i18n import N_, Dates, Nn_, Words
+from .model import Briefing, Note, Participant, Ref, SourceInfo, foreign
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -30,28 +29,32 @@ STYLESHEET = HERE / "style.css"
 WEB_STYLESHEET = HERE / "web.css"
 
 
-def stylesheet(web: bool) -> str:
-    """The briefing's stylesheet: the PDF's, or the web version's (with `web.css`)."""
-    css = STYLESHEET.read_text("utf-8")
+def stylesheet(web: bool, words: Words | None = None) -> str:
+    """The briefing's stylesheet: the PDF's, or the web version's (with `web.css`), with
+    the words it prints (a page's footer, a photo's credit) in the briefing's language."""
+    css = STYLESHEET.read_text("utf-8") + stylesheet_words(words or Words())
     return css + WEB_STYLESHEET.read_text("utf-8") if web else css
+
+
+def stylesheet_words(words: Words) -> str:
+    """The stylesheet's words, from the catalogue: "Page 3 of 20" with CSS counters where
+    the page numbers go, and a photo credit's label."""
+    def string(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    footer = words.gettext("Page %(page)s of %(pages)s", page="\0page\0", pages="\0pages\0")
+    parts = [f"counter({part})" if i % 2 else string(part)
+             for i, part in enumerate(footer.split("\0")) if part]
+    credit = string(words.gettext("Photo: "))
+    return ("\n/* the briefing's language (`document.stylesheet_words`) */\n"
+            f"@page {{ @bottom-right {{ content: {' '.join(parts)}; }} }}\n"
+            f".credit::before {{ content: {credit}; }}\n")
 SUMMARY_LIMIT = 8
 
-
-# ---------------------------------------------------------------- dates
-
-
-#: The briefing's dates (its language's CLDR formats: `i18n.Dates`).
-DATES = Dates(LANG)
-
-
-def longdate(value: str | None) -> str:
-    """`2015-06-29` -> `29 June 2015`; `2015-09` -> `September 2015`; others unchanged."""
-    return DATES.long(value)
-
-
-def daterange(start: str | None, end: str | None) -> str:
-    """`29–30 June 2015` for two days of one month, otherwise the two long dates."""
-    return DATES.range(start, end)
+#: An English briefing's dates (the series and progress briefings, and tests).
+_ENGLISH = Dates("en")
+longdate = _ENGLISH.long
+daterange = _ENGLISH.range
 
 
 # ---------------------------------------------------------------- citations
@@ -67,53 +70,62 @@ class SourceNote:
     source: SourceInfo | None = None
 
     @property
-    def where(self) -> str | None:
-        """The locator as a reader writes it: p14 is "para. 14", p4,p5 "paras. 4, 5"."""
-        return paragraphs(self.locator)
-
-    @property
     def linkable(self) -> bool:
         return bool(self.url) and re.match(r"^https?://[^\s]+$", self.url or "") is not None
 
-    @property
-    def events_label(self) -> str:
-        seqs = sorted(set(self.events))
-        if len(seqs) > 12:
-            return ", ".join(f"#{s}" for s in seqs[:12]) + f" and {len(seqs) - 12} more"
-        return ", ".join(f"#{s}" for s in seqs)
 
 
-#: How the briefing names a recorded kind (of a session, speech or meeting).
+#: How the briefing names a recorded kind (of a session, speech or meeting). Every word
+#: here is in English, the catalogues' source language, and is translated where it is used.
 LABELS = {
-    "session": {"plenary": "Plenary", "panel": "Panel", "workshop": "Workshop",
-                "theme": "Thematic session", "other": "Session"},
-    "meeting": {"bilateral": "Bilateral meeting", "trilateral": "Trilateral meeting",
-                "informal": "Informal meeting", "side-event": "Side event",
-                "working": "Working meeting", "other": "Meeting"},
+    "session": {"plenary": N_("Plenary"), "panel": N_("Panel"), "workshop": N_("Workshop"),
+                "theme": N_("Thematic session"), "other": N_("Session")},
+    "meeting": {"bilateral": N_("Bilateral meeting"), "trilateral": N_("Trilateral meeting"),
+                "informal": N_("Informal meeting"), "side-event": N_("Side event"),
+                "working": N_("Working meeting"), "other": N_("Meeting")},
 }
 
-#: A speech's kind as a count names it (singular, plural).
-KIND_NAMES = {"opening": ("opening address", "opening addresses"),
-              "keynote": ("keynote address", "keynote addresses"),
-              "panel": ("panel contribution", "panel contributions"),
-              "closing": ("closing address", "closing addresses"),
-              "interview": ("interview", "interviews"),
-              "remark": ("other remark", "other remarks"),
-              "statement": ("statement", "statements")}
+#: A speech's kind as a count names it (singular, plural; '' for a speech of no kind).
+KIND_NAMES = {"opening": Nn_("%(num)s opening address", "%(num)s opening addresses"),
+              "keynote": Nn_("%(num)s keynote address", "%(num)s keynote addresses"),
+              "panel": Nn_("%(num)s panel contribution", "%(num)s panel contributions"),
+              "closing": Nn_("%(num)s closing address", "%(num)s closing addresses"),
+              "interview": Nn_("%(num)s interview", "%(num)s interviews"),
+              "remark": Nn_("%(num)s other remark", "%(num)s other remarks"),
+              "statement": Nn_("%(num)s statement", "%(num)s statements"),
+              "": Nn_("%(num)s other speech", "%(num)s other speeches")}
 
 #: How the cover names the kind of the principal source.
-SOURCE_KINDS = {"press": "Press reporting", "official": "Official documents",
-                "transcript": "A transcript", "video": "A video recording"}
+SOURCE_KINDS = {"press": N_("Press reporting"), "official": N_("Official documents"),
+                "transcript": N_("A transcript"), "video": N_("A video recording")}
+
+#: Recorded words the briefing prints as they are in English and translated in the others:
+#: an agreement's kind and status, a commitment's status, a figure's qualifier, a standing.
+RECORDED_WORDS = (
+    N_("declaration"), N_("convention"), N_("decision"), N_("communique"), N_("statement"),
+    N_("action plan"), N_("memorandum"),
+    N_("agreed"), N_("in-progress"), N_("done"), N_("stalled"), N_("dropped"),
+    N_("about"), N_("more than"), N_("at least"), N_("fewer than"), N_("up to"),
+    N_("host"), N_("organiser"), N_("supporter"), N_("member"), N_("observer"),
+    N_("guest"), N_("participant"),
+    # `statements.AGREEMENT_STATUS`: the key message's word and the running text's phrase
+    N_("Agreed"), N_("Adopted"), N_("adopted"), N_("Signed"), N_("signed"), N_("Endorsed"),
+    N_("endorsed"), N_("Initialled"), N_("initialled"), N_("Due to be signed"),
+    N_("due to be signed"), N_("Proposed"), N_("proposed, not adopted"), N_("Rejected"),
+    N_("rejected"), N_("Recorded"), N_("status not stated"),
+)
 
 
-def paragraphs(locator: str | None) -> str | None:
+def paragraphs(locator: str | None, words: Words | None = None) -> str | None:
     """`p14` -> `para. 14`, `p18-p19` -> `paras. 18-19`, `p4,p5,p20` -> `paras. 4, 5, 20`;
     any other locator as recorded."""
     if not locator or not re.fullmatch(r"p\d+(-p\d+)?(,p\d+(-p\d+)?)*", locator):
         return locator
+    words = words or Words()
     parts = [part.replace("p", "") for part in locator.split(",")]
     many = len(parts) > 1 or "-" in parts[0]
-    return ("paras. " if many else "para. ") + ", ".join(parts)
+    return (words.gettext("paras. %(list)s", list=", ".join(parts)) if many
+            else words.gettext("para. %(list)s", list=parts[0]))
 
 
 class Citations:
@@ -157,27 +169,31 @@ class Group:
 
 
 #: Countries and organisations with a standing other than taking part are listed by it,
-#: in this order (singular, plural); the rest by kind.
-STANDINGS = {"host": ("Host", "Hosts"), "organiser": ("Organiser", "Organisers"),
-             "supporter": ("Supporter", "Supporters"), "member": ("Member", "Members"),
-             "observer": ("Observer", "Observers"), "guest": ("Guest", "Guests")}
+#: in this order (the heading of one, and of several: a heading says "one or several",
+#: not a count's plural form); the rest by kind.
+STANDINGS = {"host": (N_("Host"), N_("Hosts")), "organiser": (N_("Organiser"), N_("Organisers")),
+             "supporter": (N_("Supporter"), N_("Supporters")),
+             "member": (N_("Member"), N_("Members")),
+             "observer": (N_("Observer"), N_("Observers")), "guest": (N_("Guest"), N_("Guests"))}
 
 
-def participant_groups(b: Briefing) -> list[Group]:
+def participant_groups(b: Briefing, words: Words | None = None) -> list[Group]:
     """Participants in protocol order: standings first, then countries, international
     bodies, other organisations and people, each alphabetical (people by surname)."""
+    words = words or Words()
     parts = [p for p in b.participants if p.kind == "person" or p.status not in STANDINGS]
     groups = []
     for status, (one, many) in STANDINGS.items():
         items = tuple(p for p in b.participants if p.kind != "person" and p.status == status)
-        groups.append(Group("standing", one if len(items) == 1 else many, items))
+        groups.append(Group("standing", words.gettext(one if len(items) == 1 else many), items))
     groups += [
-        Group("country", "Countries", tuple(p for p in parts if p.kind == "country")),
-        Group("international", "International bodies",
+        Group("country", words.gettext("Countries"),
+              tuple(p for p in parts if p.kind == "country")),
+        Group("international", words.gettext("International bodies"),
               tuple(p for p in parts if p.international)),
-        Group("organisation", "Organisations",
+        Group("organisation", words.gettext("Organisations"),
               tuple(p for p in parts if p.kind == "organisation" and not p.international)),
-        Group("person", "People", tuple(p for p in parts if p.kind == "person")),
+        Group("person", words.gettext("People"), tuple(p for p in parts if p.kind == "person")),
     ]
     return [dataclasses.replace(g, items=tuple(sorted(g.items, key=lambda p: p.sort_key)))
             for g in groups if g.items]
@@ -261,12 +277,6 @@ def running_head(name: str, room: float = HEAD_MM) -> str:
     return shortened(name, fits)
 
 
-def and_join(items: Iterable[str]) -> str:
-    """`a`, `a and b`, `a, b and c`: a list as a sentence says it."""
-    words = list(items)
-    return " and ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
 def in_prose(name: str) -> str:
     """A name as running text says it: "organised by the Government of Kazakhstan" (a
     cover line or a heading says the bare name). A name that already begins with an
@@ -283,43 +293,47 @@ def acronyms(b: Briefing) -> list[tuple[str, str]]:
     return sorted(pairs, key=lambda pair: (pair[0].casefold(), pair[1]))
 
 
-def sections(b: Briefing) -> list[Section]:
+def sections(b: Briefing, words: Words | None = None) -> list[Section]:
     """The chapters this briefing has, in order (the contents page lists them); annexes
     are numbered in order of appearance."""
-    out = [Section("summary", "Executive summary")]
+    w = words or Words()
+    out = [Section("summary", w.gettext("Executive summary"))]
     body = [
-        ("programme", "Programme", b.days), ("agreements", "Agreements", b.agreements),
-        ("commitments", "Progress on commitments", b.commitments),
-        ("proceedings", "Proceedings", b.days), ("proposals", "Proposals", b.proposals),
-        ("meetings", "Meetings on the sidelines", b.meetings),
-        ("delegations", "Delegations", b.delegations), ("notes", "Notes", b.notes),
+        ("programme", N_("Programme"), b.days), ("agreements", N_("Agreements"), b.agreements),
+        ("commitments", N_("Progress on commitments"), b.commitments),
+        ("proceedings", N_("Proceedings"), b.days), ("proposals", N_("Proposals"), b.proposals),
+        ("meetings", N_("Meetings on the sidelines"), b.meetings),
+        ("delegations", N_("Delegations"), b.delegations), ("notes", N_("Notes"), b.notes),
     ]
     annexes = [
-        ("participants", "Participants", b.participants),
-        ("acronyms", "Acronyms", acronyms(b)),
-        ("followups", "Follow-up meetings", b.followups),
-        ("figures", "Figures cited", b.figures),
-        ("photos", "Photos and documents", b.attachments),
-        ("corrections", "Corrections and retractions", b.revisions or b.retractions),
+        ("participants", N_("Participants"), b.participants),
+        ("acronyms", N_("Acronyms"), acronyms(b)),
+        ("followups", N_("Follow-up meetings"), b.followups),
+        ("figures", N_("Figures cited"), b.figures),
+        ("photos", N_("Photos and documents"), b.attachments),
+        ("corrections", N_("Corrections and retractions"), b.revisions or b.retractions),
     ]
     for id_, title, content in body:
         if content:
-            out.append(Section(id_, title))
+            out.append(Section(id_, w.gettext(title)))
         if id_ == "proceedings" and content:
-            out.extend(Section(f"day-{i}", day_title(b, d.day), 2)
-                       for i, d in enumerate(b.days, 1) if day_title(b, d.day))
+            out.extend(Section(f"day-{i}", day_title(b, d.day, w), 2)
+                       for i, d in enumerate(b.days, 1) if day_title(b, d.day, w))
     present = [(id_, title) for id_, title, content in annexes if content]
-    out += [Section(id_, f"Annex {n}. {title}") for n, (id_, title) in enumerate(present, 1)]
-    out += [Section("sources", "Sources"), Section("colophon", "About this briefing")]
+    out += [Section(id_, w.gettext("Annex %(num)s. %(title)s", num=n, title=w.gettext(title)))
+            for n, (id_, title) in enumerate(present, 1)]
+    out += [Section("sources", w.gettext("Sources")),
+            Section("colophon", w.gettext("About this briefing"))]
     return out
 
 
-def day_title(b: Briefing, day: str | None) -> str:
+def day_title(b: Briefing, day: str | None, words: Words | None = None) -> str:
     """A day's heading: its date; sessions whose day the record does not give are headed
     by the conference's dates (they took place during it)."""
+    dates = (words or Words()).dates
     if day:
-        return longdate(day)
-    return daterange(b.conference.start, b.conference.end)
+        return dates.long(day)
+    return dates.range(b.conference.start, b.conference.end)
 
 
 # ---------------------------------------------------------------- languages
@@ -329,17 +343,24 @@ _KAZAKH = set("ӘәҒғҚқҢңӨөҰұҮүҺһІі")
 _TEXT = re.compile(r"(<[^>]*)>([^<]+)(?=<)")
 
 
-def mark_languages(html: str) -> str:
-    """Mark every run of Cyrillic text in the body that the record gives no language
-    (a name, a credit) with its likely one (`lang="kk"` when it has letters only Kazakh
-    uses, else `lang="ru"`), so that screen readers and the tagged PDF read it in the
-    right voice. A text whose element carries its recorded language (`lang=`) and text
-    inside SVG are left alone."""
+#: Briefing languages written in Cyrillic: an untagged Cyrillic run in one of them is
+#: taken to be in the briefing's own language (its fixed words are).
+_CYRILLIC_LANGS = frozenset({"ru", "kk"})
+
+
+def mark_languages(html: str, lang: str = "en") -> str:
+    """Mark every run of Cyrillic text in the body of a briefing in `lang` that the
+    record gives no language (a name, a credit) with its likely one, so that screen
+    readers and the tagged PDF read it in the right voice: `kk` when it has letters only
+    Kazakh uses, else the briefing's language when that is written in Cyrillic, else
+    `ru`; a run in the briefing's own language needs no mark. A text whose element
+    carries its recorded language (`lang=`) and text inside SVG are left alone."""
+    fallback = lang if lang in _CYRILLIC_LANGS else "ru"
 
     def span(m: re.Match[str]) -> str:
         run = m.group(0)
-        lang = "kk" if _KAZAKH & set(run) else "ru"
-        return f'<span lang="{lang}">{run}</span>'
+        said = "kk" if _KAZAKH & set(run) else fallback
+        return run if said == lang else f'<span lang="{said}">{run}</span>'
 
     def text(m: re.Match[str]) -> str:
         tag, words = m.group(1), m.group(2)
@@ -370,43 +391,69 @@ def principal_source(b: Briefing) -> SourceInfo | None:
 # ---------------------------------------------------------------- rendering
 
 
-def environment() -> Environment:
+@functools.cache
+def environment(lang: str = "en") -> Environment:
+    """The templates' environment for a briefing in `lang`: its catalogue's words
+    (`_`, `ngettext` and `tr` for a word marked elsewhere), CLDR's dates, numbers and
+    lists, and which texts are foreign to it. A translated sentence is trusted markup
+    (the package ships it); every value put into it is escaped."""
+    words = Words(lang)
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
         trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True,
         extensions=["jinja2.ext.do"],
     )
-    env.filters["longdate"] = longdate
-    env.tests["foreign"] = foreign
-    env.filters["daterange"] = daterange
-    env.filters["source_kind"] = lambda kind: SOURCE_KINDS.get(kind, "A source")
-    env.filters["where"] = paragraphs
-    env.filters["in_prose"] = in_prose
-    env.filters["and_join"] = and_join
+
+    def gettext(message: str, **values: Any) -> Markup:
+        text = Markup(words.gettext(message))
+        return text % words.fill(values) if values else text
+
+    def ngettext(singular: str, plural: str, n: int, **values: Any) -> Markup:
+        return Markup(words.form(singular, plural, n)) % words.fill({"num": n, **values})
+
+    env.globals.update(
+        _=gettext, ngettext=ngettext, tr=words.gettext, number=words.number, lang=lang,
+        counted=lambda pair, n: ngettext(pair[0], pair[1], n),
+        span=lambda cls, text: Markup('<span class="{}">{}</span>').format(cls, text))
+    env.filters["longdate"] = words.dates.long
+    env.filters["daterange"] = words.dates.range
+    env.tests["foreign"] = lambda text_lang: foreign(text_lang, lang)
+    env.filters["source_kind"] = lambda kind: words.gettext(SOURCE_KINDS.get(kind, N_("A source")))
+    env.filters["in_prose"] = in_prose if lang == "en" else (lambda name: name)
+    env.filters["and_join"] = lambda items: Markup(words.join(escape(x) for x in items))
+    env.filters["tr"] = words.gettext
+    env.filters["where"] = lambda locator: paragraphs(locator, words)
     env.filters["running_head"] = running_head
     return env
 
 
-def kind_label(b: Briefing) -> str:
+def kind_label(b: Briefing, words: Words) -> str:
     if b.since is not None:
-        return f"Update briefing · new since log event #{b.since.seq}"
+        return words.gettext("Update briefing · new since log event #%(seq)s", seq=str(b.since.seq))
     if b.day is not None:
-        return "One-day briefing"
-    return "Conference briefing"
+        return words.gettext("One-day briefing")
+    return words.gettext("Conference briefing")
 
 
-def metadata(b: Briefing) -> dict[str, Any]:
+def metadata(b: Briefing, words: Words | None = None) -> dict[str, Any]:
     """Title, subject and keywords (they become the PDF's document information)."""
+    w = words or Words()
     c = b.conference
-    title = f"{c.name}: briefing"
-    if b.day:
-        title += f" for {longdate(b.day)}"
-    if b.since:
-        title += f" (update since event #{b.since.seq})"
-    when = daterange(c.start, c.end)
+    if b.day and b.since:
+        title = w.gettext("%(name)s: briefing for %(date)s (update since event #%(seq)s)",
+                     name=c.name, date=w.dates.long(b.day), seq=str(b.since.seq))
+    elif b.day:
+        title = w.gettext("%(name)s: briefing for %(date)s", name=c.name, date=w.dates.long(b.day))
+    elif b.since:
+        title = w.gettext("%(name)s: briefing (update since event #%(seq)s)", name=c.name,
+                     seq=str(b.since.seq))
+    else:
+        title = w.gettext("%(name)s: briefing", name=c.name)
+    when = w.dates.range(c.start, c.end)
     subject = ", ".join(x for x in (c.place, when) if x)
-    subject = f"Briefing on {c.name}" + (f" ({subject})" if subject else "")
-    keywords = ["conference briefing", c.name]
+    subject = (w.gettext("Briefing on %(name)s (%(where)s)", name=c.name, where=subject) if subject
+               else w.gettext("Briefing on %(name)s", name=c.name))
+    keywords = [w.gettext("conference briefing"), c.name]
     keywords += [x for x in (c.place, (c.start or "")[:4]) if x]
     return {"title": title, "subject": subject, "keywords": keywords}
 
@@ -417,23 +464,24 @@ def render_html(b: Briefing, *, attachment_base: str, web: bool = False,
     `<attachment_base><sha256>`: `attachment:` for the PDF (the fetcher's own scheme, so
     the PDF does not depend on where the archive folder is), a file URL for a preview.
     `web`: the web version (its stylesheet adds `web.css`)."""
-    css = stylesheet(web) if css is None else css
+    words = Words(b.lang)
+    css = stylesheet(web, words) if css is None else css
     if "</" in css:
         raise ValueError("the stylesheet may not contain '</'")
-    drawn = charts(b)
-    template = environment().get_template("briefing.html.j2")
-    chapters = sections(b)
+    drawn = charts(b, words)
+    template = environment(b.lang).get_template("briefing.html.j2")
+    chapters = sections(b, words)
     html = template.render(
         b=b, css=Markup(css), charts=[_markup(c) for c in drawn],
         sections=chapters, titles={s.id: s.title for s in chapters},
-        participant_groups=participant_groups(b), note_groups=note_groups(b), acronyms=acronyms(b),
-        day_title=lambda day: day_title(b, day), labels=LABELS, kind_names=KIND_NAMES,
-        citations=Citations(b.sources), principal=principal_source(b),
-        attachment_base=attachment_base, kind_label=kind_label(b),
+        participant_groups=participant_groups(b, words), note_groups=note_groups(b),
+        acronyms=acronyms(b), day_title=lambda day: day_title(b, day, words), labels=LABELS,
+        kind_names=KIND_NAMES, citations=Citations(b.sources), principal=principal_source(b),
+        attachment_base=attachment_base, kind_label=kind_label(b, words),
         summary_limit=SUMMARY_LIMIT,
-        **metadata(b),
+        **metadata(b, words),
     )
-    return mark_languages(html), drawn
+    return mark_languages(html, b.lang), drawn
 
 
 def _markup(chart: Chart) -> Chart:

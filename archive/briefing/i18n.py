@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 #: The CLDR locale whose formats each briefing language follows.
@@ -107,3 +109,102 @@ def _full_month(pattern: str) -> str:
     parts = pattern.split("'")
     return "'".join(_SHORT_MONTH.sub(lambda m: m.group(1) + m.group(1)[0], part)
                     if i % 2 == 0 else part for i, part in enumerate(parts))
+
+
+# ---------------------------------------------------------------- words
+
+#: The briefing's gettext catalogues: `locale/<lang>/LC_MESSAGES/briefing.po` (and the
+#: compiled `.mo`), refreshed by `make catalogues`. English is the source language.
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "briefing"
+SOURCE_LANG = "en"
+
+
+def languages() -> tuple[str, ...]:
+    """The languages a briefing can be written in: English and each compiled catalogue."""
+    found = {p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")}
+    return tuple(sorted({SOURCE_LANG, *found}))
+
+
+def N_(message: str) -> str:
+    """Mark a word for the catalogues; it is translated where it is used (`Words.gettext`)."""
+    return message
+
+
+def Nn_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a counted word for the catalogues (`Words.ngettext`)."""
+    return singular, plural
+
+
+@functools.cache
+def _translations(lang: str) -> Any:
+    import gettext
+
+    if lang == SOURCE_LANG:
+        return gettext.NullTranslations()
+    try:
+        with (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo").open("rb") as f:
+            return gettext.GNUTranslations(f)
+    except FileNotFoundError:
+        raise ValueError(f"no briefing catalogue for {lang!r}; available: "
+                         f"{', '.join(languages())}") from None
+
+
+class Words:
+    """The fixed words of one briefing language: its gettext catalogue for sentences and
+    plurals (CLDR's plural rule, in the catalogue's header), and CLDR's numbers, lists and
+    dates. A value put into a sentence that is a count is written in the locale's digits.
+
+        Words("ru").ngettext("%(num)s session", "%(num)s sessions", 3)  -> "3 заседания"
+    """
+
+    def __init__(self, lang: str = SOURCE_LANG) -> None:
+        self.lang = lang
+        self.dates = Dates(lang)
+        self._t = _translations(lang)
+
+    def number(self, n: int) -> str:
+        """`n` in the locale's digits and grouping (12,345 / 12 345)."""
+        from babel.numbers import format_decimal
+
+        return format_decimal(n, locale=_locale(self.lang))
+
+    def figure(self, value: float | int | str | None) -> str:
+        """A recorded figure as `core.numbers.format_number` shapes it (1,500; 2.75;
+        1.5 × 10³⁰⁰), with this locale's grouping and decimal signs (1 500; 2,75)."""
+        from babel.numbers import get_decimal_symbol, get_group_symbol
+
+        from ..core.numbers import format_number
+
+        text = format_number(value)
+        if self.lang == SOURCE_LANG:
+            return text
+        locale = _locale(self.lang)
+        return text.translate({ord(","): get_group_symbol(locale=locale),
+                               ord("."): get_decimal_symbol(locale=locale)})
+
+    def fill(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The values to put into a message: each count in the locale's digits."""
+        return {k: self.number(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                for k, v in values.items()}
+
+    def gettext(self, message: str, **values: Any) -> str:
+        """`message` in this language (as it is when the catalogue lacks it), with
+        `values` put in."""
+        text = self._t.gettext(message)
+        return text % self.fill(values) if values else text
+
+    def form(self, singular: str, plural: str, n: int) -> str:
+        """The form of a counted message for `n`, before anything is put in."""
+        return str(self._t.ngettext(singular, plural, n))
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
+        """The form of a counted message for `n` (its `%(num)s` is `n`)."""
+        return self.form(singular, plural, n) % self.fill({"num": n, **values})
+
+    def join(self, items: Iterable[str]) -> str:
+        """A list as a sentence in this language says it ("a, b and c")."""
+        from babel.lists import format_list
+
+        words = list(items)
+        return format_list(words, locale=_locale(self.lang)) if words else ""

@@ -54,14 +54,9 @@ class Ref:
         return bool(self.revisions)
 
 
-#: The language the briefing is written in (its fixed words are English; briefings in
-#: other languages, through gettext catalogues, are issue 29's item 4).
-LANG = "en"
-
-
-def foreign(lang: str) -> bool:
-    """Is a text in another language than the briefing (en-GB is not)?"""
-    return not same_language(lang, LANG)
+def foreign(lang: str, briefing_lang: str = "en") -> bool:
+    """Is a text in another language than the briefing's (en-GB is not, in English)?"""
+    return not same_language(lang, briefing_lang)
 
 
 @dataclass(frozen=True)
@@ -373,6 +368,8 @@ class Briefing:
     sources: dict[str, SourceInfo] = field(default_factory=dict)
     #: was the whole log (hashes, chain, rules) verified for this render?
     verified: bool = False
+    #: the language the briefing is written in (its fixed words; `i18n.languages()`)
+    lang: str = "en"
     #: does the PDF carry the log it was built from (`briefing.record`)?
     carries_log: bool = False
     #: who compiled the briefing (`archive briefing --publisher`), if given

@@ -19,6 +19,15 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
     return value
 
 
+def _lang(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from ..briefing.i18n import languages
+
+    if value not in languages():
+        raise click.BadParameter(f"no briefing catalogue for {value!r}; available: "
+                                 f"{', '.join(languages())}")
+    return value
+
+
 @cli.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write it (default exports/briefing.pdf, or .html with --html).")
@@ -41,6 +50,11 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 @click.option("--html", is_flag=True,
               help="Write the web version instead of the PDF (one HTML file that reads on "
                    "a phone).")
+@click.option("--lang", "lang", default="en", show_default=True, callback=_lang,
+              metavar="LANG",
+              help="The language it is written in (en, kk, ru): its words, dates, numbers "
+                   "and plurals; each quote stays in its own language, with its recorded "
+                   "translation into this one beneath it.")
 @click.option("--publisher", metavar="NAME",
               help="Who compiles the briefing (shown on the cover as \"Compiled by\").")
 @click.option("--verify/--no-verify", default=True, show_default=True,
@@ -50,8 +64,8 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 @pass_context
 def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | None,
              conference: str | None, series: str | None, day: str | None,
-             on: str | None, progress_report: bool, html: bool, publisher: str | None,
-             verify: bool) -> None:
+             on: str | None, progress_report: bool, html: bool, lang: str,
+             publisher: str | None, verify: bool) -> None:
     """Render the briefing: cover, key messages and summary, programme, agreements,
     proceedings (speeches and quotes), proposals, themes, annexes (participants,
     acronyms, follow-ups, figures, corrections), sources, and a colophon with provenance.
@@ -62,9 +76,13 @@ def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | 
         archive briefing --since 40 -o update.pdf
         archive briefing --as-of 30 --day 2015-06-29 --html
         archive briefing --publisher "OSCE Programme Office in Astana"
+        archive briefing --lang ru
         archive briefing --series "ECO Summit"
         archive briefing --progress --on 2016-01-01
     """
+    if lang != "en" and (progress_report or series is not None):
+        raise click.UsageError("--lang is for the conference briefing: the series and "
+                               "progress briefings are written in English only")
     if progress_report:
         if since is not None or day is not None or series is not None:
             raise click.UsageError("--progress takes no --since, --day or --series")
@@ -86,7 +104,7 @@ def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | 
     with progress_bar("Building") as progress:
         result = ctx.archive().brief(output, as_of=as_of, since=since, conference=conference,
                                      day=day, html=html, verify=verify, publisher=publisher,
-                                     on=on,
+                                     on=on, lang=lang,
                                      progress=progress)
     for message in result.warnings:
         click.echo(f"warning: {message}", err=True)

@@ -96,9 +96,10 @@ class Layout:
 
     def briefing(self, *, as_of_seq: int | None = None, since: int | None = None,
                  day: str | None = None, html: bool = False,
-                 conference: str | None = None) -> Path:
-        """`exports/briefing[-CONFERENCE][-as-of-N][-since-N][-DAY].pdf` (or `.html`); the
-        conference's id names the briefing of one conference of several."""
+                 conference: str | None = None, lang: str = "en") -> Path:
+        """`exports/briefing[-CONFERENCE][-as-of-N][-since-N][-DAY][-LANG].pdf` (or
+        `.html`); the conference's id names the briefing of one conference of several, and
+        a language other than English names its translation."""
         name = "briefing" + (f"-{conference}" if conference else "")
         if as_of_seq is not None:
             name += f"-as-of-{as_of_seq}"
@@ -106,6 +107,8 @@ class Layout:
             name += f"-since-{since}"
         if day is not None:
             name += f"-{day}"
+        if lang != "en":
+            name += f"-{lang}"
         return self.exports / (name + (".html" if html else ".pdf"))
 
 
