@@ -24,8 +24,9 @@ def text(pdf: Path, page: int | None = None, *, layout: bool = False) -> str:
 
 def squash(s: str) -> str:
     """Text without any whitespace or hyphens: line breaks in the PDF cannot fool a
-    comparison (pdftotext drops the hyphen of a word broken at a line's end)."""
-    return re.sub(r"[\s-]+", "", s)
+    comparison (pdftotext drops the hyphen of a word broken at a line's end, and the word
+    joiner that keeps a range of days together)."""
+    return re.sub(r"[\s\u2060-]+", "", s)
 
 
 def contains(haystack: str, needle: str) -> bool:

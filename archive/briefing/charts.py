@@ -11,6 +11,7 @@ from html import escape
 
 from ..statements import shortened
 from .i18n import Words
+from .metrics import widths_em
 from .model import Briefing
 
 FONT = "DejaVu Sans, sans-serif"
@@ -46,7 +47,10 @@ def bar_chart(labels: list[str], series: list[Series], *, alt: str, label_chars:
     `alt` is its text alternative: the SVG's `<title>`, which the tagged PDF gives its
     figure as /Alt and browsers as its accessible name."""
     bar_h, gap, top = 13, 10, 28
-    label_w = min(260, 6.5 * label_chars)
+    shown = [_clip(label, label_chars) for label in labels]
+    # the labels' room: the widest as DejaVu Sans sets it at 10.5 units (Cyrillic is wider
+    # than Latin), at most half the chart
+    label_w = min(260, max([6.5 * 4] + [10.5 * sum(widths_em(t)) + 8 for t in shown]))
     plot_w = width - label_w - 40
     peak = max([v for s in series for v in s.values] + [1])
     group_h = bar_h * len(series) + gap
@@ -61,11 +65,11 @@ def bar_chart(labels: list[str], series: list[Series], *, alt: str, label_chars:
                    f'<text x="{lx + 14}" y="13" fill="#333">{escape(s.name)}</text>')
     out.append(f'<line x1="{label_w}" y1="{top - 4}" x2="{label_w}" y2="{height - 4}" '
                f'stroke="#999" stroke-width="0.6"/>')
-    for row, label in enumerate(labels):
+    for row, label in enumerate(shown):
         y = top + row * group_h
         mid = y + bar_h * len(series) / 2 + 4
         out.append(f'<text x="{label_w - 6}" y="{mid:.1f}" text-anchor="end" fill="#222">'
-                   f'{escape(_clip(label, label_chars))}</text>')
+                   f'{escape(label)}</text>')
         for i, s in enumerate(series):
             value = s.values[row]
             w = plot_w * value / peak

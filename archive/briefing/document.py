@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from ..statements import shortened
 from .charts import Chart, charts
 from .i18n import N_, Dates, Nn_, Words
+from .metrics import width_mm, widths_mm
 from .model import Briefing, Note, Participant, Ref, SourceInfo, foreign
 
 HERE = Path(__file__).parent
@@ -230,35 +231,6 @@ _NO_THE = re.compile(r"^(?:Bosnia|Trinidad|Antigua|Saint|St\.|São|Sao|Papua|Tur
 #: The running head's box: 55% of the 140 mm measure, set in DejaVu Sans 7.5pt.
 HEAD_MM = 0.55 * 140
 HEAD_PT = 7.5
-DEJAVU_SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-
-
-@functools.cache
-def _advances() -> tuple[dict[int, int], int] | None:
-    """Each character's advance width in DejaVu Sans (font units), and units per em."""
-    try:
-        from fontTools.ttLib import TTFont
-
-        font = TTFont(DEJAVU_SANS, lazy=True)
-        metrics = font["hmtx"]
-        return ({cp: metrics[glyph][0] for cp, glyph in font.getBestCmap().items()},
-                int(font["head"].unitsPerEm))
-    except Exception:  # no such font here: measured as an average width below
-        return None
-
-
-def widths_mm(text: str, size_pt: float = HEAD_PT) -> list[float]:
-    """How wide each character of `text` is set in DejaVu Sans at `size_pt` (an average
-    glyph for a character the font lacks, or without the font)."""
-    known = _advances()
-    advances, em = known if known is not None else ({}, 1)
-    scale = size_pt * 25.4 / 72 / em
-    return [advances.get(ord(c), em * 0.62) * scale for c in text]
-
-
-def width_mm(text: str, size_pt: float = HEAD_PT) -> float:
-    """How wide `text` is set in DejaVu Sans at `size_pt`."""
-    return sum(widths_mm(text, size_pt))
 
 
 def running_head(name: str, room: float = HEAD_MM) -> str:
@@ -266,11 +238,11 @@ def running_head(name: str, room: float = HEAD_MM) -> str:
     ("Central and South Asian Regional Conference…"), never clipped in a word. Each
     character is measured once (a hostile name is long)."""
     name = " ".join(name.split())
-    if width_mm(name) <= room:
+    if width_mm(name, HEAD_PT) <= room:
         return name
-    room -= width_mm("…")
+    room -= width_mm("…", HEAD_PT)
     fits, used = 0, 0.0  # how many characters fit in the room
-    for width in widths_mm(name):
+    for width in widths_mm(name, HEAD_PT):
         if used + width > room:
             break
         fits, used = fits + 1, used + width

@@ -78,8 +78,8 @@ class Dates:
         locale = _locale(self.lang)
         greatest = "y" if a[0].year != b[0].year else "M" if a[0].month != b[0].month else "d"
         first, second = locale.interval_formats["yMMMd"][greatest]
-        return (format_date(a[0], _full_month(first), locale=locale)
-                + format_date(b[0], _full_month(second), locale=locale))
+        return _unbroken(format_date(a[0], _full_month(first), locale=locale)
+                         + format_date(b[0], _full_month(second), locale=locale))
 
     def day_month(self, value: str) -> str:
         """`2015-06-29` -> the day and month (a chart's label); anything else unchanged."""
@@ -102,6 +102,16 @@ def _parse(value: str) -> tuple[dt.date, str, int] | None:
     except ValueError:
         return None
     return when, "day" if day else "month" if month else "year", m.end()
+
+
+#: A dash between two days ("29–30", "29—30"), and the thin space around one ("29 – 30").
+_DAYS_DASH = re.compile(r"(?<=\d)([–—])(?=\d)")
+
+
+def _unbroken(text: str) -> str:
+    """A range of days of one month never broken at its dash: CLDR's thin spaces made
+    no-break, and a word joiner either side of a dash between digits."""
+    return _DAYS_DASH.sub("\u2060\\1\u2060", text.replace("\u2009", "\u202f"))
 
 
 def _full_month(pattern: str) -> str:
