@@ -236,13 +236,21 @@ def test_a_count_takes_the_form_of_its_cldr_plural_category_in_the_locales_digit
     assert Words(lang).ngettext(one, many, n) == expected
 
 
-def test_untagged_cyrillic_is_marked_with_its_language_unless_it_is_the_briefings() -> None:
-    russian, kazakh = "Назарбаев", "Қазақстан"
-    html = f"<html><body><p>{russian}</p><p>{kazakh}</p></body></html>"
+def test_untagged_text_in_another_script_is_marked_with_its_language() -> None:
+    """A run the record gives no language is marked unless it is in the briefing's own:
+    Cyrillic as Kazakh when it has letters only Kazakh uses, else as the briefing's
+    language when that is written in Cyrillic, else Russian; Latin, in a briefing written
+    in Cyrillic, as English. A text whose element has its language is left alone."""
+    russian, kazakh, latin = "Назарбаев", "Қазақстан", "Government of Kazakhstan"
+    html = (f"<html><body><p>{russian}</p><p>{kazakh}: {latin}.</p>"
+            f'<p lang="de">{latin}</p></body></html>')
     assert mark_languages(html, "en") == (
         f'<html><body><p><span lang="ru">{russian}</span></p>'
-        f'<p><span lang="kk">{kazakh}</span></p></body></html>')
+        f'<p><span lang="kk">{kazakh}</span>: {latin}.</p><p lang="de">{latin}</p></body></html>')
     assert mark_languages(html, "ru") == (
-        f'<html><body><p>{russian}</p><p><span lang="kk">{kazakh}</span></p></body></html>')
+        f'<html><body><p>{russian}</p><p><span lang="kk">{kazakh}</span>: '
+        f'<span lang="en">{latin}</span>.</p><p lang="de">{latin}</p></body></html>')
     # a Kazakh briefing's own words need no mark, nor a name written in them
-    assert mark_languages(html, "kk") == html
+    assert mark_languages(html, "kk") == (
+        f'<html><body><p>{russian}</p><p>{kazakh}: <span lang="en">{latin}</span>.</p>'
+        f'<p lang="de">{latin}</p></body></html>')

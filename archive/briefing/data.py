@@ -265,8 +265,10 @@ class _Loader:
             if day is None and conference is not None:  # an opening is on the first day
                 day = {"opening": conference["start"],
                        "closing": conference["end"] or conference["start"]}.get(row["kind"])
+            speaker = (row["speaker_name"] or self.name(row["speaker_id"])
+                       or self.words.gettext("Unknown"))
             speech = Speech(
-                row["id"], row["speaker_name"] or self.name(row["speaker_id"]) or "Unknown",
+                row["id"], speaker,
                 row["role"], self.name(row["affiliation_id"]), row["kind"], row["summary"],
                 tuple(quotes.get(row["id"], ())), day, ref, self.name(row["country_id"]),
                 _lang(row), rendered.get(row["id"], ()))

@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from ..core.langs import DEFAULT
 from ..statements import shortened
 from .charts import Chart, charts
 from .i18n import N_, Dates, Nn_, Words
@@ -312,6 +313,9 @@ def day_title(b: Briefing, day: str | None, words: Words | None = None) -> str:
 
 _CYRILLIC = re.compile(r"[\u0400-\u04FF]+(?:[\s\-–.,«»()0-9]*[\u0400-\u04FF]+)*")
 _KAZAKH = set("ӘәҒғҚқҢңӨөҰұҮүҺһІі")
+#: A run of Latin letters (a name, a title as recorded): in a briefing written in Cyrillic,
+#: text in the archive's default language unless the record says otherwise.
+_LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]+(?:[\s\-–.,'’&()0-9/]*[A-Za-z\u00C0-\u024F]+)*")
 _TEXT = re.compile(r"(<[^>]*)>([^<]+)(?=<)")
 
 
@@ -321,24 +325,34 @@ _CYRILLIC_LANGS = frozenset({"ru", "kk"})
 
 
 def mark_languages(html: str, lang: str = "en") -> str:
-    """Mark every run of Cyrillic text in the body of a briefing in `lang` that the
-    record gives no language (a name, a credit) with its likely one, so that screen
-    readers and the tagged PDF read it in the right voice: `kk` when it has letters only
-    Kazakh uses, else the briefing's language when that is written in Cyrillic, else
-    `ru`; a run in the briefing's own language needs no mark. A text whose element
-    carries its recorded language (`lang=`) and text inside SVG are left alone."""
-    fallback = lang if lang in _CYRILLIC_LANGS else "ru"
+    """Mark every run of text in the body of a briefing in `lang` that the record gives
+    no language (a name, a credit) and that is in another script than the briefing's
+    with its likely language, so that screen readers and the web version read it in the
+    right voice. A Cyrillic run is `kk` when it has letters only Kazakh uses, else the
+    briefing's language when that is written in Cyrillic, else `ru`; in a briefing
+    written in Cyrillic, a Latin run is in the archive's default language (`en`). A run
+    in the briefing's own language needs no mark. A text whose element carries its
+    recorded language (`lang=`) and text inside SVG are left alone."""
+    cyrillic = lang in _CYRILLIC_LANGS
+    fallback = lang if cyrillic else "ru"
 
     def span(m: re.Match[str]) -> str:
         run = m.group(0)
         said = "kk" if _KAZAKH & set(run) else fallback
         return run if said == lang else f'<span lang="{said}">{run}</span>'
 
+    def latin(m: re.Match[str]) -> str:
+        return f'<span lang="{DEFAULT}">{m.group(0)}</span>'
+
     def text(m: re.Match[str]) -> str:
         tag, words = m.group(1), m.group(2)
         if " lang=" in tag:
             return m.group(0)
-        return tag + ">" + _CYRILLIC.sub(span, words)
+        words = _CYRILLIC.sub(span, words)
+        if cyrillic:  # the Latin runs between the marks just made
+            words = re.sub(r"(<span[^>]*>.*?</span>)|" + _LATIN.pattern,
+                           lambda m: m.group(1) or latin(m), words)
+        return tag + ">" + words
 
     head, sep, body = html.partition("<body")
     parts = re.split(r"(<svg\b.*?</svg>)", body, flags=re.S)
