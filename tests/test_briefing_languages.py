@@ -254,3 +254,36 @@ def test_untagged_text_in_another_script_is_marked_with_its_language() -> None:
     assert mark_languages(html, "kk") == (
         f'<html><body><p>{russian}</p><p>{kazakh}: <span lang="en">{latin}</span>.</p>'
         f'<p lang="de">{latin}</p></body></html>')
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_countries_are_named_as_cldr_names_them_in_the_briefings_language(
+        briefed: dict[str, Any], lang: str) -> None:
+    """Each country the record names by its English CLDR name is listed by CLDR's name in
+    the briefing's language, and in that language's alphabetical order; a name CLDR does
+    not know stays as recorded."""
+    from babel import Locale
+
+    from archive.core.langs import country_codes
+
+    with _db(briefed) as db:
+        names = [r[0] for r in db.execute("select distinct name from entities where kind = "
+                                          "'country' and id in (select entity_id from "
+                                          "participations)")]
+    known = {n: Locale.parse(lang).territories[country_codes()[n.casefold()]]
+             for n in names if n.casefold() in country_codes()}
+    assert len(known) >= 8
+    text = briefed[f"{lang}.text"]
+    for english, said in known.items():
+        assert squash(said) in squash(text), (english, said)
+        assert Words(lang).country(english) == said
+    assert Words(lang).country("Utopia") == "Utopia" and Words("en").country(
+        "Kazakhstan") == "Kazakhstan"
+    # the annex's group of countries, alphabetical by the names it shows
+    html = briefed[f"{lang}.html"].read_text("utf-8")
+    heading = f"<h3>{Words(lang).gettext('Countries')} ("
+    group = html[html.index(heading):].split("</ul>")[0]
+    listed = re.findall(r"<li>([^<(]+?)(?: \(|<)", group)
+    assert len(listed) >= 6 and set(listed) <= set(known.values()), listed
+    assert listed == sorted(listed, key=str.casefold)

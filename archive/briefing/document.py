@@ -197,7 +197,11 @@ def participant_groups(b: Briefing, words: Words | None = None) -> list[Group]:
               tuple(p for p in parts if p.kind == "organisation" and not p.international)),
         Group("person", words.gettext("People"), tuple(p for p in parts if p.kind == "person")),
     ]
-    return [dataclasses.replace(g, items=tuple(sorted(g.items, key=lambda p: p.sort_key)))
+    def key(p: Participant) -> tuple[str, str]:  # a country by the name the briefing shows
+        shown = words.country(p.name) if p.kind == "country" else None
+        return (shown.casefold(), shown.casefold()) if shown else p.sort_key
+
+    return [dataclasses.replace(g, items=tuple(sorted(g.items, key=key)))
             for g in groups if g.items]
 
 
@@ -408,6 +412,7 @@ def environment(lang: str = "en") -> Environment:
     env.filters["in_prose"] = in_prose if lang == "en" else (lambda name: name)
     env.filters["and_join"] = lambda items: Markup(words.join(escape(x) for x in items))
     env.filters["tr"] = words.gettext
+    env.filters["country"] = words.country
     env.filters["where"] = lambda locator: paragraphs(locator, words)
     env.filters["running_head"] = running_head
     return env

@@ -193,6 +193,16 @@ class Words:
         return text.translate({ord(","): get_group_symbol(locale=locale),
                                ord("."): get_decimal_symbol(locale=locale)})
 
+    def country(self, name: str | None) -> str | None:
+        """A country recorded by its English name as CLDR gives it ("Kazakhstan"), by
+        CLDR's name in this language ("Казахстан"); any other name as recorded."""
+        from ..core.langs import country_codes
+
+        if not name or self.lang == SOURCE_LANG:
+            return name
+        code = country_codes().get(name.casefold())
+        return str(_locale(self.lang).territories.get(code, name)) if code else name
+
     def fill(self, values: dict[str, Any]) -> dict[str, Any]:
         """The values to put into a message: each count in the locale's digits."""
         return {k: self.number(v) if isinstance(v, int) and not isinstance(v, bool) else v

@@ -79,3 +79,13 @@ def check_lang(field: str, value: str | None) -> None:
     hint = f"; the nearest known: {', '.join(close)}" if close else ""
     raise FieldError(field, f"is not a known language tag (BCP 47, such as en, ru, kk or "
                             f"en-GB): {value!r}{hint}")
+
+
+@functools.cache
+def country_codes() -> dict[str, str]:
+    """Each country's English name (CLDR's, by Babel; folded) and its ISO 3166 code."""
+    from babel import Locale
+
+    return {name.casefold(): code for code, name in Locale("en").territories.items()
+            if len(code) == 2 and code.isalpha()}
+

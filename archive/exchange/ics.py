@@ -81,6 +81,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from icalendar import Calendar, Event, Timezone, TimezoneStandard, vCalAddress
 
 from .. import statements
+from ..core.langs import country_codes
 from ..store import sqlite
 from . import links
 
@@ -169,15 +170,6 @@ def _zone_table() -> str:
         return ""
 
 
-@lru_cache(maxsize=1)
-def _countries() -> dict[str, str]:
-    """Each country's English name (CLDR's, by Babel; folded) and its ISO 3166 code."""
-    from babel import Locale
-
-    return {name.casefold(): code for code, name in Locale("en").territories.items()
-            if len(code) == 2 and code.isalpha()}
-
-
 def zone_of(place: str | None, country: str | None = None,
             at: Iterable[dt.datetime] = ()) -> ZoneInfo | None:
     """The time zone of a place, else None (no zone is guessed):
@@ -193,7 +185,7 @@ def zone_of(place: str | None, country: str | None = None,
     for part in parts:  # no city of the tz database has a comma in its name
         if key := _cities().get(part.casefold()):
             return ZoneInfo(key)
-    codes = [_countries().get(x.casefold()) for x in [*reversed(parts), country or ""]]
+    codes = [country_codes().get(x.casefold()) for x in [*reversed(parts), country or ""]]
     zones = _country_zones().get(next((c for c in codes if c), ""), ())
     if len(zones) == 1:
         return ZoneInfo(zones[0])
