@@ -118,7 +118,7 @@ def measure(speeches: int, repeat: int = 1) -> dict[str, Any]:
                                html=True).path.read_text("utf-8")
         plain = plain_html(html)
         plains = {lang: plain_html(render(
-            built.path, Layout(root), root / "exports" / f"briefing-{lang}.html", html=True,
+            built.path, Layout(root), root / "exports" / f"briefing.{lang}.html", html=True,
             lang=lang).path.read_text("utf-8"), lang) for lang in LANGS}
         runs, floors, tagged = [], [], []
         translated: dict[str, list[Any]] = {lang: [] for lang in LANGS}
@@ -127,7 +127,7 @@ def measure(speeches: int, repeat: int = 1) -> dict[str, Any]:
             runs.append(render(built.path, Layout(root), root / "exports" / "briefing.pdf"))
             for lang in LANGS:  # the same log, its words, dates and plurals in `lang`
                 translated[lang].append(render(
-                    built.path, Layout(root), root / "exports" / f"briefing-{lang}.pdf",
+                    built.path, Layout(root), root / "exports" / f"briefing.{lang}.pdf",
                     lang=lang))
                 started = time.perf_counter()
                 HTML(string=plains[lang]).render().write_pdf()

@@ -148,6 +148,8 @@ def astana_briefed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Archive(root).build()
     Archive(root).brief(verify=False)
     Archive(root).brief(html=True, verify=False)
+    for lang in ("ru", "kk"):  # the web versions in the other languages (the crawl's)
+        Archive(root).brief(html=True, verify=False, lang=lang)
     return root
 
 

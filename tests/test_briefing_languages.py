@@ -78,7 +78,7 @@ def _db(briefed: dict[str, Any]) -> sqlite3.Connection:
 @pytest.mark.slow
 def test_each_language_has_its_own_file(briefed: dict[str, Any]) -> None:
     assert [briefed[lang].name for lang in ("en", "kk", "ru")] == [
-        "briefing.pdf", "briefing-kk.pdf", "briefing-ru.pdf"]
+        "briefing.pdf", "briefing.kk.pdf", "briefing.ru.pdf"]
 
 
 @pytest.mark.slow

@@ -202,6 +202,30 @@ def test_briefing_is_offered_once_rendered(tmp_path):
     assert get(ds, "/-/briefing.pdf").status_code == 404
 
 
+def test_a_briefing_in_another_language_is_offered_in_it_once_rendered(tmp_path):
+    """The Russian and Kazakh briefings, rendered for the state served, are offered on
+    the home page by their languages' own names, marked with their language, and served
+    (the web version under the briefing's policy); one not rendered is not offered."""
+    root = make_archive(tmp_path / "a", SAMPLE[:3])
+    archive = Archive(root)
+    archive.build()
+    archive.brief(html=True, lang="ru", verify=False)
+    archive.brief(lang="ru", verify=False)
+    ds = make_datasette(root / "exports" / "archive.db", root)
+    home = get(ds, "/").text
+    assert '<span lang="ru">Русский</span>' in home
+    assert '<a href="/-/briefing.ru.pdf" hreflang="ru" type="application/pdf">PDF</a>' in home
+    assert '<a href="/-/briefing.ru.html" hreflang="ru">web version</a>' in home
+    assert "briefing.kk" not in home and "Қазақша" not in home
+    page = get(ds, "/-/briefing.ru.html")
+    assert page.status_code == 200 and '<html lang="ru">' in page.text
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    pdf = get(ds, "/-/briefing.ru.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert get(ds, "/-/briefing.kk.html").status_code == 404
+    assert get(ds, "/-/briefing.fr.html").status_code == 404
+
+
 # ---------------------------------------------------------------- a real datasette process
 
 

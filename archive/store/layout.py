@@ -97,9 +97,10 @@ class Layout:
     def briefing(self, *, as_of_seq: int | None = None, since: int | None = None,
                  day: str | None = None, html: bool = False,
                  conference: str | None = None, lang: str = "en") -> Path:
-        """`exports/briefing[-CONFERENCE][-as-of-N][-since-N][-DAY][-LANG].pdf` (or
+        """`exports/briefing[-CONFERENCE][-as-of-N][-since-N][-DAY][.LANG].pdf` (or
         `.html`); the conference's id names the briefing of one conference of several, and
-        a language other than English names its translation."""
+        a language other than English the briefing in it (`briefing.ru.pdf`: a language
+        as a file name's last extension before the type, as web servers negotiate it)."""
         name = "briefing" + (f"-{conference}" if conference else "")
         if as_of_seq is not None:
             name += f"-as-of-{as_of_seq}"
@@ -108,7 +109,7 @@ class Layout:
         if day is not None:
             name += f"-{day}"
         if lang != "en":
-            name += f"-{lang}"
+            name += f".{lang}"
         return self.exports / (name + (".html" if html else ".pdf"))
 
 

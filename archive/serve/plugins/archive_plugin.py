@@ -97,16 +97,16 @@ def _layout(datasette: Any) -> Layout | None:
     return layout if layout.database == path else None
 
 
-def _briefing(datasette: Any, kind: str = "pdf", conference: str | None = None
-              ) -> str | None:
+def _briefing(datasette: Any, kind: str = "pdf", conference: str | None = None,
+              lang: str = "en") -> str | None:
     """The briefing (`kind` "pdf" or "html"; of one `conference` of several, or of the
-    "series"), if it shows the very state of the log being served (its stamp file says
-    which sequence and hash it was rendered from; an update or one-day briefing is not
-    offered as the briefing)."""
+    "series"; in `lang`), if it shows the very state of the log being served (its stamp
+    file says which sequence and hash it was rendered from; an update or one-day briefing
+    is not offered as the briefing)."""
     layout = _layout(datasette)
     if layout is None:
         return None
-    output = layout.briefing(conference=conference, html=kind == "html")
+    output = layout.briefing(conference=conference, html=kind == "html", lang=lang)
     if not output.is_file():
         return None
     try:
@@ -121,9 +121,35 @@ def _briefing(datasette: Any, kind: str = "pdf", conference: str | None = None
     return str(output) if current and whole else None
 
 
+def _lang(request: Any) -> str:
+    return str(request.url_vars.get("lang") or "en")
+
+
+def translated_languages() -> tuple[str, ...]:
+    """The languages other than English a briefing can be written in (its catalogues)."""
+    from archive.briefing.i18n import SOURCE_LANG, languages
+
+    return tuple(lang for lang in languages() if lang != SOURCE_LANG)
+
+
+def _translated_briefings(datasette: Any) -> list[dict[str, str]]:
+    """The briefing in each other language it has been rendered in for the state served:
+    the language's own name for itself (CLDR's), and the PDF's and web version's paths."""
+    from babel import Locale
+
+    out = []
+    for lang in translated_languages():
+        kinds = {k: f"/-/briefing.{lang}.{k}" for k in ("pdf", "html")
+                 if _briefing(datasette, k, None, lang)}
+        if kinds:
+            name = Locale.parse(lang).get_display_name(lang) or lang
+            out.append({"lang": lang, "name": name[:1].upper() + name[1:], **kinds})
+    return out
+
+
 async def _briefing_view(datasette: Any, request: Any) -> Any:
     conference = request.url_vars.get("cid")
-    path = _briefing(datasette, "pdf", conference)
+    path = _briefing(datasette, "pdf", conference, _lang(request))
     if path is None:
         return Response.text("No briefing has been rendered yet (run `archive briefing`).",
                              status=404)
@@ -132,7 +158,7 @@ async def _briefing_view(datasette: Any, request: Any) -> Any:
 
 
 async def _briefing_html_view(datasette: Any, request: Any) -> Any:
-    path = _briefing(datasette, "html", request.url_vars.get("cid"))
+    path = _briefing(datasette, "html", request.url_vars.get("cid"), _lang(request))
     if path is None:
         return Response.text("No web version of the briefing has been rendered yet (run "
                              "`archive briefing --html`).", status=404)
@@ -188,7 +214,7 @@ async def _attachment_view(datasette: Any, request: Any) -> Any:
 
 _READ_METHODS = frozenset({"GET", "HEAD"})
 _FILES = frozenset({"/archive.db", "/-/briefing.pdf", "/-/briefing.html"})
-_FILE_PREFIXES = ("/-/briefing-",)
+_FILE_PREFIXES = ("/-/briefing-", "/-/briefing.")
 
 
 @hookimpl
@@ -406,8 +432,11 @@ def register_facet_classes() -> list[type]:
 @hookimpl
 def register_routes() -> list[tuple[str, Any]]:
     cid = r"(?P<cid>[A-Za-z0-9][A-Za-z0-9._:-]{0,127})"
+    lang = "(?P<lang>" + "|".join(translated_languages()) + ")"
     return [(r"^/-/briefing\.pdf$", _briefing_view),
             (r"^/-/briefing\.html$", _briefing_html_view),
+            (rf"^/-/briefing\.{lang}\.pdf$", _briefing_view),
+            (rf"^/-/briefing\.{lang}\.html$", _briefing_html_view),
             (rf"^/-/briefing-{cid}\.pdf$", _briefing_view),
             (rf"^/-/briefing-{cid}\.html$", _briefing_html_view),
             (r"^/events/attachments/(?P<sha>[0-9a-f]{64})$", _attachment_view),
@@ -519,12 +548,14 @@ def extra_template_vars(template: str, database: str, table: str, view_name: str
                         request: Any, datasette: Any) -> Any:
     async def inner() -> dict[str, Any]:
         out: dict[str, Any] = {"archive_briefing": None, "archive_briefing_html": None,
+                               "archive_briefings_translated": [],
                                "archive_marked": _marked,
                                "archive_row_url": lambda t, i: datasette.urls.row(
                                    "archive", t, tilde_encode(str(i)))}
         if view_name == "index":
             out["archive_briefing"] = _briefing(datasette) and "/-/briefing.pdf"
             out["archive_briefing_html"] = _briefing(datasette, "html") and "/-/briefing.html"
+            out["archive_briefings_translated"] = _translated_briefings(datasette)
             out["archive_conferences"] = await _conferences(datasette)
             out["archive_series_briefing"] = {
                 kind: f"/-/briefing-series.{kind}" for kind in ("pdf", "html")
