@@ -235,7 +235,7 @@ class Archive:
 
     def brief_series(self, output: Path | None = None, *, series: str | None = None,
                      as_of: str | None = None, html: bool = False, verify: bool = True,
-                     publisher: str | None = None) -> RenderResult:
+                     publisher: str | None = None, lang: str = "en") -> RenderResult:
         """Render the briefing of a series (default `exports/briefing-series.pdf`)."""
         from .briefing import render_series
         from .checking import beside
@@ -244,13 +244,15 @@ class Archive:
                 tempfile.TemporaryDirectory(prefix="briefing-series-") as tmp:
             built = self.build(progress=None) if as_of is None else self.build(
                 Path(tmp) / "archive.db", as_of=as_of)
-            target = output or self.layout.briefing(conference="series", html=html)
+            target = output or self.layout.briefing(conference="series", html=html, lang=lang)
             return render_series(built.path, self.layout, target, series=series, html=html,
-                                 verified=verify, publisher=publisher, ready=passed)
+                                 verified=verify, publisher=publisher, ready=passed,
+                                 lang=lang)
 
     def brief_progress(self, output: Path | None = None, *, conference: str | None = None,
                        as_of: str | None = None, on: str | None = None, html: bool = False,
-                       verify: bool = True, publisher: str | None = None) -> RenderResult:
+                       verify: bool = True, publisher: str | None = None,
+                       lang: str = "en") -> RenderResult:
         """Render the accountability report (default `exports/briefing-progress.pdf`)."""
         from .briefing import render_progress
         from .checking import beside
@@ -259,10 +261,11 @@ class Archive:
                 tempfile.TemporaryDirectory(prefix="briefing-progress-") as tmp:
             built = self.build(progress=None) if as_of is None and on is None else \
                 self.build(Path(tmp) / "archive.db", as_of=as_of, on=on)
-            target = output or self.layout.briefing(conference="progress", html=html)
+            target = output or self.layout.briefing(conference="progress", html=html,
+                                                    lang=lang)
             return render_progress(built.path, self.layout, target, conference=conference,
                                    html=html, verified=verify, publisher=publisher,
-                                   ready=passed)
+                                   ready=passed, lang=lang)
 
     def serve(self, *, port: int = 8001, build_if_stale: bool = True,
               base_url: str | None = None, echo: Callable[[str], None] = print,

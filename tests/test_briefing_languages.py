@@ -114,18 +114,15 @@ def test_every_count_and_date_is_the_records_in_the_briefings_language(
     assert squash("speeches and remarks") not in text
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("lang", ["ru", "kk"])
-def test_no_fixed_english_sentence_is_left_in_the_translated_briefing(
-        briefed: dict[str, Any], lang: str) -> None:
-    """Each fixed sentence of the catalogue that the English briefing prints is printed
-    in its translation, and not in English, by the Russian and Kazakh ones."""
+def untranslated_sentences(english_text: str, translated_text: str, lang: str) -> int:
+    """Check that each fixed sentence of the catalogue that an English document prints is
+    printed in its translation, and not in English, by the same document in `lang`;
+    returns how many were checked."""
     from babel.messages.pofile import read_po
 
     from archive.briefing.i18n import DOMAIN, LOCALE_DIR
 
-    english = squash(briefed["en.text"])
-    translated = squash(briefed[f"{lang}.text"])
+    english, translated = squash(english_text), squash(translated_text)
     with (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as f:
         catalogue = read_po(f)
     checked = 0
@@ -139,7 +136,49 @@ def test_no_fixed_english_sentence_is_left_in_the_translated_briefing(
             checked += 1
             assert squash(m.id) not in translated, m.id
             assert squash(m.string) in translated, (m.id, m.string)
-    assert checked >= 15
+    return checked
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["ru", "kk"])
+def test_no_fixed_english_sentence_is_left_in_the_translated_briefing(
+        briefed: dict[str, Any], lang: str) -> None:
+    """Each fixed sentence of the catalogue that the English briefing prints is printed
+    in its translation, and not in English, by the Russian and Kazakh ones."""
+    assert untranslated_sentences(briefed["en.text"], briefed[f"{lang}.text"], lang) >= 15
+
+
+@pytest.mark.slow
+def test_the_series_briefing_and_the_accountability_report_are_translated_too(
+        briefed: dict[str, Any], tmp_path: Path) -> None:
+    """The series briefing and the accountability report in Russian and Kazakh: their
+    fixed sentences translated, their counts in the catalogue's plural form, their dates
+    CLDR's, the document's language the one asked for."""
+    from archive.app import Archive
+
+    archive = Archive(briefed["root"])
+    with _db(briefed) as db:
+        commitments = db.execute("select count(*) from commitments").fetchone()[0]
+        conferences = db.execute("select count(*) from conferences").fetchone()[0]
+        conf = db.execute("select start, end from conferences").fetchone()
+    texts = {}
+    for lang in ("en", "ru", "kk"):
+        series = archive.brief_series(tmp_path / f"s-{lang}.pdf", lang=lang, verify=False)
+        report = archive.brief_progress(tmp_path / f"p-{lang}.pdf", lang=lang, verify=False)
+        texts[lang] = (pdf_text(series.path), pdf_text(report.path))
+        for made in (series, report):
+            assert f"/Lang ({lang})".encode() in inflated(made.path)
+    for lang in ("ru", "kk"):
+        words, dates = Words(lang), Dates(lang)
+        series_text, report_text = texts[lang]
+        checked = sum(untranslated_sentences(english, translated, lang)
+                      for english, translated in zip(texts["en"], texts[lang], strict=True))
+        assert checked >= 6
+        for claim in (words.ngettext("%(num)s conference", "%(num)s conferences",
+                                     conferences), dates.range(conf["start"], conf["end"])):
+            assert squash(claim) in squash(series_text), claim
+        claim = words.ngettext("%(num)s commitment", "%(num)s commitments", commitments)
+        assert squash(claim) in squash(report_text), claim
 
 
 @pytest.mark.slow
@@ -197,8 +236,8 @@ def test_a_language_without_a_catalogue_is_one_error_naming_those_there_are(
         tmp_path: Path) -> None:
     root = tmp_path / "a"
     shutil.copytree(REPO / "events", root / "events")
-    for args in (("briefing", "--lang", "fr"), ("briefing", "--lang", "ru", "--series"),
-                 ("briefing", "--lang", "kk", "--progress")):
+    for args in (("briefing", "--lang", "fr"), ("briefing", "--lang", "fr", "--series"),
+                 ("briefing", "--lang", "RU", "--progress"), ("briefing", "--lang", "")):
         done = _archive(root, *args)
         assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
         assert [line for line in done.stderr.splitlines() if line.startswith("Error:")]

@@ -141,47 +141,52 @@ def _proofs(layout: Layout, events: dict[str, int]) -> tuple[bytes | None, Prove
 def render_series(db_path: Path, layout: Layout, output: Path, *, series: str | None = None,
                   html: bool = False, verified: bool = False, publisher: str | None = None,
                   limits: Limits | None = None, ready: Callable[[], None] | None = None,
-                  ) -> RenderResult:
-    """Render the briefing of a series (`briefing.series`) to `output`, atomically."""
+                  lang: str = "en") -> RenderResult:
+    """Render the briefing of a series (`briefing.series`) to `output`, atomically, in
+    `lang`."""
     from .series import load_series
 
+    check_language(lang)
     started = time.perf_counter()
     data = load_series(Path(db_path), series)
     assert data.stamp is not None
     return _render_page("series.html.j2", {"s": data}, data.stamp, db_path, layout, output,
                         html=html, verified=verified, publisher=publisher, limits=limits,
-                        started=started, state={"series": data.name}, ready=ready)
+                        started=started, state={"series": data.name}, ready=ready, lang=lang)
 
 
 def render_progress(db_path: Path, layout: Layout, output: Path, *,
                     conference: str | None = None, html: bool = False,
                     verified: bool = False, publisher: str | None = None,
                     limits: Limits | None = None, ready: Callable[[], None] | None = None,
-                    ) -> RenderResult:
-    """Render the accountability report (`briefing.progress`) to `output`, atomically."""
+                    lang: str = "en") -> RenderResult:
+    """Render the accountability report (`briefing.progress`) to `output`, atomically,
+    in `lang`."""
     from .progress import load_progress
 
+    check_language(lang)
     started = time.perf_counter()
     report = load_progress(Path(db_path), conference)
     return _render_page("progress.html.j2", {"r": report}, report.stamp, db_path, layout,
                         output, html=html, verified=verified, publisher=publisher,
-                        limits=limits, started=started, state=None, ready=ready)
+                        limits=limits, started=started, state=None, ready=ready, lang=lang)
 
 
 def _render_page(template: str, context: dict[str, object], stamp: Stamp, db_path: Path,
                  layout: Layout, output: Path, *, html: bool, verified: bool,
                  publisher: str | None, limits: Limits | None, started: float,
                  state: dict[str, object] | None,
-                 ready: Callable[[], None] | None) -> RenderResult:
+                 ready: Callable[[], None] | None, lang: str = "en") -> RenderResult:
     """A document of its own template (a series briefing, the accountability report):
     the web version, or the PDF carrying the log it was built from; `state` (when given)
     is written beside it, for `archive serve` to offer it only with that state."""
     from .document import environment, mark_languages, stylesheet
+    from .i18n import Words
     from .pdf import html_to_pdf
 
-    text = mark_languages(environment().get_template(template).render(
-        **context, css=Markup(stylesheet(web=html)), publisher=publisher or None,
-        verified=verified))
+    text = mark_languages(environment(lang).get_template(template).render(
+        **context, css=Markup(stylesheet(html, Words(lang))), publisher=publisher or None,
+        verified=verified), lang)
     if html:
         data, pages, fmt = text.encode("utf-8"), None, "html"
         extra: tuple[tuple[str, ...], ...] = ((), (), ())

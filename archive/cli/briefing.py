@@ -80,15 +80,12 @@ def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | 
         archive briefing --series "ECO Summit"
         archive briefing --progress --on 2016-01-01
     """
-    if lang != "en" and (progress_report or series is not None):
-        raise click.UsageError("--lang is for the conference briefing: the series and "
-                               "progress briefings are written in English only")
     if progress_report:
         if since is not None or day is not None or series is not None:
             raise click.UsageError("--progress takes no --since, --day or --series")
         result = ctx.archive().brief_progress(output, conference=conference, as_of=as_of,
                                               on=on, html=html, verify=verify,
-                                              publisher=publisher)
+                                              publisher=publisher, lang=lang)
         pages = f", {result.pages} pages" if result.pages else ""
         click.echo(f"{result.path} (log #{result.seq}, {result.hash[:12]}{pages})")
         return
@@ -97,7 +94,8 @@ def briefing(ctx: Context, output: Path | None, as_of: str | None, since: int | 
             raise click.UsageError("--series covers whole conferences: it takes no "
                                    "--since, --day or --conference")
         result = ctx.archive().brief_series(output, series=series or None, as_of=as_of,
-                                            html=html, verify=verify, publisher=publisher)
+                                            html=html, verify=verify, publisher=publisher,
+                                            lang=lang)
         pages = f", {result.pages} pages" if result.pages else ""
         click.echo(f"{result.path} (log #{result.seq}, {result.hash[:12]}{pages})")
         return
