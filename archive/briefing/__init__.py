@@ -119,11 +119,10 @@ def render(db_path: Path, layout: Layout, output: Path, *, since: int | None = N
 
 def check_language(lang: str) -> None:
     """Refuse a briefing language without a catalogue, naming the ones there are."""
-    from .i18n import languages
+    from .i18n import unknown
 
-    if lang not in languages():
-        raise RenderError(f"no briefing catalogue for {lang!r}; available: "
-                          f"{', '.join(languages())}")
+    if (problem := unknown(lang)) is not None:
+        raise RenderError(problem)
 
 
 def _proofs(layout: Layout, events: dict[str, int]) -> tuple[bytes | None, ProvedBy | None]:

@@ -136,6 +136,13 @@ def languages() -> tuple[str, ...]:
     return tuple(sorted({SOURCE_LANG, *found}))
 
 
+def unknown(lang: str) -> str | None:
+    """What is wrong with `lang` as a briefing's language: None when it has a catalogue."""
+    if lang in languages():
+        return None
+    return f"no briefing catalogue for {lang!r}; available: {', '.join(languages())}"
+
+
 def N_(message: str) -> str:
     """Mark a word for the catalogues; it is translated where it is used (`Words.gettext`)."""
     return message
@@ -156,8 +163,7 @@ def _translations(lang: str) -> Any:
         with (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo").open("rb") as f:
             return gettext.GNUTranslations(f)
     except FileNotFoundError:
-        raise ValueError(f"no briefing catalogue for {lang!r}; available: "
-                         f"{', '.join(languages())}") from None
+        raise ValueError(unknown(lang)) from None
 
 
 class Words:

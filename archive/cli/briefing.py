@@ -20,11 +20,10 @@ def _day(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 
 
 def _lang(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from ..briefing.i18n import languages
+    from ..briefing.i18n import unknown
 
-    if value not in languages():
-        raise click.BadParameter(f"no briefing catalogue for {value!r}; available: "
-                                 f"{', '.join(languages())}")
+    if (problem := unknown(value)) is not None:
+        raise click.BadParameter(problem)
     return value
 
 
