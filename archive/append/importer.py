@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO
 
+from ..bulk import collector_paused
 from ..core import rules
 from ..core.catalogue import MemoryCatalogue
 from ..core.codec import Parsed, content_digest, encode_event, parse_import_line
@@ -62,7 +63,7 @@ class Importer:
         try:
             with open(self.spool_path, "w+b", buffering=1 << 20) as self.spool:
                 self.index.spool = (self.spool_path, self.head.offset)
-                with self.log.streaming() as self.sink:
+                with self.log.streaming() as self.sink, collector_paused():
                     self._check_all(lines)
                 self.spool.flush()
                 self._append_spool()

@@ -281,13 +281,14 @@ class MemoryCatalogue:
     """A catalogue in dicts, on its own or over another store (`below`) whose answers it
     extends with what it has learned since: the events an append is about to write.
 
-    Originals of events it learned are kept (or read back with `read`, for long logs).
+    Originals of events it learned are kept (or, for long logs, read back with `read`
+    from the position each was learned at).
     What it learned over a store is in its dicts, for that store to take in
     (`store.index.Index.absorb`): new events and entities, and the changes to the
     others (live flags, reference and participation counts, names, merge edges)."""
 
     def __init__(self, below: View | None = None,
-                 read: Callable[[str], Payload] | None = None):
+                 read: Callable[[int], Payload] | None = None):
         self.below = below
         self.read = read
         self.positions: dict[str, int] = {}
@@ -419,7 +420,8 @@ class MemoryCatalogue:
         if self.below is not None and id not in self.new_events:
             return self.below.current(id)
         assert self.read is not None, f"no payload kept for {id}"
-        data = self.payloads[id] = self.read(id)  # kept: the few events fixes target
+        # kept: the few events fixes target
+        data = self.payloads[id] = self.read(self.positions[id])
         return data
 
     def named(self, scope: str, key: str) -> str | None:

@@ -127,30 +127,50 @@ _TYPE_AT = b',"type":"'
 
 
 def parse_line(line: bytes) -> Event:
-    """Parse and validate one log line (without its newline). Checks its own hash.
+    """Parse and validate one log line (without its newline). Checks its own hash."""
+    return parse_lines([line])[0]
 
-    One decoding pass, with the decoder of the type the line's third member names; a
-    line of an older version, or one that fails any check, is read again by
-    `_parse_line`, so the result and every message are the same."""
-    at = line.find(_TYPE_AT)
-    end = line.find(b'"', at + 9)
-    type_ = line[at + 9:end].decode("utf-8", "replace")
-    try:
-        e = _LINE_DECODERS[type_](line) if at > 0 and type_ in REGISTRY else None
-    except (msgspec.ValidationError, msgspec.DecodeError):
-        e = None
-    if e is None or e.type != type_ or e.v != e.data.VERSION or line_hash(line) != e.hash \
-            or might_hold_controls(line):
-        return _parse_line(line)
-    try:
-        check_id("id", e.id)
-        check_date("at", e.at)
-        check_date("recorded_at", e.recorded_at)
-    except FieldError:
-        return _parse_line(line)
-    return Event(id=e.id, seq=e.seq, type=type_, v=e.v, at=e.at, recorded_at=e.recorded_at,
-                 recorded_by=e.recorded_by, source=e.source, data=e.data, prev=e.prev,
-                 hash=e.hash)
+
+def parse_lines(lines: list[bytes]) -> list[Event]:
+    """Parse and validate each of a batch of log lines, as `parse_line`: the same events,
+    the same errors (InvalidEvent for the first bad line).
+
+    One decoding pass per line, with the decoder of the type the line's third member
+    names; a line of an older version, or one that fails any check, is read again by
+    `_parse_line`, so the result and every message are the same. The search for control
+    characters is made once for the batch (most hold none)."""
+    if might_hold_controls(b"\n".join(lines)):
+        doubt: Callable[[bytes], bool] = might_hold_controls
+    else:
+        doubt = _never
+    decoders, registry, out = _LINE_DECODERS, REGISTRY, []
+    for line in lines:
+        at = line.find(_TYPE_AT)
+        end = line.find(b'"', at + 9)
+        type_ = line[at + 9:end].decode("utf-8", "replace")
+        try:
+            e = decoders[type_](line) if at > 0 and type_ in registry else None
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            e = None
+        if e is None or e.type != type_ or e.v != e.data.VERSION or \
+                line_hash(line) != e.hash or doubt(line):
+            out.append(_parse_line(line))
+            continue
+        try:
+            check_id("id", e.id)
+            check_date("at", e.at)
+            check_date("recorded_at", e.recorded_at)
+        except FieldError:
+            out.append(_parse_line(line))
+            continue
+        out.append(Event(id=e.id, seq=e.seq, type=type_, v=e.v, at=e.at,
+                         recorded_at=e.recorded_at, recorded_by=e.recorded_by,
+                         source=e.source, data=e.data, prev=e.prev, hash=e.hash))
+    return out
+
+
+def _never(line: bytes) -> bool:
+    return False
 
 
 def _parse_line(line: bytes) -> Event:

@@ -23,6 +23,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..bulk import collector_paused
 from ..core.asof import AsOf
 from ..core.events import ZERO_HASH, EntitiesUnmerged
 from ..core.projection import event_row, project
@@ -162,20 +163,21 @@ def _stream(log: EventLog, state: SqliteState, start: int, seq: int, prev: str,
     total = max(log.size() - start, 0)
     offset, n, done = start, 0, 0
     left_out: set[str] = set()
-    for placed in log.read(start, prev=prev, seq=seq):
-        if as_of is not None and as_of.stop_before(placed.event):
-            break
-        if as_of is not None and as_of.leaves_out(placed.event, left_out):
-            left_out.add(placed.event.id)  # after `--on` in the world's time: in the log,
-            state.apply([Insert("events", event_row(placed.event))])  # not in the facts
-        else:
-            state.apply(project(placed.event, state, undone))
-        seq, prev, offset, n = placed.event.seq, placed.event.hash, placed.end, n + 1
-        if progress is not None and n % _PROGRESS_EVERY == 0:
-            progress(offset - start - done, total)
-            done = offset - start
-        if as_of is not None and as_of.stop_after(placed.event):
-            break
+    with collector_paused():
+        for placed in log.read(start, prev=prev, seq=seq):
+            if as_of is not None and as_of.stop_before(placed.event):
+                break
+            if as_of is not None and as_of.leaves_out(placed.event, left_out):
+                left_out.add(placed.event.id)  # after `--on` in the world's time: in the log,
+                state.apply([Insert("events", event_row(placed.event))])  # not in the facts
+            else:
+                state.apply(project(placed.event, state, undone))
+            seq, prev, offset, n = placed.event.seq, placed.event.hash, placed.end, n + 1
+            if progress is not None and n % _PROGRESS_EVERY == 0:
+                progress(offset - start - done, total)
+                done = offset - start
+            if as_of is not None and as_of.stop_after(placed.event):
+                break
     state.finish()
     if progress is not None:
         progress(offset - start - done, total)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
-from ..core.codec import encode_event, parse_line
+from ..core.codec import encode_event, parse_line, parse_lines
 from ..core.events import ZERO_HASH, Event, Payload, Source
 from ..errors import Conflict, InvalidEvent, LogCorrupt, NotAnArchive
 from . import anchor, durable
@@ -60,6 +60,27 @@ class Placed:
     line: bytes
     end: int
     lineno: int
+
+
+class Batch(NamedTuple):
+    """Events in a row, read from the log and checked: each one's line and the position
+    just past it, and the line number of the first."""
+
+    events: list[Event]
+    lines: list[bytes]
+    ends: list[int]
+    lineno: int
+
+
+def _chain_problem(event: Event, seq: int, prev: str) -> str | None:
+    """What is wrong with `event` following the event numbered `seq`, hashed `prev`."""
+    if event.seq != seq + 1:
+        return (f"sequence {event.seq} where {seq + 1} was expected "
+                "(a line was deleted, inserted or moved)")
+    if event.prev != prev:
+        return (f"`prev` {event.prev[:12]}... does not match the hash of the line before "
+                f"({prev[:12]}...): the chain is broken")
+    return None
 
 
 @dataclass(frozen=True)
@@ -129,6 +150,18 @@ class EventLog(ABC):
         """Yield (line number, end position, line without newline) from position `start`
         to the end of the last whole append."""
 
+    def line_batches(self, start: int = 0, first_lineno: int = 1
+                     ) -> Iterator[list[tuple[int, int, bytes]]]:
+        """`lines`, a list at a time (the file store reads them a chunk at a time)."""
+        batch: list[tuple[int, int, bytes]] = []
+        for item in self.lines(start, first_lineno):
+            batch.append(item)
+            if len(batch) >= 4096:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
     @abstractmethod
     def of_type(self, type_: str, start: int = 0) -> Iterator[Event]:
         """The events of one type from position `start` (each line's own hash checked)."""
@@ -145,29 +178,64 @@ class EventLog(ABC):
     def head(self) -> Head:
         """Where the log ends."""
 
+    def batches(self, start: int = 0, *, prev: str = ZERO_HASH, seq: int = 0,
+                first_lineno: int | None = None) -> Iterator[Batch]:
+        """Parse, validate and chain-check events from position `start`, a batch at a
+        time (`read`, for a pass over many events).
+
+        `prev` and `seq` describe the event just before `start` (the head a reader
+        remembered). Raises LogCorrupt naming the log and line of the first problem,
+        once the events before it are yielded."""
+        name = self.name
+        lineno0 = first_lineno if first_lineno is not None else seq + 1
+        for group in self.line_batches(start, lineno0):
+            lines = [line for _, _, line in group]
+            try:
+                events = parse_lines(lines)
+            except InvalidEvent:
+                events = []  # read again line by line below, for the line and message
+            if len(events) == len(lines):
+                at, hashes = seq, prev
+                for event in events:
+                    at += 1
+                    if event.seq != at or event.prev != hashes:
+                        break
+                    hashes = event.hash
+                else:
+                    yield Batch(events, lines, [end for _, end, _ in group],
+                                group[0][0])
+                    prev, seq = hashes, at
+                    continue
+            good: list[Event] = []
+            for lineno, _, line in group:
+                problem: str | None
+                try:
+                    event = parse_line(line)
+                except InvalidEvent as exc:
+                    problem = str(exc)
+                else:
+                    problem = _chain_problem(event, seq, prev)
+                if problem is not None:
+                    if good:
+                        n = len(good)
+                        yield Batch(good, lines[:n], [end for _, end, _ in group[:n]],
+                                    group[0][0])
+                    raise LogCorrupt(problem, path=name, line=lineno)
+                good.append(event)
+                prev, seq = event.hash, event.seq
+            raise AssertionError("a batch that failed its checks passed them line by line")
+
     def read(self, start: int = 0, *, prev: str = ZERO_HASH, seq: int = 0,
              first_lineno: int | None = None) -> Iterator[Placed]:
-        """Parse, validate and chain-check events from position `start`.
+        """Parse, validate and chain-check events from position `start`, one at a time.
 
         `prev` and `seq` describe the event just before `start` (the head a reader
         remembered). Raises LogCorrupt naming the log and line of the first problem."""
-        name = self.name
-        lineno0 = first_lineno if first_lineno is not None else seq + 1
-        for lineno, end, line in self.lines(start, lineno0):
-            try:
-                event = parse_line(line)
-            except InvalidEvent as exc:
-                raise LogCorrupt(str(exc), path=name, line=lineno) from None
-            if event.seq != seq + 1:
-                raise LogCorrupt(
-                    f"sequence {event.seq} where {seq + 1} was expected "
-                    "(a line was deleted, inserted or moved)", path=name, line=lineno)
-            if event.prev != prev:
-                raise LogCorrupt(
-                    f"`prev` {event.prev[:12]}... does not match the hash of the line before "
-                    f"({prev[:12]}...): the chain is broken", path=name, line=lineno)
-            yield Placed(event, line, end, lineno)
-            prev, seq = event.hash, event.seq
+        for batch in self.batches(start, prev=prev, seq=seq, first_lineno=first_lineno):
+            lineno = batch.lineno
+            for event, line, end in zip(batch.events, batch.lines, batch.ends, strict=True):
+                yield Placed(event, line, end, lineno)
+                lineno += 1
 
     def __iter__(self) -> Iterator[Event]:
         for placed in self.read():

@@ -129,17 +129,15 @@ def select(log: EventLog, filters: Filters) -> Iterator[tuple[Event, str]]:
     events are those naming any record of that entity (merges followed, as they stand
     at each event)."""
     log.require()
-    offsets: dict[str, int] = {}
-    known = MemoryCatalogue(read=lambda ident: log.event_at(offsets[ident]).data)
+    known = MemoryCatalogue(read=lambda pos: log.event_at(pos).data)
     names: dict[str, str] = {}
     wanted_conference = filters.conference
     person_key = name_key(filters.person) if filters.person else None
     start = 0
     for placed in log.read():
         event, data = placed.event, placed.event.data
-        offsets[event.id] = start
+        known.learn(event.id, event.seq, event.type, data, start)
         start = placed.end
-        known.learn(event.id, event.seq, event.type, data)
         if isinstance(data, MENTIONS):
             names.setdefault(data.entity, data.name)
         if isinstance(data, ConferenceHeld) and wanted_conference is not None and \

@@ -9,6 +9,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..bulk import collector_paused
 from ..core import catalogue, merkle, rules
 from ..core.catalogue import MemoryCatalogue
 from ..core.events import ZERO_HASH, references
@@ -41,7 +42,7 @@ def verify(log: EventLog, progress: Callable[[int], None] | None = None,
     the hashes of the lines numbered `at`, and the Merkle roots, computed from the lines
     themselves, of the first N lines for each N of `roots_at`)."""
     log.require()
-    known = MemoryCatalogue(read=lambda ident: log.event_at(known.positions[ident]).data)
+    known = MemoryCatalogue(read=lambda pos: log.event_at(pos).data)  # no cycle: freed at once
     positions, check, learn = known.positions, rules.check, known.learn
     path = log.name
     seq, prev, start = 0, ZERO_HASH, 0
@@ -53,30 +54,36 @@ def verify(log: EventLog, progress: Callable[[int], None] | None = None,
         before = (e for e in log if e.seq <= seq)
         return catalogue.dependents(((e.id, e.type, e.data) for e in before), known, ids)
 
-    for placed in log.read():
-        event = placed.event
-        ident, data = event.id, event.data
-        if ident in positions:
-            first = log.event_at(positions[ident]).seq
-            raise LogCorrupt(f"id {ident} appears twice (first at seq {first})",
-                             path=path, line=placed.lineno)
-        refs = references(data)  # once, for the rules and the catalogue
-        try:
-            check(data, known, refs, dependents)
-        except (InvalidEvent, NotFound) as exc:
-            raise LogCorrupt(f"{exc}, before this line", path=path,
-                             line=placed.lineno) from None
-        learn(ident, event.seq, event.type, data, start, refs)
-        start = placed.end
-        seq, prev = event.seq, event.hash
-        if seq in at:
-            found[seq] = prev
-        if tree is not None:
-            tree.append(merkle.leaf_hash(placed.line))
-            if seq in roots_at:
-                roots[seq] = tree.root()
-        if progress is not None:
-            progress(1)
+    with collector_paused():
+        for batch in log.batches():
+            lineno = batch.lineno
+            for event, end in zip(batch.events, batch.ends, strict=True):
+                ident, data = event.id, event.data
+                if ident in positions:
+                    first = log.event_at(positions[ident]).seq
+                    raise LogCorrupt(f"id {ident} appears twice (first at seq {first})",
+                                     path=path, line=lineno)
+                refs = references(data)  # once, for the rules and the catalogue
+                try:
+                    check(data, known, refs, dependents)
+                except (InvalidEvent, NotFound) as exc:
+                    raise LogCorrupt(f"{exc}, before this line", path=path,
+                                     line=lineno) from None
+                seq = event.seq
+                learn(ident, seq, event.type, data, start, refs)
+                if seq in at:
+                    found[seq] = event.hash
+                start = end
+                lineno += 1
+            prev = batch.events[-1].hash
+            if tree is not None:
+                first = batch.events[0].seq
+                for n, line in enumerate(batch.lines, first):
+                    tree.append(merkle.leaf_hash(line))
+                    if n in roots_at:
+                        roots[n] = tree.root()
+            if progress is not None:
+                progress(len(batch.events))
     return Report(events=seq, seq=seq, hash=prev, size=start, found=found, roots=roots)
 
 
