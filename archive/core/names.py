@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Iterable
 
@@ -10,9 +11,11 @@ from collections.abc import Iterable
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"))
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def name_key(name: str) -> str:
     """The key names are matched on: NFKC, casefold, single spaces, and no invisible
-    characters (a zero-width space does not make a second person)."""
+    characters (a zero-width space does not make a second person). Cached: a long log
+    names the same people, organisations and countries again and again."""
     if name.isascii():  # the same result, without the Unicode tables
         return " ".join(name.lower().split())
     return " ".join(unicodedata.normalize("NFKC", name).translate(_INVISIBLE)
