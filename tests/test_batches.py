@@ -6,6 +6,7 @@ with the cyclic garbage collector paused (`archive.bulk`), leaves no garbage for
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -187,3 +188,33 @@ def test_a_pass_leaves_no_garbage_that_grows_with_the_log(tmp_path: Path, pass_:
                     Archive(root).build(full=True)
         found.append(_garbage_after(run, root))
     assert found[1] <= found[0] + 20, found
+
+
+def test_a_problem_the_store_finds_comes_after_those_of_the_lines_before_it(
+        tmp_path: Path) -> None:
+    """A store that reads a line at a time (PostgreSQL) and finds a line out of place:
+    a damaged line before it, in the same batch, is the problem reported."""
+    from archive.errors import LogCorrupt
+    from archive.store.base import EventLog
+
+    class OneAtATime(Log):
+        line_batches = EventLog.line_batches
+
+        def lines(self, start: int = 0, first_lineno: int = 1
+                  ) -> Iterator[tuple[int, int, bytes]]:
+            for lineno, end, line in (item for batch in Log.line_batches(
+                    self, start, first_lineno) for item in batch):
+                if lineno == 5:
+                    raise LogCorrupt("out of place", path=self.name, line=lineno)
+                yield lineno, end, line
+
+    Log(tmp_path).init()
+    lines = _damage(_lines(10), 2, "flip")
+    (tmp_path / "events" / "events.jsonl").write_bytes(b"".join(lines))
+    with pytest.raises(LogCorrupt) as caught:
+        list(OneAtATime(tmp_path).read())
+    assert caught.value.line == 2 and "hash mismatch" in str(caught.value)
+    (tmp_path / "events" / "events.jsonl").write_bytes(b"".join(_lines(10)))
+    with pytest.raises(LogCorrupt) as caught:
+        list(OneAtATime(tmp_path).read())
+    assert caught.value.line == 5 and "out of place" in str(caught.value)

@@ -23,7 +23,7 @@ from typing import NamedTuple, Protocol
 
 from ..core.codec import encode_event, parse_line, parse_lines
 from ..core.events import ZERO_HASH, Event, Payload, Source
-from ..errors import Conflict, InvalidEvent, LogCorrupt, NotAnArchive
+from ..errors import ArchiveError, Conflict, InvalidEvent, LogCorrupt, NotAnArchive
 from . import anchor, durable
 from .layout import Layout
 
@@ -52,9 +52,9 @@ class Intent(NamedTuple):
     hash: str
 
 
-@dataclass(frozen=True)
-class Placed:
-    """An event read from the log, with the byte offset just past its line."""
+class Placed(NamedTuple):
+    """An event read from the log, with the byte offset just past its line (a tuple: a
+    reader makes one per event)."""
 
     event: Event
     line: bytes
@@ -152,13 +152,20 @@ class EventLog(ABC):
 
     def line_batches(self, start: int = 0, first_lineno: int = 1
                      ) -> Iterator[list[tuple[int, int, bytes]]]:
-        """`lines`, a list at a time (the file store reads them a chunk at a time)."""
+        """`lines`, a list at a time (the file store reads them a chunk at a time). A
+        problem `lines` finds comes after the lines before it, so that theirs are found
+        first."""
         batch: list[tuple[int, int, bytes]] = []
-        for item in self.lines(start, first_lineno):
-            batch.append(item)
-            if len(batch) >= 4096:
+        try:
+            for item in self.lines(start, first_lineno):
+                batch.append(item)
+                if len(batch) >= 128:
+                    yield batch
+                    batch = []
+        except ArchiveError:
+            if batch:
                 yield batch
-                batch = []
+            raise
         if batch:
             yield batch
 
