@@ -3,9 +3,9 @@ paused.
 
 Such a pass makes millions of small containers (an event's references, the catalogue's
 records of what exists) and keeps many of them; the collector walks every one it keeps
-again and again, which cost a pass 15-20% at 100,000 events and nothing it could free:
-the passes make no reference cycles (`tests/test_bulk.py` counts what a collection finds
-after each). Memory is still freed as it always is, when the last reference goes.
+again and again, which cost a pass 10-20% at 100,000 events and found nothing to free:
+the passes make no reference cycles (`tests/test_batches.py` counts what a collection
+finds after each). Memory is still freed as it always is, when the last reference goes.
 
     with collector_paused():
         for batch in ...: ...

@@ -18,7 +18,7 @@ from archive.bulk import collector_paused
 from archive.core.codec import encode_event
 from archive.core.events import ZERO_HASH, make_payload
 from archive.errors import ArchiveError
-from archive.store import log as log_module
+from archive.store import base as base_module
 from archive.store.log import Log
 from archive.store.verify import verify
 
@@ -64,7 +64,7 @@ def _outcome(root: Path, batch: int, monkeypatch: pytest.MonkeyPatch,
              whole: bool) -> tuple[object, ...]:
     """What reading (or verifying, when `whole`) the log says with `batch` lines a batch:
     the events read before the problem, and the problem's type, line and message."""
-    monkeypatch.setattr(log_module, "_BATCH", batch)
+    monkeypatch.setattr(base_module, "LINES_A_BATCH", batch)
     log = Log(root)
     ids: list[str] = []
     try:

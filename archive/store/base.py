@@ -52,6 +52,11 @@ class Intent(NamedTuple):
     hash: str
 
 
+#: Lines read and parsed at a time: enough to share a batch's work, few enough that what
+#: they make stays in the processor's cache (1,700 lines a batch read 15% slower than 128).
+LINES_A_BATCH = 128
+
+
 class Placed(NamedTuple):
     """An event read from the log, with the byte offset just past its line (a tuple: a
     reader makes one per event)."""
@@ -159,7 +164,7 @@ class EventLog(ABC):
         try:
             for item in self.lines(start, first_lineno):
                 batch.append(item)
-                if len(batch) >= 128:
+                if len(batch) >= LINES_A_BATCH:
                     yield batch
                     batch = []
         except ArchiveError:
